@@ -1,0 +1,3 @@
+from dmkb.cli import main
+
+main()

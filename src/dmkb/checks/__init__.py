@@ -1,0 +1,32 @@
+"""The checks: one module per kind, each ``check(ctx) -> Iterator[Finding]``; run in this order."""
+
+from __future__ import annotations
+
+from dmkb.checks import graph, references, schema, snippets, syntax, terms
+from dmkb.checks.context import CheckContext
+from dmkb.checks.finding import Finding
+from dmkb.load.kb import DisorderFile, KnowledgeBase
+
+CHECKS = (syntax, schema, graph, references, snippets, terms)
+CHECK_NAMES = tuple(module.NAME for module in CHECKS)
+
+
+def check_file(entry: DisorderFile, kb: KnowledgeBase) -> list[Finding]:
+    """Every finding of every check for one disorder file, in file order.
+
+    A file whose YAML cannot be read gets only the ``yaml`` findings. A check that fails
+    on unexpected data reports that as a finding, and the other checks still run.
+    """
+    findings: list[Finding] = []
+    for module in CHECKS:
+        if module is not syntax and entry.doc.data is None:
+            break
+        ctx = CheckContext(entry, kb, module.NAME)
+        try:
+            findings.extend(module.check(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken check must not hide the others
+            findings.append(
+                ctx.finding("error", (), f"the {module.NAME} check failed on this file ({exc!r})",
+                            "this is a bug in dmkb; please report it with the file")
+            )
+    return sorted(findings, key=lambda f: (f.line, CHECK_NAMES.index(f.check), f.path))

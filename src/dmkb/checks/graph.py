@@ -1,0 +1,101 @@
+"""Check ``graph``: every causal edge and treatment target names a step of this entry.
+
+Mechanism steps are the ``pathophysiology`` items (also those of ``stages``); an edge
+(``downstream``, ``sequelae``) may lead to a step or a phenotype, a treatment's
+``target_mechanisms`` only to a step.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from dmkb.checks.context import CheckContext
+from dmkb.checks.finding import Finding
+from dmkb.checks.walk import items, text
+from dmkb.load.yaml_reader import Path
+
+NAME = "graph"
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    data = ctx.data
+    if not isinstance(data, dict):
+        return
+    steps = list(_mechanism_steps(data, ()))
+    phenotypes = [(("phenotypes", i), p) for i, p in items(data.get("phenotypes"))]
+    step_names = _names(steps)
+    phenotype_names = _names(phenotypes)
+    yield from _duplicates(ctx, steps, "mechanism step")
+    linked: set[str] = set()
+    for path, step in steps:
+        for j, edge in items(step.get("downstream")):
+            yield from _edge(ctx, edge, (*path, "downstream", j), step_names, phenotype_names, linked)
+    for path, phenotype in phenotypes:
+        for j, edge in items(phenotype.get("sequelae")):
+            linked.add(phenotype.get("name"))
+            yield from _edge(ctx, edge, (*path, "sequelae", j), step_names, phenotype_names, linked)
+    for i, treatment in items(data.get("treatments")):
+        for j, edge in items(treatment.get("target_mechanisms")):
+            yield from _edge(ctx, edge, ("treatments", i, "target_mechanisms", j), step_names, {}, linked)
+    for path, phenotype in phenotypes:
+        name = text(phenotype.get("name"))
+        if name and name not in linked:
+            yield ctx.finding("info", path, f"phenotype '{name}' is not linked to the mechanism graph",
+                              "name it as a 'downstream' target of the mechanism step that causes it")
+
+
+def _mechanism_steps(data: dict[str, Any], path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for i, step in items(data.get("pathophysiology")):
+        yield (*path, "pathophysiology", i), step
+    for i, stage in items(data.get("stages")):
+        yield from _mechanism_steps(stage, (*path, "stages", i))
+    for i, stage in items(data.get("substages")):
+        yield from _mechanism_steps(stage, (*path, "substages", i))
+
+
+def _names(nodes: list[tuple[Path, dict[str, Any]]]) -> dict[str, Path]:
+    names: dict[str, Path] = {}
+    for path, node in nodes:
+        name = text(node.get("name"))
+        if name and name not in names:
+            names[name] = path
+    return names
+
+
+def _duplicates(ctx: CheckContext, nodes: list[tuple[Path, dict[str, Any]]], kind: str) -> Iterator[Finding]:
+    first: dict[str, Path] = {}
+    for path, node in nodes:
+        name = text(node.get("name"))
+        if not name:
+            continue
+        if name in first:
+            yield ctx.finding("error", (*path, "name"),
+                              f"two {kind}s are named '{name}' (the other at line {ctx.entry.doc.line_of(first[name])})",
+                              "give each a distinct name, or merge them; edges cannot tell them apart")
+        else:
+            first[name] = path
+
+
+def _edge(
+    ctx: CheckContext,
+    edge: dict[str, Any],
+    path: Path,
+    steps: dict[str, Path],
+    phenotypes: dict[str, Path],
+    linked: set[str],
+) -> Iterator[Finding]:
+    target = edge.get("target")
+    if not isinstance(target, str):
+        return  # missing or not text: the schema check reports it
+    if target in steps or target in phenotypes:
+        linked.add(target)
+        return
+    kinds = "mechanism step or phenotype" if phenotypes else "mechanism step"
+    candidates = [*steps, *phenotypes]
+    close = difflib.get_close_matches(target, candidates, n=1, cutoff=0.5)
+    folded = [c for c in candidates if c.casefold() == target.casefold()]
+    nearest = (folded or close or [None])[0]
+    hint = f"did you mean '{nearest}'?" if nearest else f"name one of the {len(candidates)} {kinds}s of this entry"
+    yield ctx.finding("error", (*path, "target"), f"target '{target}' names no {kinds} of this entry", hint)

@@ -1,0 +1,87 @@
+"""Findings remembered between runs, so that only changed files are checked again.
+
+A file's findings are reused when its bytes hash the same and nothing they depend on has
+changed: dmkb's own code, the term caches, and the cached texts of the references it cites.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import dmkb
+from dmkb.checks.finding import Finding
+from dmkb.fs import write_atomic
+from dmkb.load.kb import KnowledgeBase
+
+_FORMAT = 1
+
+
+def code_signature() -> str:
+    """Changes whenever dmkb's code does, so stale findings are never reused."""
+    package = Path(dmkb.__file__).parent
+    parts = [dmkb.__version__]
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class FindingsMemo:
+    """The remembered findings of one KB, stored as JSON in ``path``."""
+
+    def __init__(self, path: Path, kb: KnowledgeBase) -> None:
+        self.path = path
+        self.kb = kb
+        self.context = json.dumps([_FORMAT, code_signature(), kb.terms.signature()])
+        self.entries: dict[str, Any] = {}
+        self.changed = False
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(stored, dict) and stored.get("context") == self.context:
+            self.entries = stored.get("files") or {}
+
+    def get(self, name: str, digest: str) -> list[Finding] | None:
+        """The remembered findings of a file, or ``None`` when they may be out of date."""
+        entry = self.entries.get(name)
+        if not entry or entry.get("digest") != digest:
+            return None
+        for ref, signature in entry["references"].items():
+            current = self.kb.references.signature(ref)
+            if (list(current) if current else None) != signature:
+                return None
+        try:
+            return [Finding.from_json(f) for f in entry["findings"]]
+        except (TypeError, KeyError):
+            return None
+
+    def put(self, name: str, digest: str, cited: set[str], findings: list[Finding]) -> None:
+        signatures = {ref: self.kb.references.signature(ref) for ref in sorted(cited)}
+        self.entries[name] = {
+            "digest": digest,
+            "references": {ref: list(sig) if sig else None for ref, sig in signatures.items()},
+            "findings": [f.to_json() for f in findings],
+        }
+        self.changed = True
+
+    def save(self, keep: set[str]) -> None:
+        """Write the memo (only the files in ``keep``), if anything changed. Never fails loudly:
+        a memo that cannot be written only makes the next run slower."""
+        stale = set(self.entries) - keep
+        if not self.changed and not stale:
+            return
+        files = {name: self.entries[name] for name in sorted(keep) if name in self.entries}
+        try:
+            write_atomic(self.path, json.dumps({"context": self.context, "files": files}))
+        except OSError:
+            pass
+
+
+def memo_path(home: Path, root: Path) -> Path:
+    """Where the memo of the KB at ``root`` lives under dmkb's home folder."""
+    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
+    return home / "validate" / f"{key}.json"

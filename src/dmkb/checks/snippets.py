@@ -1,0 +1,57 @@
+"""Check ``snippet``: every evidence quote appears in the cached text of its reference.
+
+Matching rules are in :mod:`dmkb.references.matching`. Evidence that refutes a statement or
+marks it wrong may quote text the source does not contain, so misses there are only ``info``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dmkb.checks.context import CheckContext
+from dmkb.checks.finding import Finding
+from dmkb.checks.walk import evidence_items
+from dmkb.references.ids import parse_reference_id
+
+NAME = "snippet"
+
+_MAY_BE_ABSENT = frozenset({"REFUTE", "WRONG_STATEMENT"})
+_PASSAGE_CHARS = 300
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    for path, item in evidence_items(ctx.data):
+        ref = parse_reference_id(item.get("reference"))
+        if (ref.problem and not ref.only_spelling) or ref.is_dataset:
+            continue
+        snippet = item.get("snippet")
+        if snippet is None or (isinstance(snippet, str) and not snippet.strip()):
+            where = (*path, "snippet") if "snippet" in item else path
+            yield ctx.finding("warning", where, f"evidence from {ref.text} has no snippet",
+                              "quote the sentence of the source that supports the statement")
+            continue
+        if not isinstance(snippet, str):
+            continue  # the schema check reports it
+        cited = f"{ref.prefix}:{ref.local.strip()}"
+        source = ctx.kb.source_text(cited)
+        if source is None:
+            continue  # not cached: the reference check reports it
+        match = source.match(snippet)
+        if match.found:
+            continue
+        severity = "info" if item.get("supports") in _MAY_BE_ABSENT else "error"
+        yield ctx.finding(severity, (*path, "snippet"), f"snippet not found in {cited}",
+                          _hint(ctx, cited, match.similarity, match.passage))
+
+
+def _hint(ctx: CheckContext, cited: str, similarity: float, passage: str | None) -> str:
+    cached = ctx.kb.references.get(cited)
+    abstract_only = cached is not None and "abstract" in str(cached.metadata.get("content_type", ""))
+    parts = []
+    if passage:
+        if len(passage) > _PASSAGE_CHARS:
+            passage = passage[:_PASSAGE_CHARS] + "…"
+        parts.append(f"closest passage ({similarity:.0%} similar): «{passage}»")
+    if abstract_only and similarity < 0.9:
+        parts.append("the cache holds only the abstract; the quote may come from the full text")
+    return "; ".join(parts) or "quote the source word for word; mark omissions with '...'"

@@ -1,0 +1,50 @@
+"""Ways through a loaded entry that several checks share. Never trust the shape of the data:
+these walks skip whatever is not where it should be (the schema check reports that)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from dmkb.load.yaml_reader import Path
+
+EVIDENCE_KEYS = frozenset({"evidence", "literature_evidence"})
+TERM_KEYS = frozenset({"term", "loinc_term"})
+
+
+def mappings(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every mapping in ``value``, depth first, with its path."""
+    stack = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            yield path, value
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()) if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))) if isinstance(v, (dict, list)))
+
+
+def evidence_items(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Evidence items: the mappings listed under an ``evidence`` key."""
+    for path, mapping in mappings(data):
+        if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in EVIDENCE_KEYS:
+            yield path, mapping
+
+
+def term_references(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Ontology term references: the ``{id, label}`` mappings under a ``term`` key."""
+    for path, mapping in mappings(data):
+        if path and path[-1] in TERM_KEYS:
+            yield path, mapping
+
+
+def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a list, with their indexes; nothing when ``value`` is not a list."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def text(value: Any) -> str | None:
+    """``value`` when it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,137 @@
+"""The command line: parse arguments, call one function, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from dmkb import __version__
+from dmkb.errors import DmkbError
+
+app = typer.Typer(
+    name="dmkb",
+    help="dmkb: the Disorder Mechanisms Knowledge Base.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_PROGRESS_FROM_FILES = 50  # smaller KBs are validated faster than a bar can be drawn
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dmkb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """dmkb: the Disorder Mechanisms Knowledge Base."""
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="A KB root (holding kb/disorders/), or disorder files. Default: the current folder."),
+    ] = None,
+    output: FormatOption = OutputFormat.text,
+    info: Annotated[bool, typer.Option("--info", help="Also show info findings in text output.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Check every file again instead of reusing remembered findings.")
+    ] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Validate disorder entries: YAML, schema, graph, references, snippets and terms.
+
+    Exits 0 when there is no error, 1 when there are errors, 2 when it cannot run.
+    """
+    from dmkb.validate import validate as run_validation
+
+    started = time.perf_counter()
+    with _progress(quiet or output is OutputFormat.json) as advance:
+        report = run_validation(paths or [], use_memo=not no_cache, on_file=advance)
+    if output is OutputFormat.json:
+        from dmkb.report.json_report import render_json
+
+        sys.stdout.write(render_json(report) + "\n")
+    else:
+        from dmkb.report.text_report import render_text
+
+        render_text(report, Console(soft_wrap=True), show_info=info, seconds=time.perf_counter() - started)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+class _progress:
+    """A progress bar on stderr for long runs on a terminal; a no-op otherwise."""
+
+    def __init__(self, silent: bool) -> None:
+        self.silent = silent or not sys.stderr.isatty()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __enter__(self):
+        return self.advance
+
+    def advance(self, name: str, total: int) -> None:
+        if self.silent or total < _PROGRESS_FROM_FILES:
+            return
+        if self.bar is None:
+            self.bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, advance=1, description=name)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def main() -> None:
+    """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
+    err = Console(stderr=True)
+    try:
+        app(prog_name="dmkb")
+    except DmkbError as exc:
+        err.print(f"[bold red]error:[/] {_escape(exc.message)}")
+        if exc.hint:
+            err.print(f"[dim]hint: {_escape(exc.hint)}[/]")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("DMKB_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {_escape(repr(exc))}")
+        err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
+        sys.exit(2)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

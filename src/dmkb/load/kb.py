@@ -1,0 +1,73 @@
+"""A knowledge base opened for reading: its layout, its disorder files, its caches."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmkb.errors import LoadError
+from dmkb.load.layout import KbLayout, find_layout
+from dmkb.load.text import DecodeProblem, decode
+from dmkb.load.yaml_reader import YamlDocument, read_yaml
+from dmkb.references.cache import ReferenceCache
+from dmkb.references.matching import SourceText
+from dmkb.terms.cache import TermCache
+
+
+@dataclass
+class DisorderFile:
+    """One disorder file: its bytes' digest and, once parsed, its values with their lines."""
+
+    name: str  # relative to the KB root
+    path: Path
+    raw: bytes
+    digest: str
+    _doc: YamlDocument | None = field(default=None, repr=False)
+    _decode_problem: DecodeProblem | None = field(default=None, repr=False)
+
+    @property
+    def doc(self) -> YamlDocument:
+        if self._doc is None:
+            text, self._decode_problem = decode(self.raw)
+            self._doc = read_yaml(text)
+        return self._doc
+
+    @property
+    def decode_problem(self) -> DecodeProblem | None:
+        self.doc  # noqa: B018 - decoding happens with parsing
+        return self._decode_problem
+
+
+class KnowledgeBase:
+    """The parts of a KB that checks read, each read once and only when first needed."""
+
+    def __init__(self, layout: KbLayout) -> None:
+        self.layout = layout
+        self.root = layout.root
+        self.references = ReferenceCache(layout.references_dir)
+        self.terms = TermCache(layout.cache_dir)
+        self._sources: dict[str, SourceText | None] = {}
+
+    def read_disorder(self, path: Path) -> DisorderFile:
+        """Read one disorder file's bytes. :raises LoadError: when it cannot be read."""
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"{self.layout.display_name(path)}: cannot read ({exc.strerror})") from exc
+        return DisorderFile(
+            self.layout.display_name(path), path, raw, hashlib.sha256(raw).hexdigest()
+        )
+
+    def source_text(self, reference_id: str) -> SourceText | None:
+        """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""
+        if reference_id not in self._sources:
+            cached = self.references.get(reference_id)
+            self._sources[reference_id] = SourceText(cached.text) if cached else None
+        return self._sources[reference_id]
+
+
+def open_kb(inputs: Sequence[str | Path]) -> KnowledgeBase:
+    """Open the KB of a root folder or of some disorder files (see :func:`find_layout`)."""
+    return KnowledgeBase(find_layout(inputs))

@@ -1,0 +1,60 @@
+"""Read one cached reference: YAML front matter, then ``# Title``, then the text.
+
+This is the cache format of dismech and linkml-reference-validator. Real files vary: ids
+quoted or bare, extra keys, no trailing newline, sometimes no front matter at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ReferenceText:
+    """A cached reference as read from disk."""
+
+    metadata: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+    text: str = ""
+    problem: str | None = None  # why the front matter could not be read, if it could not
+
+
+def parse_reference(text: str) -> ReferenceText:
+    """Split a cache file's text into front matter, title and body. Never raises."""
+    metadata: dict[str, Any] = {}
+    problem = None
+    body = text
+    if text.startswith("---\n"):
+        end = text.find("\n---", 3)
+        if end == -1:
+            problem = "the front matter is not closed by a '---' line"
+        else:
+            front, body = text[4:end], text[end + 4 :].lstrip("-").lstrip("\n")
+            try:
+                loaded = yaml.load(front, Loader=_Loader)
+            except yaml.YAMLError as exc:
+                problem = f"the front matter is not valid YAML ({str(exc).splitlines()[0]})"
+            else:
+                if isinstance(loaded, dict):
+                    metadata = loaded
+                elif loaded is not None:
+                    problem = "the front matter is not a mapping"
+    title = metadata.get("title")
+    if not isinstance(title, str) or not title.strip():
+        title = _markdown_title(body)
+    return ReferenceText(metadata=metadata, title=title, text=body, problem=problem)
+
+
+def _markdown_title(body: str) -> str | None:
+    for line in body.split("\n", 20)[:20]:
+        if line.startswith("# "):
+            return line[2:].strip() or None
+    return None

@@ -1,0 +1,36 @@
+"""Read the term caches of a dismech-format KB: ``cache/<prefix>/terms.csv`` (id, label)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TermRow:
+    """One cached term and the line it is written on."""
+
+    curie: str
+    label: str
+    line: int
+
+
+def parse_terms_csv(text: str) -> tuple[list[TermRow], str | None]:
+    """Rows of a ``terms.csv`` (columns ``curie,label[,retrieved_at]``) and a problem, if any."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        return [], None
+    names = [h.strip().lower() for h in header]
+    if "curie" not in names:
+        return [], "the first line must name the columns, with 'curie' and 'label'"
+    id_col = names.index("curie")
+    label_col = names.index("label") if "label" in names else None
+    rows = []
+    for line, record in enumerate(reader, start=2):
+        if len(record) <= id_col or not record[id_col].strip():
+            continue
+        label = record[label_col] if label_col is not None and len(record) > label_col else ""
+        rows.append(TermRow(record[id_col].strip(), label.strip(), line))
+    return rows, None

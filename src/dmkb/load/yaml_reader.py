@@ -1,0 +1,182 @@
+"""Read a YAML document into plain Python values, keeping the line of every value.
+
+PyYAML's C composer builds the node tree (fast, with line marks); we convert nodes to values
+ourselves so that nothing is lost on the way: duplicate keys are reported instead of silently
+overwritten, keys stay text (``on:`` is not ``True``), and dates stay as they were written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+Path = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+}
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    """Something wrong with the YAML itself (not with what it says)."""
+
+    line: int
+    column: int
+    path: Path
+    message: str
+    hint: str
+
+
+@dataclass
+class YamlDocument:
+    """The values of one YAML document and the 1-based line where each value is written.
+
+    ``data`` is ``None`` when the text could not be parsed (see ``problems``).
+    ``lines`` maps a path such as ``("phenotypes", 3, "name")`` to the line of its key
+    (for mapping entries) or of the item itself (for list items).
+    """
+
+    data: Any = None
+    lines: dict[Path, int] = field(default_factory=dict)
+    problems: list[YamlProblem] = field(default_factory=list)
+
+    def line_of(self, path: Path) -> int:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            line = self.lines.get(path)
+            if line is not None:
+                return line
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def format_path(path: Path) -> str:
+    """Write a path the way findings show it: ``phenotypes[3].evidence[1].snippet``."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            out.append(f".{part}" if out else str(part))
+    return "".join(out)
+
+
+def read_yaml(text: str) -> YamlDocument:
+    """Parse ``text`` (one YAML document) into values with lines; never raises on bad input."""
+    doc = YamlDocument()
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        doc.problems.append(_syntax_problem(exc))
+        return doc
+    except yaml.YAMLError as exc:
+        doc.problems.append(YamlProblem(1, 1, (), f"YAML error: {exc}", _DEFAULT_HINT))
+        return doc
+    except RecursionError:
+        doc.problems.append(
+            YamlProblem(1, 1, (), "the YAML is nested too deeply to read", "flatten the structure")
+        )
+        return doc
+    if root is None:
+        return doc
+    doc.lines[()] = root.start_mark.line + 1
+    doc.data = _Converter(doc).value(root, ())
+    return doc
+
+
+class _Converter:
+    """Turns composed nodes into values, recording lines and problems in ``doc``."""
+
+    def __init__(self, doc: YamlDocument) -> None:
+        self.doc = doc
+        self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+
+    def value(self, node: yaml.Node, path: Path) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                item_path = (*path, index)
+                self.doc.lines[item_path] = item.start_mark.line + 1
+                items.append(self.value(item, item_path))
+            return items
+        return self.mapping(node, path)
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problem(key_node, path, "a mapping key must be plain text", "write the key as a word")
+                continue
+            key = key_node.value
+            key_path = (*path, key)
+            if key in result:
+                first = self.doc.lines[key_path]
+                self.problem(
+                    key_node,
+                    key_path,
+                    f"duplicate key '{key}' (first at line {first}); the later value would "
+                    "silently replace the earlier one",
+                    "keep one of the two and merge their contents",
+                )
+            self.doc.lines[key_path] = line
+            result[key] = self.value(value_node, key_path)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+        tag = node.tag
+        if tag == _STR or tag == _TIMESTAMP:
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag in _SCALAR_TAGS:
+            return self.constructor.construct_object(node)
+        # an explicit tag (e.g. !!python/object): never constructed, kept as text
+        self.problem(node, path, f"unsupported YAML tag {tag}", "remove the tag; values are plain text")
+        return node.value
+
+    def problem(self, node: yaml.Node, path: Path, message: str, hint: str) -> None:
+        mark = node.start_mark
+        self.doc.problems.append(YamlProblem(mark.line + 1, mark.column + 1, path, message, hint))
+
+
+_DEFAULT_HINT = "check the YAML syntax on this line and the one before it"
+
+_HINTS = (
+    ("mapping values are not allowed", "quote the value if it contains ': ', or check this line's indentation"),
+    ("could not find expected ':'", "each line of a mapping needs 'key: value'; check the indentation"),
+    ("found character '\\t'", "YAML does not allow tabs for indentation; use spaces"),
+    ("did not find expected key", "this line is not aligned with the keys around it; check its indentation"),
+    ("expected <block end>", "this line is not aligned with the lines around it; check its indentation"),
+    ("did not find expected '-'", "list items must start with '- ' at the same indentation"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("found unknown escape character", "in double quotes a backslash starts an escape; use single quotes"),
+    ("but found another document", "a disorder file holds one document; remove the extra '---'"),
+    ("found undefined alias", "an '*alias' names no '&anchor'; quote the value if '*' is meant literally"),
+)
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    problem = exc.problem or "invalid YAML"
+    message = f"{exc.context}: {problem}" if exc.context else problem
+    text = message + " " + (exc.problem or "")
+    hint = next((h for needle, h in _HINTS if needle in text), _DEFAULT_HINT)
+    return YamlProblem(line, column, (), f"YAML syntax error: {message}", hint)

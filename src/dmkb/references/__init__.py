@@ -1,0 +1,1 @@
+"""References: ids, the cache of reference texts, and quote matching."""

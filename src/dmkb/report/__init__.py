@@ -1,0 +1,1 @@
+"""Renderers of validation reports: text for people, JSON for programs."""

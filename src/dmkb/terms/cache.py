@@ -1,0 +1,85 @@
+"""The KB's term caches: ``cache/<prefix>/terms.csv``, one folder per ontology prefix."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dmkb.load.term_caches import TermRow, parse_terms_csv
+from dmkb.load.text import decode
+
+ENUMS_FOLDER = "enums"
+
+
+def curie_key(curie: str) -> str:
+    """Ids compare with a case-insensitive prefix: ``hgnc:1`` and ``HGNC:1`` are one term."""
+    prefix, sep, local = curie.strip().partition(":")
+    return f"{prefix.lower()}{sep}{local}"
+
+
+@dataclass(frozen=True)
+class CacheProblem:
+    """A term cache file that could not be read as it should."""
+
+    file: Path
+    line: int
+    message: str
+
+
+class TermCache:
+    """Labels of cached terms, by prefix; each prefix's file is read when first needed."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+        try:
+            folders = os.listdir(cache_dir)
+        except OSError:
+            folders = []
+        self._files = {
+            name.lower(): cache_dir / name / "terms.csv"
+            for name in folders
+            if name != ENUMS_FOLDER and (cache_dir / name / "terms.csv").is_file()
+        }
+        self._rows: dict[str, dict[str, TermRow]] = {}
+        self.problems: list[CacheProblem] = []
+
+    @property
+    def files(self) -> list[Path]:
+        return sorted(self._files.values())
+
+    def covers(self, curie: str) -> bool:
+        """Whether the KB caches terms with this id's prefix at all."""
+        return curie.partition(":")[0].lower() in self._files
+
+    def get(self, curie: str) -> TermRow | None:
+        """The cached row of ``curie``, or ``None`` when it is not cached."""
+        prefix = curie.partition(":")[0].lower()
+        if prefix not in self._rows:
+            self._rows[prefix] = self._read(prefix)
+        return self._rows[prefix].get(curie_key(curie))
+
+    def _read(self, prefix: str) -> dict[str, TermRow]:
+        path = self._files.get(prefix)
+        if path is None:
+            return {}
+        try:
+            text, _ = decode(path.read_bytes())
+        except OSError as exc:
+            self.problems.append(CacheProblem(path, 1, f"cannot read the term cache ({exc.strerror})"))
+            return {}
+        rows, problem = parse_terms_csv(text)
+        if problem:
+            self.problems.append(CacheProblem(path, 1, problem))
+        return {curie_key(row.curie): row for row in rows}
+
+    def signature(self) -> list[tuple[str, int, int]]:
+        """Name, size and modification time of every cache file, to tell when one changed."""
+        out = []
+        for path in self.files:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+        return out

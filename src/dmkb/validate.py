@@ -1,0 +1,100 @@
+"""Validate a knowledge base: load each disorder file, run the checks, collect the findings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmkb.checks import CHECK_NAMES, check_file
+from dmkb.checks.finding import SEVERITIES, Finding
+from dmkb.checks.memo import FindingsMemo, memo_path
+from dmkb.checks.walk import evidence_items, items
+from dmkb.errors import LoadError
+from dmkb.load.kb import KnowledgeBase, open_kb
+from dmkb.references.ids import parse_reference_id
+from dmkb.settings import dmkb_home
+
+
+@dataclass
+class ValidationReport:
+    """What a validation run found."""
+
+    root: Path
+    files: int
+    findings: list[Finding] = field(default_factory=list)
+    reused: int = 0  # files whose findings were remembered from an earlier run
+
+    def counts(self) -> dict[str, int]:
+        by_severity = Counter(f.severity for f in self.findings)
+        return {severity: by_severity.get(severity, 0) for severity in SEVERITIES}
+
+    def summary(self) -> dict[str, object]:
+        by_check = Counter(f.check for f in self.findings)
+        return {
+            "root": str(self.root),
+            "files": self.files,
+            "files_with_findings": len({f.file for f in self.findings if f.severity != "info"}),
+            **{f"{severity}s" if severity != "info" else "info": n for severity, n in self.counts().items()},
+            "checks": {name: by_check.get(name, 0) for name in CHECK_NAMES},
+        }
+
+    @property
+    def ok(self) -> bool:
+        return self.counts()["error"] == 0
+
+
+def validate(
+    inputs: Sequence[str | Path],
+    *,
+    use_memo: bool = True,
+    on_file: Callable[[str, int], None] | None = None,
+) -> ValidationReport:
+    """Validate a KB root or some disorder files.
+
+    :param use_memo: reuse the findings of files unchanged since the last run.
+    :param on_file: called with each file's name and the number of files, once it is done.
+    :raises UsageError: when the inputs are not a KB or its files.
+    :raises LoadError: when the KB cannot be listed.
+    """
+    kb = open_kb(inputs)
+    memo = FindingsMemo(memo_path(dmkb_home(), kb.root), kb) if use_memo else None
+    report = ValidationReport(kb.root, len(kb.layout.disorder_files))
+    for path in kb.layout.disorder_files:
+        name, findings, reused = _validate_file(kb, path, memo)
+        report.findings.extend(findings)
+        report.reused += reused
+        if on_file:
+            on_file(name, report.files)
+    if memo:
+        memo.save({kb.layout.display_name(p) for p in kb.layout.disorder_files})
+    return report
+
+
+def _validate_file(kb: KnowledgeBase, path: Path, memo: FindingsMemo | None) -> tuple[str, list[Finding], bool]:
+    name = kb.layout.display_name(path)
+    try:
+        entry = kb.read_disorder(path)
+    except LoadError as exc:
+        return name, [Finding(name, 1, "", "yaml", "error", exc.message, "check the file's permissions")], False
+    remembered = memo.get(entry.name, entry.digest) if memo else None
+    if remembered is not None:
+        return name, remembered, True
+    findings = check_file(entry, kb)
+    if memo:
+        memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings)
+    return name, findings, False
+
+
+def cited_references(data: object) -> set[str]:
+    """The cacheable reference ids an entry cites (its findings depend on their cached texts)."""
+    cited = set()
+    records = [item for _, item in evidence_items(data)]
+    if isinstance(data, dict):
+        records += [item for _, item in items(data.get("references"))]
+    for item in records:
+        ref = parse_reference_id(item.get("reference"))
+        if not ref.problem or ref.only_spelling:
+            cited.add(f"{ref.prefix}:{ref.local.strip()}")
+    return cited
