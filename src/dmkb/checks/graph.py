@@ -13,7 +13,7 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import items, text
+from dmkb.checks.walk import items, lenient_get, text
 from dmkb.load.yaml_reader import Path
 
 NAME = "graph"
@@ -24,30 +24,30 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     if not isinstance(data, dict):
         return
     steps = list(_mechanism_steps(data, ()))
-    phenotypes = [(("phenotypes", i), p) for i, p in items(data.get("phenotypes"))]
+    phenotypes = [(("phenotypes", i), p) for i, p in items(lenient_get(data, "phenotypes"))]
     step_names = _names(steps)
     phenotype_names = _names(phenotypes)
     yield from _duplicates(ctx, steps, "mechanism step")
     linked: set[str] = set()
     for path, step in steps:
-        for j, edge in items(step.get("downstream")):
+        for j, edge in items(lenient_get(step, "downstream")):
             yield from _edge(ctx, edge, (*path, "downstream", j), step_names, phenotype_names, linked)
     for path, phenotype in phenotypes:
-        for j, edge in items(phenotype.get("sequelae")):
-            linked.add(phenotype.get("name"))
+        for j, edge in items(lenient_get(phenotype, "sequelae")):
+            linked.add(lenient_get(phenotype, "name"))
             yield from _edge(ctx, edge, (*path, "sequelae", j), step_names, phenotype_names, linked)
-    for i, treatment in items(data.get("treatments")):
-        for j, edge in items(treatment.get("target_mechanisms")):
+    for i, treatment in items(lenient_get(data, "treatments")):
+        for j, edge in items(lenient_get(treatment, "target_mechanisms")):
             yield from _edge(ctx, edge, ("treatments", i, "target_mechanisms", j), step_names, {}, linked)
     for path, phenotype in phenotypes:
-        name = text(phenotype.get("name"))
+        name = text(lenient_get(phenotype, "name"))
         if name and name not in linked:
             yield ctx.finding("info", path, f"phenotype '{name}' is not linked to the mechanism graph",
                               "name it as a 'downstream' target of the mechanism step that causes it")
 
 
 def _mechanism_steps(data: dict[str, Any], path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
-    for i, step in items(data.get("pathophysiology")):
+    for i, step in items(lenient_get(data, "pathophysiology")):
         yield (*path, "pathophysiology", i), step
     for i, stage in items(data.get("stages")):
         yield from _mechanism_steps(stage, (*path, "stages", i))
@@ -58,7 +58,7 @@ def _mechanism_steps(data: dict[str, Any], path: Path) -> Iterator[tuple[Path, d
 def _names(nodes: list[tuple[Path, dict[str, Any]]]) -> dict[str, Path]:
     names: dict[str, Path] = {}
     for path, node in nodes:
-        name = text(node.get("name"))
+        name = text(lenient_get(node, "name"))
         if name and name not in names:
             names[name] = path
     return names
@@ -86,7 +86,7 @@ def _edge(
     phenotypes: dict[str, Path],
     linked: set[str],
 ) -> Iterator[Finding]:
-    target = edge.get("target")
+    target = lenient_get(edge, "target")
     if not isinstance(target, str):
         return  # missing or not text: the schema check reports it
     if target in steps or target in phenotypes:
@@ -97,5 +97,7 @@ def _edge(
     close = difflib.get_close_matches(target, candidates, n=1, cutoff=0.5)
     folded = [c for c in candidates if c.casefold() == target.casefold()]
     nearest = (folded or close or [None])[0]
+    if nearest:
+        linked.add(nearest)  # most likely what was meant: do not also report it as unlinked
     hint = f"did you mean '{nearest}'?" if nearest else f"name one of the {len(candidates)} {kinds}s of this entry"
     yield ctx.finding("error", (*path, "target"), f"target '{target}' names no {kinds} of this entry", hint)

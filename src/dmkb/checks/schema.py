@@ -39,20 +39,24 @@ def _check_object(ctx: CheckContext, value: Any, class_name: str, path: Path) ->
         yield ctx.finding("error", path, f"expected a mapping of fields ({class_name}), found {_kind(value)}",
                           "write the fields as 'key: value' lines, indented under this one")
         return
+    meant: set[str] = set()  # fields that misspelt keys stand for
     for key, item in value.items():
         slot = slots.get(key)
         if slot is None:
-            yield _unknown_field(ctx, key, class_name, slots, (*path, key))
+            close = difflib.get_close_matches(key, [s for s in slots if s not in value], n=1, cutoff=0.6)
+            meant.update(close)
+            yield _unknown_field(ctx, key, class_name, slots, close, (*path, key))
         elif item is not None:
             yield from _check_slot(ctx, item, slot, key, (*path, key))
     for key, slot in slots.items():
-        if slot.required and value.get(key) is None:
+        if slot.required and value.get(key) is None and key not in meant:
             yield ctx.finding("error", path, f"{class_name} is missing its required field '{key}'",
                               f"add '{key}:' here")
 
 
-def _unknown_field(ctx: CheckContext, key: str, class_name: str, slots: dict[str, Slot], path: Path) -> Finding:
-    close = difflib.get_close_matches(key, list(slots), n=1, cutoff=0.6)
+def _unknown_field(
+    ctx: CheckContext, key: str, class_name: str, slots: dict[str, Slot], close: list[str], path: Path
+) -> Finding:
     hint = f"did you mean '{close[0]}'?" if close else f"{class_name} fields: {', '.join(sorted(slots))}"
     return ctx.finding("error", path, f"unknown field '{key}' in {class_name}", hint)
 

@@ -3,6 +3,7 @@ these walks skip whatever is not where it should be (the schema check reports th
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,3 +49,17 @@ def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
 def text(value: Any) -> str | None:
     """``value`` when it is a non-empty string, else ``None``."""
     return value if isinstance(value, str) and value.strip() else None
+
+
+def lenient_get(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]``, or the value of a misspelt form of ``key`` when the key is absent.
+
+    The schema check reports a misspelt key once; reading through it here keeps one typo
+    from also breaking the graph around it.
+    """
+    if key in mapping:
+        return mapping[key]
+    for other, value in mapping.items():
+        if isinstance(other, str) and difflib.SequenceMatcher(None, other, key).ratio() >= 0.8:
+            return value
+    return None

@@ -126,14 +126,16 @@ class _Converter:
             key = key_node.value
             key_path = (*path, key)
             if key in result:
+                # keep the first value: other YAML readers silently keep this later one
                 first = self.doc.lines[key_path]
                 self.problem(
                     key_node,
                     key_path,
-                    f"duplicate key '{key}' (first at line {first}); the later value would "
-                    "silently replace the earlier one",
+                    f"duplicate key '{key}' (first at line {first}); YAML readers silently keep "
+                    "only the later value",
                     "keep one of the two and merge their contents",
                 )
+                continue
             self.doc.lines[key_path] = line
             result[key] = self.value(value_node, key_path)
         return result
