@@ -29,9 +29,9 @@ def decode(raw: bytes) -> tuple[str, DecodeProblem | None]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        before = raw[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
         problem = DecodeProblem(
             line,
             column,

@@ -22,6 +22,7 @@ Path = tuple[str | int, ...]
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:int",
@@ -80,7 +81,7 @@ def read_yaml(text: str) -> YamlDocument:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        doc.problems.append(_syntax_problem(exc))
+        doc.problems.append(_syntax_problem(exc, text))
         return doc
     except yaml.YAMLError as exc:
         doc.problems.append(YamlProblem(1, 1, (), f"YAML error: {exc}", _DEFAULT_HINT))
@@ -93,7 +94,13 @@ def read_yaml(text: str) -> YamlDocument:
     if root is None:
         return doc
     doc.lines[()] = root.start_mark.line + 1
-    doc.data = _Converter(doc).value(root, ())
+    try:
+        doc.data = _Converter(doc).value(root, ())
+    except RecursionError:
+        doc.problems.append(
+            YamlProblem(1, 1, (), "the YAML is nested too deeply to read", "flatten the structure")
+        )
+        doc.data = None
     return doc
 
 
@@ -102,9 +109,20 @@ class _Converter:
 
     def __init__(self, doc: YamlDocument) -> None:
         self.doc = doc
+        self.seen: set[int] = set()
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
 
     def value(self, node: yaml.Node, path: Path) -> Any:
+        if isinstance(node, yaml.CollectionNode):
+            # an alias makes the composer hand out the same node again; refusing repeats keeps
+            # self-referencing and exponentially expanding documents harmless
+            if id(node) in self.seen:
+                self.problem(node, path, "anchors and aliases (&name, *name) are not supported here",
+                             "write the values out in full")
+                return None
+            self.seen.add(id(node))
+            if node.tag not in _COLLECTION_TAGS:
+                self.problem(node, path, f"unsupported YAML tag {node.tag}", "remove the tag; values are plain data")
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -162,7 +180,6 @@ _DEFAULT_HINT = "check the YAML syntax on this line and the one before it"
 _HINTS = (
     ("mapping values are not allowed", "quote the value if it contains ': ', or check this line's indentation"),
     ("could not find expected ':'", "each line of a mapping needs 'key: value'; check the indentation"),
-    ("found character '\\t'", "YAML does not allow tabs for indentation; use spaces"),
     ("did not find expected key", "this line is not aligned with the keys around it; check its indentation"),
     ("expected <block end>", "this line is not aligned with the lines around it; check its indentation"),
     ("did not find expected '-'", "list items must start with '- ' at the same indentation"),
@@ -173,12 +190,19 @@ _HINTS = (
 )
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1
     problem = exc.problem or "invalid YAML"
     message = f"{exc.context}: {problem}" if exc.context else problem
-    text = message + " " + (exc.problem or "")
-    hint = next((h for needle, h in _HINTS if needle in text), _DEFAULT_HINT)
+    described = message + " " + (exc.problem or "")
+    hint = next((h for needle, h in _HINTS if needle in described), _DEFAULT_HINT)
+    if "\t" in _line_text(text, line):
+        hint = "YAML does not allow tabs for indentation; use spaces"
     return YamlProblem(line, column, (), f"YAML syntax error: {message}", hint)
+
+
+def _line_text(text: str, line: int) -> str:
+    lines = text.split("\n", line)
+    return lines[line - 1] if 0 < line <= len(lines) else ""

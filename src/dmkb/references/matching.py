@@ -34,7 +34,7 @@ _GREEK_RE = re.compile("[" + "".join(_GREEK) + "]")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff]")
 # byte -> itself for ASCII letters and digits (lower-cased), space for everything else
 _WORD_BYTES = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256)).lower()
-_GAP = re.compile(r"\.\.\.+|\[[^\[\]]*\]")
+_GAP = re.compile(r"\.\.\.+|\u2026|\[[^\[\]]*\]")
 # numbered citation markers in a source ("[12]", "[3, 5–7]"), which quotes leave out
 _CITATION = re.compile(r"\[\s*\d+(?:\s*[,;\u2013\u2014-]\s*\d+)*\s*\]")
 # where text extracted from PDFs glued two words: "ResultsBoys", "inSTAT3", "patients13."
@@ -99,7 +99,7 @@ class SourceText:
 
     @cached_property
     def _compact(self) -> tuple[str, frozenset[int], frozenset[int]]:
-        """The words without spaces, with the offsets where words (also glued ones) start and end."""
+        """The words without spaces, and the offsets where words (also glued ones) start and end."""
         tokens = normalize(_GLUED.sub(" ", _CITATION.sub(" ", self.text))).split()
         ends = list(itertools.accumulate(map(len, tokens)))
         starts = [0, *ends[:-1]]
@@ -113,6 +113,8 @@ class SourceText:
         if f" {whole} " in self.words:
             return True
         parts = quote_parts(quote)
+        if not parts:  # only gaps and insertions: nothing was quoted
+            return False
         return self._in_order(parts) or self._in_order_compact(parts)
 
     def _in_order(self, parts: list[str]) -> bool:
@@ -128,9 +130,15 @@ class SourceText:
         compact, starts, ends = self._compact
         position = 0
         for part in parts:
-            needle = part.replace(" ", "")
+            words = part.split()
+            needle = "".join(words)
+            # where the quote has a word boundary, the source must have one too ("the rapist"
+            # is not "therapist"); the source may have more (PDF-split words)
+            boundaries = [0, *itertools.accumulate(map(len, words[:-1]))]
             found = compact.find(needle, position)
-            while found >= 0 and not (found in starts and found + len(needle) in ends):
+            while found >= 0 and not (
+                found + len(needle) in ends and all(found + b in starts for b in boundaries)
+            ):
                 found = compact.find(needle, found + 1)
             if found < 0:
                 return False

@@ -1,0 +1,103 @@
+"""Benchmark `dmkb validate` on a real KB: cold, unchanged, one file changed, and 126 files.
+
+Every run is a fresh process (start-up included), timed wall-clock; figures are medians.
+The KB is laid out in a temporary folder (disorder files copied, caches linked), so the
+"one file changed" runs never touch the original.
+
+    python benchmarks/validate.py [--kb ../shared/corpus/dismech] [--runs 7]
+
+To compare with the dismech toolchain's snippet checker, install it in a separate virtual
+environment and give its command as a template with ``{file}`` for one disorder file:
+
+    DMKB_BENCH_LRV_CMD='/opt/lrv/bin/linkml-reference-validator validate data {file} ...' \\
+        python benchmarks/validate.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_KB = REPO.parent / "shared" / "corpus" / "dismech"
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode not in (0, 1):
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed
+
+
+def lay_out(kb: Path, target: Path, copies: int = 1) -> Path:
+    """A KB at ``target`` with ``copies`` copies of each disorder file and links to the caches."""
+    disorders = target / "kb" / "disorders"
+    disorders.mkdir(parents=True)
+    for path in sorted((kb / "kb" / "disorders").glob("*.yaml")):
+        for copy in range(copies):
+            suffix = f"_{copy}" if copy else ""
+            shutil.copy(path, disorders / f"{path.stem}{suffix}.yaml")
+    for name in ("references_cache", "cache"):
+        if (kb / name).exists():
+            (target / name).symlink_to((kb / name).resolve())
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    if not (args.kb / "kb" / "disorders").is_dir():
+        sys.exit(f"no KB at {args.kb}")
+    dmkb = [sys.executable, "-m", "dmkb", "validate", "--format", "json"]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        env = {**os.environ, "DMKB_HOME": str(tmp_path / "home")}
+        root = lay_out(args.kb, tmp_path / "kb")
+        files = sorted((root / "kb" / "disorders").glob("*.yaml"))
+        refs = len(list((root / "references_cache").glob("*.md")))
+
+        cold = [timed([*dmkb, "--no-cache", str(root)], env) for _ in range(args.runs)]
+        timed([*dmkb, str(root)], env)  # remember the findings once
+        unchanged = [timed([*dmkb, str(root)], env) for _ in range(args.runs)]
+        changed = []
+        for run in range(args.runs):
+            with files[run % len(files)].open("a", encoding="utf-8") as handle:
+                handle.write(f"\n# benchmark edit {run}\n")
+            changed.append(timed([*dmkb, str(root)], env))
+        big = lay_out(args.kb, tmp_path / "big", copies=3)
+        big_files = len(list((big / "kb" / "disorders").glob("*.yaml")))
+        big_cold = [timed([*dmkb, "--no-cache", str(big)], env) for _ in range(max(3, args.runs // 2))]
+
+        print(f"KB: {args.kb} ({len(files)} entries, {refs} cached references), {args.runs} runs each")
+        print(f"validate, cold (nothing remembered), all checks: median {statistics.median(cold):.3f} s")
+        print(f"validate, nothing changed:                      median {statistics.median(unchanged):.3f} s")
+        print(f"validate, one file changed:                     median {statistics.median(changed):.3f} s")
+        print(f"validate, {big_files} files, cold:                       median {statistics.median(big_cold):.3f} s")
+
+        template = os.environ.get("DMKB_BENCH_LRV_CMD")
+        if template:
+            started = time.perf_counter()
+            for path in files:
+                subprocess.run(shlex.split(template.format(file=path)), capture_output=True, cwd=root)
+            other = time.perf_counter() - started
+            print(f"linkml-reference-validator, same files:          {other:.3f} s "
+                  f"({other / statistics.median(cold):.0f}x dmkb cold)")
+        else:
+            print("linkml-reference-validator: not measured (set DMKB_BENCH_LRV_CMD to compare)")
+
+
+if __name__ == "__main__":
+    main()

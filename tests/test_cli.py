@@ -1,0 +1,100 @@
+"""The command as a user runs it: output shapes, exit codes, and never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb
+
+
+def test_json_report_shape(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("label: Hepatosplenomegaly", "label: Fever"))
+    result = run_dmkb("validate", tiny_kb.root, "--format", "json")
+    assert result.code == 1
+    report = result.json()
+    assert set(report) == {"summary", "findings"}
+    assert report["summary"]["errors"] == 1 and report["summary"]["files"] == 1
+    assert report["summary"]["checks"]["term"] == 1
+    [finding] = report["findings"]
+    assert finding == {
+        "check": "term",
+        "severity": "error",
+        "file": "kb/disorders/Test_Leukemia.yaml",
+        "line": 25,
+        "path": "phenotypes[0].phenotype_term.term.label",
+        "message": "label 'Fever' differs from the label of HP:0001433: 'Hepatosplenomegaly'",
+        "hint": "write label: Hepatosplenomegaly",
+    }
+
+
+def test_text_report_groups_by_file_with_lines_and_hints(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("  downstream:\n", "  downstrem:\n"))
+    result = run_dmkb("validate", tiny_kb.root)
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "kb/disorders/Test_Leukemia.yaml"
+    assert lines[1].split()[0] == "11" and "schema" in lines[1] and "unknown field 'downstrem'" in lines[1]
+    assert "hint: did you mean 'downstream'?" in lines[2]
+    assert lines[-1].startswith("1 file checked: 1 error, 0 warnings")
+    assert "\x1b[" not in result.stdout  # no colour codes when not on a terminal
+
+
+def test_clean_kb_exits_zero(tiny_kb: TinyKb) -> None:
+    result = run_dmkb("validate", tiny_kb.root)
+    assert result.code == 0, result.stdout
+    assert "0 errors" in result.stdout
+
+
+def test_bundled_example_is_clean() -> None:
+    result = run_dmkb("validate", EXAMPLE, "--format", "json")
+    assert result.code == 0
+    assert result.json()["summary"]["files"] == 1
+    assert result.json()["findings"] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "/no/such/place"],
+        ["validate", "--format", "xml"],
+        ["validate", "--no-such-option"],
+        ["no-such-command"],
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
+    result = run_dmkb(*args)
+    assert result.code == 2
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_folder_without_entries_is_refused(tmp_path: Path) -> None:
+    result = run_dmkb("validate", tmp_path)
+    assert result.code == 2
+    assert "kb/disorders" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x00\x01\x02binary\xff\xfe",
+        b"- just\n- a list\n",
+        b"name: x\nphenotypes: {a: [1, {b: }]}\npathophysiology: 5\n",
+        b"[" * 3000,
+        b"&a [*a]",
+        b"name: !!python/object/apply:os.system ['echo pwned']\n",
+        b"\xef\xbb\xbfname: BOM and CRLF\r\ndescription: ok\r\n",
+    ],
+)
+def test_hostile_files_give_findings_not_tracebacks(tiny_kb: TinyKb, content: bytes) -> None:
+    (tiny_kb.root / "kb" / "disorders" / "Hostile.yaml").write_bytes(content)
+    result = run_dmkb("validate", tiny_kb.root, "--format", "json")
+    assert result.code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(f["file"].endswith(".yaml") for f in result.json()["findings"])
+
+
+def test_version() -> None:
+    result = run_dmkb("--version")
+    assert result.code == 0 and result.stdout.startswith("dmkb ")
