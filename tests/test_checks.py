@@ -121,3 +121,12 @@ def test_single_files_are_reported_relative_to_their_kb_root(tiny_kb: TinyKb) ->
 def test_history_files_are_skipped(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry("not: [valid", "Test_Leukemia.history.yaml")
     assert validate([tiny_kb.root], use_memo=False).files == 1
+
+
+def test_ids_listed_in_an_enum_cache_count_as_cached(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("      id: HP:0001433\n", "      id: HP:0009999\n"))
+    assert findings_of(tiny_kb) == {("term", "warning", "phenotypes[0].phenotype_term.term.id")}
+    enums = tiny_kb.root / "cache" / "enums"
+    enums.mkdir()
+    (enums / "phenotypeterm_0123.csv").write_text("curie\nHP:0009999\n", encoding="utf-8")
+    assert findings_of(tiny_kb) == set()

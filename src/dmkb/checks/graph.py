@@ -71,8 +71,8 @@ def _duplicates(ctx: CheckContext, nodes: list[tuple[Path, dict[str, Any]]], kin
         if not name:
             continue
         if name in first:
-            yield ctx.finding("error", (*path, "name"),
-                              f"two {kind}s are named '{name}' (the other at line {ctx.entry.doc.line_of(first[name])})",
+            other = ctx.entry.doc.line_of(first[name])
+            yield ctx.finding("error", (*path, "name"), f"two {kind}s are named '{name}' (the other at line {other})",
                               "give each a distinct name, or merge them; edges cannot tell them apart")
         else:
             first[name] = path

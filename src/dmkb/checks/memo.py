@@ -6,6 +6,7 @@ changed: dmkb's own code, the term caches, and the cached texts of the reference
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from pathlib import Path
@@ -75,10 +76,8 @@ class FindingsMemo:
         if not self.changed and not stale:
             return
         files = {name: self.entries[name] for name in sorted(keep) if name in self.entries}
-        try:
+        with contextlib.suppress(OSError):
             write_atomic(self.path, json.dumps({"context": self.context, "files": files}))
-        except OSError:
-            pass
 
 
 def memo_path(home: Path, root: Path) -> Path:

@@ -42,6 +42,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         row = terms.get(curie)
         prefix = curie.partition(":")[0].lower()
         if row is None:
+            if terms.in_enum_cache(curie):
+                continue  # known valid, only its label is not cached
             yield ctx.finding("warning", (*path, "id"), f"{curie} is not in the KB's term cache ({prefix})",
                               f"check the id, then add it to cache/{prefix}/terms.csv")
             continue

@@ -29,15 +29,19 @@ class DisorderFile:
 
     @property
     def doc(self) -> YamlDocument:
-        if self._doc is None:
-            text, self._decode_problem = decode(self.raw)
-            self._doc = read_yaml(text)
-        return self._doc
+        """The parsed values (parsed on first use: remembered findings need no parsing)."""
+        self._parse()
+        return self._doc  # type: ignore[return-value]
 
     @property
     def decode_problem(self) -> DecodeProblem | None:
-        self.doc  # noqa: B018 - decoding happens with parsing
+        self._parse()
         return self._decode_problem
+
+    def _parse(self) -> None:
+        if self._doc is None:
+            text, self._decode_problem = decode(self.raw)
+            self._doc = read_yaml(text)
 
 
 class KnowledgeBase:

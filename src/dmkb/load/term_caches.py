@@ -1,4 +1,5 @@
-"""Read the term caches of a dismech-format KB: ``cache/<prefix>/terms.csv`` (id, label)."""
+"""Read the term caches of a dismech-format KB: ``cache/<prefix>/terms.csv`` (id, label) and
+``cache/enums/*.csv`` (the ids found to belong to a dynamic enum, one column ``curie``)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ def parse_terms_csv(text: str) -> tuple[list[TermRow], str | None]:
         label = record[label_col] if label_col is not None and len(record) > label_col else ""
         rows.append(TermRow(record[id_col].strip(), label.strip(), line))
     return rows, None
+
+
+def parse_enum_csv(text: str) -> set[str]:
+    """The ids listed in an enum cache file (its first column, after the header)."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    return {record[0].strip() for record in reader if record and record[0].strip()}

@@ -160,7 +160,7 @@ class _Converter:
 
     def scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         tag = node.tag
-        if tag == _STR or tag == _TIMESTAMP:
+        if tag in (_STR, _TIMESTAMP):
             return node.value
         if tag == _NULL:
             return None

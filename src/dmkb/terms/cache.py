@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmkb.load.term_caches import TermRow, parse_terms_csv
+from dmkb.load.term_caches import TermRow, parse_enum_csv, parse_terms_csv
 from dmkb.load.text import decode
 
 ENUMS_FOLDER = "enums"
@@ -42,11 +42,14 @@ class TermCache:
             if name != ENUMS_FOLDER and (cache_dir / name / "terms.csv").is_file()
         }
         self._rows: dict[str, dict[str, TermRow]] = {}
+        self._enum_members: set[str] | None = None
         self.problems: list[CacheProblem] = []
 
     @property
     def files(self) -> list[Path]:
-        return sorted(self._files.values())
+        """Every cache file whose content the term check depends on."""
+        enums = sorted((self.cache_dir / ENUMS_FOLDER).glob("*.csv"))
+        return sorted(self._files.values()) + enums
 
     def covers(self, curie: str) -> bool:
         """Whether the KB caches terms with this id's prefix at all."""
@@ -58,6 +61,19 @@ class TermCache:
         if prefix not in self._rows:
             self._rows[prefix] = self._read(prefix)
         return self._rows[prefix].get(curie_key(curie))
+
+    def in_enum_cache(self, curie: str) -> bool:
+        """Whether ``curie`` is listed in ``cache/enums/*.csv`` (ids already found valid for a
+        dynamic enum, without their labels)."""
+        if self._enum_members is None:
+            self._enum_members = set()
+            for path in sorted((self.cache_dir / ENUMS_FOLDER).glob("*.csv")):
+                try:
+                    text, _ = decode(path.read_bytes())
+                except OSError:
+                    continue
+                self._enum_members.update(curie_key(c) for c in parse_enum_csv(text))
+        return curie_key(curie) in self._enum_members
 
     def _read(self, prefix: str) -> dict[str, TermRow]:
         path = self._files.get(prefix)
