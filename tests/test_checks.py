@@ -130,3 +130,10 @@ def test_ids_listed_in_an_enum_cache_count_as_cached(tiny_kb: TinyKb) -> None:
     enums.mkdir()
     (enums / "phenotypeterm_0123.csv").write_text("curie\nHP:0009999\n", encoding="utf-8")
     assert findings_of(tiny_kb) == set()
+
+
+def test_parts_out_of_order_are_named_as_such(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("snippet: TGF-beta1 signalling was increased",
+                                      "snippet: Ruxolitinib inhibited JAK-STAT signalling ... Serum IL-6 levels rose"))
+    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    assert finding.check == "snippet" and "not in this order" in finding.hint

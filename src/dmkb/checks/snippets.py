@@ -12,6 +12,7 @@ from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.checks.walk import evidence_items
 from dmkb.references.ids import parse_reference_id
+from dmkb.references.matching import QuoteMatch
 
 NAME = "snippet"
 
@@ -41,10 +42,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             continue
         severity = "info" if item.get("supports") in _MAY_BE_ABSENT else "error"
         yield ctx.finding(severity, (*path, "snippet"), f"snippet not found in {cited}",
-                          _hint(ctx, cited, match.similarity, match.passage))
+                          _hint(ctx, cited, match))
 
 
-def _hint(ctx: CheckContext, cited: str, similarity: float, passage: str | None) -> str:
+def _hint(ctx: CheckContext, cited: str, match: QuoteMatch) -> str:
+    if match.out_of_order:
+        return "each part between the '...' is in the source, but not in this order; reorder or split the quote"
+    similarity, passage = match.similarity, match.passage
     cached = ctx.kb.references.get(cited)
     abstract_only = cached is not None and "abstract" in str(cached.metadata.get("content_type", ""))
     parts = []

@@ -85,6 +85,7 @@ class QuoteMatch:
     found: bool
     similarity: float = 1.0  # 0..1, for the closest passage when not found
     passage: str | None = None  # the closest passage, as written in the source
+    out_of_order: bool = False  # every part between gaps is there, but not in the quoted order
 
 
 class SourceText:
@@ -149,8 +150,10 @@ class SourceText:
         """Look for ``quote``; when it is absent, find the closest passage."""
         if self.contains(quote):
             return QuoteMatch(True)
+        pieces = [p for p in _GAP.split(quote) if normalize(p)]
+        out_of_order = len(pieces) > 1 and all(self.contains(piece) for piece in pieces)
         similarity, passage = closest_passage(self.text, quote)
-        return QuoteMatch(False, similarity, passage)
+        return QuoteMatch(False, similarity, passage, out_of_order)
 
 
 def _raw_contains(text: str, quote: str) -> bool:
