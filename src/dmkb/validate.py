@@ -32,11 +32,14 @@ class ValidationReport:
 
     def summary(self) -> dict[str, object]:
         by_check = Counter(f.check for f in self.findings)
+        counts = self.counts()
         return {
             "root": str(self.root),
             "files": self.files,
             "files_with_findings": len({f.file for f in self.findings if f.severity != "info"}),
-            **{f"{severity}s" if severity != "info" else "info": n for severity, n in self.counts().items()},
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "info": counts["info"],
             "checks": {name: by_check.get(name, 0) for name in CHECK_NAMES},
         }
 
