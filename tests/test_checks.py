@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 
 from conftest import ENTRY, TinyKb
+from dmkb.checks.finding import Finding
 from dmkb.validate import validate
 
 
 def findings_of(kb: TinyKb) -> set[tuple[str, str, str]]:
     return {(f.check, f.severity, f.path) for f in validate([kb.root], use_memo=False).findings}
+
+
+def only_finding(kb: TinyKb) -> Finding:
+    [finding] = validate([kb.root], use_memo=False).findings
+    return finding
 
 
 def test_the_tiny_entry_is_clean(tiny_kb: TinyKb) -> None:
@@ -64,7 +70,7 @@ def test_an_edge_without_target_is_reported_and_leaves_its_phenotype_unlinked(ti
 def test_duplicate_key_is_reported_at_its_line(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("category: Hematologic Malignancy\n",
                                       "category: Hematologic Malignancy\ncategory: Rare Cancer\n"))
-    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    finding = only_finding(tiny_kb)
     assert (finding.check, finding.path, finding.line) == ("yaml", "category", 3)
     assert "first at line 2" in finding.message
 
@@ -72,7 +78,7 @@ def test_duplicate_key_is_reported_at_its_line(tiny_kb: TinyKb) -> None:
 def test_broken_yaml_gives_one_finding_with_line_and_column(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("  description: Malignant NK cells expand.\n",
                                       "  description: Malignant NK cells expand.\n   bad: indent\n"))
-    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    finding = only_finding(tiny_kb)
     assert finding.check == "yaml" and finding.severity == "error"
     assert finding.line == 11 and finding.column is not None
     assert finding.hint
@@ -89,7 +95,7 @@ def test_hints_name_the_nearest_fix(tiny_kb: TinyKb) -> None:
 
 def test_snippet_miss_shows_the_closest_passage(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("TGF-beta1 signalling was increased", "TGF-beta1 signalling was decreased"))
-    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    finding = only_finding(tiny_kb)
     assert "TGF-β1 signalling was increased" in finding.hint
     assert "% similar" in finding.hint
 
@@ -97,7 +103,7 @@ def test_snippet_miss_shows_the_closest_passage(tiny_kb: TinyKb) -> None:
 def test_refuting_evidence_may_quote_absent_text(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("    supports: SUPPORT\n    snippet: TGF", "    supports: REFUTE\n    snippet: TGF")
                         .replace("signalling was increased", "signalling was unchanged"))
-    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    finding = only_finding(tiny_kb)
     assert (finding.check, finding.severity) == ("snippet", "info")
 
 
@@ -135,5 +141,17 @@ def test_ids_listed_in_an_enum_cache_count_as_cached(tiny_kb: TinyKb) -> None:
 def test_parts_out_of_order_are_named_as_such(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("snippet: TGF-beta1 signalling was increased",
                                       "snippet: Ruxolitinib inhibited JAK-STAT signalling ... Serum IL-6 levels rose"))
-    [finding] = validate([tiny_kb.root], use_memo=False).findings
+    finding = only_finding(tiny_kb)
     assert finding.check == "snippet" and "not in this order" in finding.hint
+
+
+def test_a_term_cache_without_labels_is_reported(tiny_kb: TinyKb) -> None:
+    (tiny_kb.root / "cache" / "hp" / "terms.csv").write_text("curie\nHP:0001433\n", encoding="utf-8")
+    finding = only_finding(tiny_kb)
+    assert (finding.check, finding.severity, finding.file, finding.line) == ("term", "error", "cache/hp/terms.csv", 1)
+    assert "'label'" in finding.message
+
+
+def test_a_term_cache_without_ids_is_reported_and_its_terms_count_as_uncached(tiny_kb: TinyKb) -> None:
+    (tiny_kb.root / "cache" / "hp" / "terms.csv").write_text("id,name\nHP:0001433,x\n", encoding="utf-8")
+    assert findings_of(tiny_kb) == {("term", "error", ""), ("term", "warning", "phenotypes[0].phenotype_term.term.id")}

@@ -71,7 +71,7 @@ def validate(
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
-    with _progress(quiet or output is OutputFormat.json) as advance:
+    with _ProgressBar(quiet or output is OutputFormat.json) as advance:
         report = run_validation(paths or [], use_memo=not no_cache, on_file=advance)
     if output is OutputFormat.json:
         from dmkb.report.json_report import render_json
@@ -84,7 +84,7 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
-class _progress:
+class _ProgressBar:
     """A progress bar on stderr for long runs on a terminal; a no-op otherwise."""
 
     def __init__(self, silent: bool) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.checks import CHECK_NAMES, check_file
+from dmkb.checks import CHECK_NAMES, check_file, check_kb
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, memo_path
 from dmkb.checks.walk import evidence_items, items
@@ -70,6 +70,7 @@ def validate(
         report.reused += reused
         if on_file:
             on_file(name, report.files)
+    report.findings.extend(check_kb(kb))
     if memo:
         memo.save({kb.layout.display_name(p) for p in kb.layout.disorder_files})
     return report

@@ -1,14 +1,16 @@
-"""The checks: one module per kind, each ``check(ctx) -> Iterator[Finding]``; run in this order."""
+"""The checks: one module per kind, each ``check(ctx) -> Iterator[Finding]`` on one disorder
+file, run in this order; and the checks of the KB's shared files, ``check_kb(kb)``."""
 
 from __future__ import annotations
 
-from dmkb.checks import graph, references, schema, snippets, syntax, terms
+from dmkb.checks import caches, graph, references, schema, snippets, syntax, terms
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.load.kb import DisorderFile, KnowledgeBase
 
 CHECKS = (syntax, schema, graph, references, snippets, terms)
 CHECK_NAMES = tuple(module.NAME for module in CHECKS)
+KB_CHECKS = (caches,)
 
 
 def check_file(entry: DisorderFile, kb: KnowledgeBase) -> list[Finding]:
@@ -30,3 +32,8 @@ def check_file(entry: DisorderFile, kb: KnowledgeBase) -> list[Finding]:
                             "this is a bug in dmkb; please report it with the file")
             )
     return sorted(findings, key=lambda f: (f.line, CHECK_NAMES.index(f.check), f.path))
+
+
+def check_kb(kb: KnowledgeBase) -> list[Finding]:
+    """The findings about the KB's shared files (checked on every run: they are few and small)."""
+    return [finding for module in KB_CHECKS for finding in module.check_kb(kb)]

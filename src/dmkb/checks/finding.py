@@ -9,7 +9,7 @@ Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """``file`` is relative to the KB root, ``line`` is 1-based, ``path`` is index-based
     (``phenotypes[3].evidence[1].snippet``; empty for the file as a whole)."""

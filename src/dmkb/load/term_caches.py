@@ -28,13 +28,14 @@ def parse_terms_csv(text: str) -> tuple[list[TermRow], str | None]:
         return [], "the first line must name the columns, with 'curie' and 'label'"
     id_col = names.index("curie")
     label_col = names.index("label") if "label" in names else None
+    problem = None if label_col is not None else "there is no 'label' column, so no label can be checked"
     rows = []
     for line, record in enumerate(reader, start=2):
         if len(record) <= id_col or not record[id_col].strip():
             continue
         label = record[label_col] if label_col is not None and len(record) > label_col else ""
         rows.append(TermRow(record[id_col].strip(), label.strip(), line))
-    return rows, None
+    return rows, problem
 
 
 def parse_enum_csv(text: str) -> set[str]:

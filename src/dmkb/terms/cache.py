@@ -62,6 +62,13 @@ class TermCache:
             self._rows[prefix] = self._read(prefix)
         return self._rows[prefix].get(curie_key(curie))
 
+    def file_problems(self) -> list[CacheProblem]:
+        """Read every cache file and say what is wrong with them (a bad file is never skipped quietly)."""
+        for prefix in self._files:
+            if prefix not in self._rows:
+                self._rows[prefix] = self._read(prefix)
+        return list(self.problems)
+
     def in_enum_cache(self, curie: str) -> bool:
         """Whether ``curie`` is listed in ``cache/enums/*.csv`` (ids already found valid for a
         dynamic enum, without their labels)."""
