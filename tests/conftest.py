@@ -110,6 +110,21 @@ def corpus_root() -> Path:
     return CORPUS
 
 
+@pytest.fixture(scope="session")
+def term_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DMKB_HOME holding a term index, built once per session (see tests/terms_index.py)."""
+    from terms_index import build_test_index
+
+    return build_test_index(tmp_path_factory.mktemp("term_home"))
+
+
+@pytest.fixture
+def with_term_index(term_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test with the session's term index in DMKB_HOME."""
+    monkeypatch.setenv("DMKB_HOME", str(term_home))
+    return term_home
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own DMKB_HOME, so remembered findings never leak between tests."""

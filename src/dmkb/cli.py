@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dmkb import __version__
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
 from dmkb.errors import DmkbError
 
 app = typer.Typer(
@@ -27,13 +27,6 @@ app = typer.Typer(
 _PROGRESS_FROM_FILES = 50  # smaller KBs are validated faster than a bar can be drawn
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def _version(value: bool) -> None:
@@ -135,3 +128,8 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+from dmkb.cli_terms import terms_app  # noqa: E402 - registered last, so the sub-app can stay in its own module
+
+app.add_typer(terms_app, name="terms")

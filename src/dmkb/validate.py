@@ -17,6 +17,11 @@ from dmkb.references.ids import parse_reference_id
 from dmkb.settings import dmkb_home
 
 
+NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
+                 "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
+                 "branch were not looked for (run: dmkb terms build)")
+
+
 @dataclass
 class ValidationReport:
     """What a validation run found."""
@@ -25,6 +30,7 @@ class ValidationReport:
     files: int
     findings: list[Finding] = field(default_factory=list)
     reused: int = 0  # files whose findings were remembered from an earlier run
+    notes: list[str] = field(default_factory=list)  # checks that could not be made, and why
 
     def counts(self) -> dict[str, int]:
         by_severity = Counter(f.severity for f in self.findings)
@@ -41,6 +47,7 @@ class ValidationReport:
             "warnings": counts["warning"],
             "info": counts["info"],
             "checks": {name: by_check.get(name, 0) for name in CHECK_NAMES},
+            "notes": self.notes,
         }
 
     @property
@@ -71,6 +78,8 @@ def validate(
         if on_file:
             on_file(name, report.files)
     report.findings.extend(check_kb(kb))
+    if kb.term_index is None:
+        report.notes.append(NO_TERM_INDEX)
     if memo:
         memo.save({kb.layout.display_name(p) for p in kb.layout.disorder_files})
     return report

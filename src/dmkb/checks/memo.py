@@ -1,7 +1,8 @@
 """Findings remembered between runs, so that only changed files are checked again.
 
 A file's findings are reused when its bytes hash the same and nothing they depend on has
-changed: dmkb's own code, the term caches, and the cached texts of the references it cites.
+changed: dmkb's own code, the term caches and term index, and the cached texts of the references
+it cites.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ class FindingsMemo:
     def __init__(self, path: Path, kb: KnowledgeBase) -> None:
         self.path = path
         self.kb = kb
-        self.context = json.dumps([_FORMAT, code_signature(), kb.terms.signature()])
+        index = kb.term_index
+        self.context = json.dumps([_FORMAT, code_signature(), kb.terms.signature(),
+                                   index.signature() if index else None])
         self.entries: dict[str, Any] = {}
         self.changed = False
         try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dmkb.load.yaml_reader import Path
+from dmkb.schema.model import CLASSES, ROOT_CLASS, TERM_BINDINGS
 
 EVIDENCE_KEYS = frozenset({"evidence", "literature_evidence"})
 TERM_KEYS = frozenset({"term", "loinc_term"})
@@ -63,3 +64,30 @@ def lenient_get(mapping: dict[str, Any], key: str) -> Any:
         if isinstance(other, str) and difflib.SequenceMatcher(None, other, key).ratio() >= 0.8:
             return value
     return None
+
+
+def typed_mappings(data: Any, class_name: str = ROOT_CLASS, path: Path = ()) -> Iterator[tuple[Path, str, dict]]:
+    """Every mapping the schema gives a class to, with its path and class name, depth first."""
+    if not isinstance(data, dict):
+        return
+    yield path, class_name, data
+    slots = CLASSES.get(class_name, {})
+    for key, value in data.items():
+        slot = slots.get(key)
+        child_class = next((r for r in slot.ranges if r in CLASSES), None) if slot else None
+        if child_class is None:
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from typed_mappings(item, child_class, (*path, key, i))
+        else:
+            yield from typed_mappings(value, child_class, (*path, key))
+
+
+def bound_terms(data: Any) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+    """Term references whose slot binds them to an ontology: ``(path, term enum, {id, label})``."""
+    for path, class_name, mapping in typed_mappings(data):
+        binding = TERM_BINDINGS.get(class_name)
+        term = mapping.get("term")
+        if binding and isinstance(term, dict):
+            yield (*path, "term"), binding, term

@@ -14,6 +14,7 @@ from dmkb.load.yaml_reader import YamlDocument, read_yaml
 from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
 from dmkb.terms.cache import TermCache
+from dmkb.terms.index import TermIndex
 
 
 @dataclass
@@ -53,6 +54,15 @@ class KnowledgeBase:
         self.references = ReferenceCache(layout.references_dir)
         self.terms = TermCache(layout.cache_dir)
         self._sources: dict[str, SourceText | None] = {}
+        self._term_index: TermIndex | None | bool = False  # False: not opened yet
+
+    @property
+    def term_index(self) -> TermIndex | None:
+        """The built term index (``dmkb terms build``), or ``None`` when there is none."""
+        if self._term_index is False:
+            index = TermIndex()
+            self._term_index = index if index.built else None
+        return self._term_index
 
     def read_disorder(self, path: Path) -> DisorderFile:
         """Read one disorder file's bytes. :raises LoadError: when it cannot be read."""

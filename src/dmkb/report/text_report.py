@@ -22,6 +22,8 @@ def render_text(report: ValidationReport, console: Console, *, show_info: bool, 
             console.print(_line(finding))
         console.print()
     console.print(_summary(report, show_info, seconds))
+    for note in report.notes:
+        console.print(Text(f"note: {note}", style="dim"))
 
 
 def _line(finding: Finding) -> Text:

@@ -60,7 +60,17 @@ def build_model(schema: dict[str, Any]) -> dict[str, Any]:
             for name, spec in enums.items()
             if spec and spec.get("reachable_from")
         },
+        "TERM_PREFIXES": {name: prefixes for name, spec in enums.items() if (prefixes := _term_prefixes(spec))},
     }
+
+
+def _term_prefixes(spec: dict[str, Any] | None) -> tuple[str, ...]:
+    """The id prefixes a term enum admits: those of its roots and any declared in ``id_prefixes``."""
+    spec = spec or {}
+    roots = (spec.get("reachable_from") or {}).get("source_nodes") or []
+    declared = str((spec.get("annotations") or {}).get("id_prefixes") or "").split()
+    prefixes = {root.partition(":")[0] for root in roots} | set(declared)
+    return tuple(sorted(prefixes, key=str.lower))
 
 
 def _class_slots(name: str, classes: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -96,6 +106,7 @@ def render_model(model: dict[str, Any]) -> str:
         ("ENUMS", "dict[str, tuple[str, ...]]"),
         ("TERM_BINDINGS", "dict[str, str]"),
         ("ONTOLOGY_ROOTS", "dict[str, tuple[str, ...]]"),
+        ("TERM_PREFIXES", "dict[str, tuple[str, ...]]"),
     ):
         parts.append(f"{key}: {annotation} = {pformat(model[key], width=100, sort_dicts=False)}\n\n")
     return "".join(parts).rstrip("\n") + "\n"

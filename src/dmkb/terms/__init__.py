@@ -1,1 +1,1 @@
-"""Ontology terms: the KB's own term caches (and, later, the full term index)."""
+"""Ontology terms: the KB's own term caches and the offline term index built from packaged ontologies."""

@@ -1,0 +1,102 @@
+"""Benchmark the term index: build (cold and unchanged), lookup and search once warm.
+
+Builds into a temporary DMKB_HOME (nothing of yours is touched), then times, in one process
+with the index open (as `dmkb serve` and the validator use it), each lookup and each search of a
+set of real queries: lay words, clinical terms, words still being typed, gene symbols. Also times
+the commands as a user runs them (a fresh process each). Figures are medians.
+
+    python benchmarks/terms.py [--runs 5] [--skip-cold]
+
+--skip-cold reuses the index under $DMKB_HOME instead of building a new one (the cold build of
+every packaged ontology takes about half a minute, most of it NCBITaxon).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+LOOKUPS = ["HP:0001945", "MONDO:0019470", "GO:0007259", "CL:0000623", "UBERON:0002371", "NCBITaxon:9606",
+           "hgnc:11364", "CHEBI:15365", "HP:0000735", "HP:9999999"]
+QUERIES = [
+    ("enlarged liver and spleen", None), ("fever", None), ("natural killer cell", None), ("bone marrow", None),
+    ("nk cell leukemia", None), ("low platelets", None), ("jak-stat signaling", None), ("seizures", None),
+    ("hepatosplenomeg", None), ("short stature", None), ("kidney failure", None), ("STAT3", None),
+    ("high blood pressure", "HP"), ("yellow skin", "HP"), ("swollen lymph nodes", "HP"), ("weight loss", "HP"),
+    ("night sweats", "HP"), ("cytotoxic lymphocyte", "CL"), ("aspirin", "CHEBI"), ("interferon gamma", None),
+]
+
+
+def ms(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds) * 1000:.2f} ms (max {max(seconds) * 1000:.1f} ms)"
+
+
+def run(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-cold", action="store_true")
+    args = parser.parse_args()
+    home = None if args.skip_cold else tempfile.mkdtemp(prefix="dmkb-bench-terms-")
+    try:
+        measure(args.runs, home)
+    finally:
+        if home:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def measure(runs: int, home: str | None) -> None:
+    env = {**os.environ, **({"DMKB_HOME": home} if home else {})}
+    dmkb = [sys.executable, "-m", "dmkb"]
+    if home:
+        print(f"build, cold (every packaged ontology): {run([*dmkb, 'terms', 'build'], env):.1f} s")
+    unchanged = [run([*dmkb, "terms", "build"], env) for _ in range(runs)]
+    print(f"build, nothing changed (a fresh process): {statistics.median(unchanged):.2f} s")
+
+    os.environ.update(env)
+    from dmkb.terms.index import TermIndex
+    from dmkb.terms.search import search
+
+    index = TermIndex()
+    for curie in LOOKUPS:  # warm: connections open, pages cached
+        index.get(curie)
+    lookups = []
+    for _ in range(runs):
+        for curie in LOOKUPS:
+            started = time.perf_counter()
+            index.get(curie)
+            lookups.append(time.perf_counter() - started)
+    print(f"lookup, warm: {ms(lookups)} over {len(lookups)} lookups")
+
+    for text, prefix in QUERIES:
+        search(index, text, prefix=prefix)
+    searches = []
+    for _ in range(runs):
+        for text, prefix in QUERIES:
+            started = time.perf_counter()
+            search(index, text, prefix=prefix)
+            searches.append(time.perf_counter() - started)
+    print(f"search, warm: {ms(searches)} over {len(searches)} queries (target: median under 5 ms)")
+
+    lookup_cmd = [run([*dmkb, "terms", "lookup", *LOOKUPS[:3]], env) for _ in range(runs)]
+    search_cmd = [run([*dmkb, "terms", "search", "enlarged liver and spleen"], env) for _ in range(runs)]
+    print(f"`dmkb terms lookup` (3 ids, a fresh process): {statistics.median(lookup_cmd) * 1000:.0f} ms")
+    print(f"`dmkb terms search` (a fresh process): {statistics.median(search_cmd) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""``dmkb terms``: build the offline term index, look terms up, search them, refresh a KB's caches."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dmkb.cli_common import FormatOption, OutputFormat
+from dmkb.errors import UsageError
+
+terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.",
+                        no_args_is_help=True)
+
+RootArgument = Annotated[Path | None, typer.Argument(help="A KB root. Default: the current folder.")]
+
+
+def _open_index():
+    from dmkb.terms.index import TermIndex, index_dir
+
+    index = TermIndex()
+    if not index.sources:
+        raise UsageError(f"the term index is not built (looked in {index_dir()})", "run: dmkb terms build")
+    return index
+
+
+def _kb_root(root: Path | None, required: bool) -> Path | None:
+    from dmkb.load.layout import TERM_CACHE
+
+    candidate = (root or Path.cwd()).resolve()
+    if root is not None and not candidate.is_dir():
+        raise UsageError(f"{root}: no such folder", "give the root of a KB (the folder holding kb/ and cache/)")
+    if (candidate / TERM_CACHE).is_dir() or (candidate / "kb").is_dir():
+        return candidate
+    if required or root is not None:
+        raise UsageError(f"{candidate}: not a KB root (no cache/ or kb/ folder)", "give the root of a KB")
+    return None
+
+
+@terms_app.command()
+def build(
+    root: RootArgument = None,
+    source: Annotated[list[str] | None, typer.Option("--source", help="Also index an OBO or OBO-graph JSON "
+                                                     "file: PREFIX=PATH (repeatable).")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Build only these packaged sources, e.g. hp,go "
+                                             "(names: hp mondo cl uberon chebi ncbitaxon go hgnc).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild sources even when unchanged.")] = False,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Build or refresh the term index from packaged ontologies, files and the KB's term caches.
+
+    Only sources whose data changed are rebuilt. The index lives in DMKB_HOME/terms.
+    """
+    from dmkb.terms.build import build as build_index
+    from dmkb.terms.index import index_dir
+    from dmkb.terms.sources import file_source, kb_sources, packaged_sources
+
+    sources = packaged_sources()
+    if only:
+        wanted = {name.strip().lower() for name in only.split(",") if name.strip()}
+        unknown = wanted - {s.name for s in sources}
+        if unknown:
+            raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
+                             "choose among: " + " ".join(s.name for s in sources))
+        sources = [s for s in sources if s.name in wanted]
+    sources += [file_source(option) for option in source or []]
+    kb_root = _kb_root(root, required=False)
+    if kb_root:
+        sources += kb_sources(kb_root)
+    directory = index_dir()
+    with _BuildProgress(len(sources), silent=output is OutputFormat.json) as on_done:
+        report = build_index(directory, sources, force=force, on_done=on_done)
+    if output is OutputFormat.json:
+        print(json.dumps({"index": str(directory), "sources": [r.to_json() for r in report]}, indent=2))
+        return
+    table = Table("source", "ontology", "release", "terms", "", box=None, header_style="bold")
+    for row in report:
+        status = f"built in {row.seconds:.1f} s" if row.status == "built" else "unchanged"
+        table.add_row(row.name, escape(row.ontology), escape(row.release), f"{row.terms:,}", status)
+    console = Console()
+    console.print(table)
+    console.print(f"[dim]index: {escape(str(directory))}[/]")
+
+
+class _BuildProgress:
+    """One bar step per source, on a terminal."""
+
+    def __init__(self, total: int, silent: bool) -> None:
+        self.bar = None
+        if not silent and sys.stderr.isatty():
+            self.bar = Progress(TextColumn("indexing terms"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+            self.task = self.bar.add_task("", total=total)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self.done
+
+    def done(self, row) -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=f"{row.name} {row.status}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+@terms_app.command()
+def lookup(
+    ids: Annotated[list[str], typer.Argument(help="Term ids, e.g. HP:0001945 hgnc:11364.")],
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Show each term: label, synonyms, obsolete or not and its replacement, parents, source release.
+
+    Exits 1 when an id is unknown.
+    """
+    from dmkb.terms.lookup import lookup_all
+
+    index = _open_index()
+    results = lookup_all(index, ids)
+    if output is OutputFormat.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        _print_lookups(index, results)
+    raise typer.Exit(1 if any(r.get("unknown") for r in results) else 0)
+
+
+def _print_lookups(index, results: list[dict]) -> None:
+    console = Console(soft_wrap=True)
+    for result in results:
+        if result.get("unknown"):
+            console.print(f"[bold]{escape(result['id'])}[/]  [red]unknown[/]: {escape(result['message'])}")
+            continue
+        status = " [red]OBSOLETE[/]" if result["obsolete"] else ""
+        console.print(f"[bold]{escape(result['id'])}[/]  {escape(result['label'])}{status}")
+        if result["replaced_by"]:
+            console.print(f"  replaced by: {escape(_named(index, result['replaced_by']))}")
+        if result["synonyms"]:
+            console.print(f"  synonyms: {escape('; '.join(result['synonyms']))}")
+        for relation, parents in result["parents"].items():
+            console.print(f"  {relation}: {escape(', '.join(_named(index, p) for p in parents))}")
+        if result.get("definition"):
+            console.print(f"  [dim]{escape(result['definition'])}[/]")
+        console.print(f"  [dim]{escape(result['source'])}, {escape(result['release'])}[/]")
+
+
+def _named(index, curie: str) -> str:
+    label = index.label(curie)
+    return f"{curie} ({label})" if label else curie
+
+
+@terms_app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for, e.g. 'enlarged liver and spleen'.")],
+    prefix: Annotated[str | None, typer.Option("--prefix", "-p", help="Only terms with this prefix, e.g. HP.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Find terms by label or synonym: exact names first, then names with every word, then any word."""
+    from dmkb.terms.search import search as search_terms
+
+    index = _open_index()
+    if prefix and not any(s.serves(prefix) for s in index.sources):
+        raise UsageError(f"no source of the index holds {prefix} terms",
+                         "prefixes built: " + " ".join(sorted({p for s in index.sources for p in s.prefixes})))
+    hits = search_terms(index, text, prefix=prefix, limit=limit)
+    if output is OutputFormat.json:
+        print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
+        return
+    table = Table("id", "label", "matched", "score", box=None, header_style="bold")
+    for hit in hits:
+        matched = "" if hit.matched == hit.label else escape(hit.matched)
+        table.add_row(escape(hit.id), escape(hit.label), matched, f"{hit.score:.2f}")
+    Console().print(table if hits else "no term matches")
+
+
+@terms_app.command()
+def sync(
+    root: RootArgument = None,
+    write: Annotated[bool, typer.Option("--write", help="Update the cache files (atomically).")] = False,
+    output: FormatOption = OutputFormat.text,
+) -> None:
+    """Compare the KB's term caches with the index: terms to add, renamed and obsolete terms.
+
+    Without --write nothing is changed. Disorder files are never edited.
+    """
+    from dmkb.terms.sync import apply_plan, plan_sync
+
+    kb_root = _kb_root(root, required=True)
+    plan = plan_sync(kb_root, _open_index())
+    written = apply_plan(plan) if write else []
+    if output is OutputFormat.json:
+        print(json.dumps({**plan.to_json(), "written": [str(p) for p in written]}, indent=2, ensure_ascii=False))
+        return
+    _print_plan(plan, written, write)
+
+
+def _print_plan(plan, written: list[Path], write: bool) -> None:
+    console = Console(soft_wrap=True)
+    for change in plan.changes:
+        console.print(f"{change.kind:9} {escape(change.describe())}")
+    console.print(f"{len(plan.added)} to add, {len(plan.renamed)} renamed, {len(plan.obsolete)} obsolete, "
+                  f"{len(plan.unknown)} unknown to the index")
+    if written:
+        console.print("updated: " + ", ".join(escape(str(p)) for p in written))
+    elif plan.changes and not write:
+        console.print("[dim]nothing written; run again with --write to update the caches[/]")

@@ -1,0 +1,114 @@
+"""Term search: exact names first, then names holding every query word, then names holding some.
+
+Full-text matching (stemmed words, prefixes of the last word) comes from each source's FTS5
+table; the ranking is ours, so results from different sources compare: how much of the query a
+name covers, how much of the name the query covers, and whether it is the term's label.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from dmkb.terms.index import SourceInfo, TermIndex
+from dmkb.terms.store import normalize_name
+
+STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())
+# everyday words and the clinical words ontologies use for them
+LAY_WORDS = {
+    "big": ("enlarged", "large"), "large": ("enlarged",), "enlarged": ("large",), "swollen": ("enlarged", "swelling"),
+    "small": ("reduced", "decreased"), "low": ("decreased", "reduced"), "high": ("increased", "elevated"),
+    "raised": ("elevated", "increased"), "kidney": ("renal",), "liver": ("hepatic",), "heart": ("cardiac",),
+    "lung": ("pulmonary",), "skin": ("cutaneous",), "blood": ("hematologic",), "brain": ("cerebral",),
+    "belly": ("abdominal",), "stomach": ("gastric",), "bone": ("skeletal",), "eye": ("ocular",),
+}
+_CANDIDATES = 60  # full-text matches per source and step: the shortest names that match
+_EXACT_LABEL, _EXACT_SYNONYM, _BEST_PARTIAL = 1.0, 0.95, 0.9
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    label: str
+    matched: str
+    score: float
+    source: str
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "label": self.label, "matched": self.matched, "score": self.score,
+                "source": self.source}
+
+
+def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 10) -> list[Hit]:
+    """The ``limit`` best terms for ``text``, best first; ``prefix`` keeps one ontology's terms.
+
+    Each step runs on every source and the next step only when the ones before found fewer than
+    ``limit`` terms: exact names, names with every word, names with any word.
+    """
+    query = normalize_name(text)
+    words = [w for w in query.split() if w not in STOP_WORDS] or query.split()
+    if not words:
+        return []
+    sources = [s for s in index.sources if not prefix or s.serves(prefix)]
+    best: dict[str, Hit] = {}
+    steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(),
+             lambda db: _full_text(db, words, " AND ")]
+    if len(words) > 1:
+        steps.append(lambda db: _full_text(db, words, " OR "))
+    for step in steps:
+        for source in sources:
+            for term_id, label, name, norm, is_label in step(index.connection(source)):
+                score = round(_score(query, words, norm, bool(is_label)), 3)
+                if term_id not in best or score > best[term_id].score:
+                    best[term_id] = Hit(term_id, label, name, score, source.title)
+        if len(best) >= limit:
+            break
+    ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))
+    return ranked[:limit]
+
+
+def _full_text(db: sqlite3.Connection, words: list[str], operator: str) -> list[tuple]:
+    terms = [_alternatives(w) for w in words]
+    if len(words[-1]) >= 3:
+        terms[-1] = f'"{words[-1]}"*'  # the last word may still be being typed
+    try:
+        return db.execute(_MATCH, (operator.join(terms), _CANDIDATES)).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def _alternatives(word: str) -> str:
+    """A query word with the clinical words a lay reader means by it: ("big" OR "enlarged" …)."""
+    words = [word, *LAY_WORDS.get(word, ())]
+    return f'"{word}"' if len(words) == 1 else "(" + " OR ".join(f'"{w}"' for w in words) + ")"
+
+
+def _score(query: str, words: list[str], norm: str, is_label: bool) -> float:
+    if norm == query:
+        return _EXACT_LABEL if is_label else _EXACT_SYNONYM
+    name_words = [w for w in norm.split() if w not in STOP_WORDS] or norm.split()
+    meant = [(w, *LAY_WORDS.get(w, ())) for w in words]
+    found = sum(1 for forms in meant if any(_same_word(f, n) for f in forms for n in name_words))
+    covered = sum(1 for n in name_words if any(_same_word(f, n) for forms in meant for f in forms))
+    score = 0.5 * found / len(words) + 0.3 * covered / max(len(name_words), 1)
+    score += 0.05 * is_label + 0.05 * norm.startswith(query)
+    return min(score, _BEST_PARTIAL)
+
+
+def _same_word(query_word: str, name_word: str) -> bool:
+    """Words agree when the query word starts the name word, or both share their first five
+    letters ("enlarged" and "enlargement")."""
+    if name_word.startswith(query_word):
+        return True
+    return min(len(query_word), len(name_word)) >= 5 and query_word[:5] == name_word[:5]
+
+
+_EXACT = """
+SELECT t.id, t.label, n.name, n.norm, n.is_label FROM names n JOIN terms t ON t.rowid = n.term
+WHERE n.norm = ?
+"""
+_MATCH = """
+SELECT t.id, t.label, n.name, n.norm, n.is_label
+FROM (SELECT rowid FROM names_fts WHERE names_fts MATCH ? LIMIT ?) AS m
+JOIN names n ON n.rowid = m.rowid JOIN terms t ON t.rowid = n.term
+"""

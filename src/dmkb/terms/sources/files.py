@@ -1,0 +1,147 @@
+"""Ontology files given with ``--source PREFIX=PATH``: OBO (``.obo``) or OBO-graph JSON (``.json``).
+
+Only terms of PREFIX are kept; their parents may come from any ontology.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+from dmkb.errors import UsageError
+from dmkb.terms.records import IS_A, PART_OF, Term, TermSource
+from dmkb.terms.sources._packages import file_fingerprint
+
+_OBO_PURL = "http://purl.obolibrary.org/obo/"
+_PART_OF = {"part_of", "BFO:0000050"}
+_REPLACED_BY = {"IAO:0100001", "replaced_by"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def source(prefix: str, path: Path) -> TermSource:
+    if not path.is_file():
+        raise UsageError(f"ontology file {path} does not exist", "give PREFIX=PATH with the path of an .obo or .json file")
+    reader = _read_graph if path.suffix.lower() == ".json" else _read_obo
+    release = _release(path)
+    return TermSource(f"file-{prefix.lower()}", f"{prefix} from {path.name}", release, (prefix,),
+                      f"{prefix}|{file_fingerprint(path.resolve())}", lambda: reader(path, prefix))
+
+
+def curie(identifier: str) -> str:
+    """``HP:0000118`` for ``http://purl.obolibrary.org/obo/HP_0000118``; other ids as given."""
+    if identifier.startswith(_OBO_PURL):
+        local = identifier[len(_OBO_PURL):]
+        prefix, sep, rest = local.partition("_")
+        return f"{prefix}:{rest}" if sep else local
+    return identifier
+
+
+def _wanted(term_id: str, prefix: str) -> bool:
+    return term_id.partition(":")[0].lower() == prefix.lower()
+
+
+def _release(path: Path) -> str:
+    head = path.open("rb").read(65536).decode("utf-8", "replace")
+    for pattern in (r"data-version:\s*(\S+)", r'"version"\s*:\s*"([^"]+)"', r'versionInfo"\s*,\s*"val"\s*:\s*"([^"]+)"'):
+        found = re.search(pattern, head)
+        if found:
+            date = _DATE.search(found.group(1))
+            return date.group(0) if date else found.group(1)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    return f"file of {mtime:%Y-%m-%d}"
+
+
+def _read_obo(path: Path, prefix: str) -> Iterator[Term]:
+    stanza: dict[str, list[str]] | None = None
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            line = line.strip()
+            if line.startswith("["):
+                if stanza is not None:
+                    yield from _obo_terms(stanza, prefix)
+                stanza = {} if line == "[Term]" else None
+            elif stanza is not None and ":" in line:
+                tag, _, value = line.partition(":")
+                stanza.setdefault(tag.strip(), []).append(value.strip())
+    if stanza is not None:
+        yield from _obo_terms(stanza, prefix)
+
+
+def _obo_terms(stanza: dict[str, list[str]], prefix: str) -> Iterator[Term]:
+    term_id = (stanza.get("id") or [""])[0]
+    if not _wanted(term_id, prefix):
+        return
+    label = (stanza.get("name") or [""])[0]
+    parents = [(IS_A, _strip_comment(v)) for v in stanza.get("is_a", ())]
+    for value in stanza.get("relationship", ()):
+        relation, _, target = _strip_comment(value).partition(" ")
+        if relation in _PART_OF:
+            parents.append((PART_OF, target.strip()))
+    definition = _first_quoted(stanza.get("def", ()))
+    obsolete = (stanza.get("is_obsolete") or ["false"])[0].lower() == "true"
+    replaced_by = (stanza.get("replaced_by") or [None])[0]
+    synonyms = tuple(s for s in (_first_quoted([v]) for v in stanza.get("synonym", ())) if s)
+    yield Term(term_id, label, synonyms, definition, obsolete, replaced_by, tuple(parents))
+    for alt in stanza.get("alt_id", ()):
+        yield Term(alt, label, obsolete=True, replaced_by=term_id)
+
+
+def _strip_comment(value: str) -> str:
+    return value.split("!", 1)[0].split("{", 1)[0].strip()
+
+
+def _first_quoted(values) -> str | None:
+    for value in values:
+        found = _QUOTED.search(value)
+        if found:
+            return found.group(1).replace('\\"', '"').replace("\\\\", "\\")
+    return None
+
+
+def _read_graph(path: Path, prefix: str) -> Iterator[Term]:
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not valid JSON ({exc})", "give an OBO-graph JSON file") from None
+    graphs = document.get("graphs") if isinstance(document, dict) else None
+    if not isinstance(graphs, list):
+        raise UsageError(f"{path} is not an OBO-graph JSON file (no 'graphs' list)", "give an OBO-graph JSON file")
+    for graph in graphs:
+        parents = _graph_parents(graph.get("edges") or [])
+        for node in graph.get("nodes") or []:
+            term = _graph_term(node, parents)
+            if term and _wanted(term.id, prefix):
+                yield term
+
+
+def _graph_parents(edges: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for edge in edges:
+        predicate = curie(str(edge.get("pred", "")))
+        relation = IS_A if predicate in ("is_a", "rdfs:subClassOf") else PART_OF if predicate in _PART_OF else None
+        if relation:
+            out.setdefault(curie(str(edge.get("sub"))), []).append((relation, curie(str(edge.get("obj")))))
+    return out
+
+
+def _graph_term(node: dict, parents: dict[str, list[tuple[str, str]]]) -> Term | None:
+    if node.get("type", "CLASS") != "CLASS" or not node.get("id"):
+        return None
+    term_id = curie(str(node["id"]))
+    meta = node.get("meta") or {}
+    replaced_by = next((curie(str(p.get("val"))) for p in meta.get("basicPropertyValues") or []
+                        if curie(str(p.get("pred", ""))) in _REPLACED_BY), None)
+    return Term(
+        term_id,
+        str(node.get("lbl") or ""),
+        tuple(str(s.get("val")) for s in meta.get("synonyms") or [] if s.get("val")),
+        (meta.get("definition") or {}).get("val"),
+        bool(meta.get("deprecated")),
+        replaced_by,
+        tuple(parents.get(term_id, ())),
+    )

@@ -1,0 +1,176 @@
+"""``dmkb terms sync``: bring a KB's term caches in line with the index.
+
+Terms the KB's entries use but its caches lack are added; cached labels that the ontology has
+since changed are renamed; obsolete terms are reported with their replacements (the entries that
+use them must be edited by a curator, so their cache rows are left as they are). Disorder files
+are never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmkb.checks.walk import term_references
+from dmkb.fs import write_atomic
+from dmkb.load.layout import TERM_CACHE, find_layout
+from dmkb.load.text import decode
+from dmkb.load.yaml_reader import read_yaml
+from dmkb.terms.cache import ENUMS_FOLDER, curie_key
+from dmkb.terms.index import TermIndex
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # "add", "rename", "obsolete", "unknown"
+    id: str
+    label: str
+    cached_label: str | None = None
+    replaced_by: str | None = None
+    cache_file: Path | None = None
+
+    def describe(self) -> str:
+        if self.kind == "add":
+            return f"{self.id} {self.label!r} → {self.cache_file}"
+        if self.kind == "rename":
+            return f"{self.id} {self.cached_label!r} → {self.label!r}"
+        if self.kind == "obsolete":
+            replacement = f", replaced by {self.replaced_by}" if self.replaced_by else ", no replacement named"
+            return f"{self.id} {self.label!r} is obsolete{replacement}"
+        return f"{self.id} is used by the KB but unknown to the index"
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "id": self.id, "label": self.label}
+        if self.cached_label is not None:
+            out["cached_label"] = self.cached_label
+        if self.replaced_by:
+            out["replaced_by"] = self.replaced_by
+        if self.cache_file:
+            out["cache_file"] = str(self.cache_file)
+        return out
+
+
+@dataclass
+class SyncPlan:
+    root: Path
+    changes: list[Change] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+    @property
+    def added(self) -> list[Change]:
+        return self.of_kind("add")
+
+    @property
+    def renamed(self) -> list[Change]:
+        return self.of_kind("rename")
+
+    @property
+    def obsolete(self) -> list[Change]:
+        return self.of_kind("obsolete")
+
+    @property
+    def unknown(self) -> list[Change]:
+        return self.of_kind("unknown")
+
+    def to_json(self) -> dict:
+        return {"root": str(self.root), "changes": [c.to_json() for c in self.changes],
+                "counts": {k: len(self.of_kind(k)) for k in ("add", "rename", "obsolete", "unknown")}}
+
+
+def plan_sync(root: Path, index: TermIndex) -> SyncPlan:
+    plan = SyncPlan(root)
+    cache_dir = root / TERM_CACHE
+    cached = _cached_rows(cache_dir)
+    used = _used_ids(root)
+    for key in sorted(used.keys() | cached.keys()):
+        curie = used[key] if key in used else cached[key][2]
+        prefix = key.partition(":")[0]
+        term = index.get(curie)
+        if term is None or not term.source.authoritative:
+            if index.complete_authority(prefix):  # the whole ontology is held and has no such term
+                plan.changes.append(Change("unknown", curie, ""))
+            continue
+        path, cached_label, _ = cached.get(key, (None, None, None))
+        if term.obsolete:
+            plan.changes.append(Change("obsolete", term.id, term.label, cached_label, term.replaced_by))
+        elif path is None:
+            plan.changes.append(Change("add", term.id, term.label, cache_file=_cache_file(cache_dir, term.id)))
+        elif cached_label != term.label:
+            plan.changes.append(Change("rename", term.id, term.label, cached_label, cache_file=path))
+    return plan
+
+
+def _used_ids(root: Path) -> dict[str, str]:
+    """``{key: id as the KB writes it}`` for every term the KB's entries use."""
+    used: dict[str, str] = {}
+    for path in find_layout([root]).disorder_files:
+        try:
+            text, _ = decode(path.read_bytes())
+        except OSError:
+            continue  # `dmkb validate` reports unreadable entries
+        for _, term in term_references(read_yaml(text).data):
+            curie = term.get("id")
+            if isinstance(curie, str) and ":" in curie:
+                used.setdefault(curie_key(curie), curie.strip())
+    return used
+
+
+def _cached_rows(cache_dir: Path) -> dict[str, tuple[Path, str, str]]:
+    """``{key: (cache file, label, id as cached)}`` for every row of every ``terms.csv``."""
+    out = {}
+    for path in sorted(cache_dir.glob("*/terms.csv")):
+        if path.parent.name == ENUMS_FOLDER:
+            continue
+        for record in _read_csv(path)[1]:
+            curie = (record.get("curie") or "").strip()
+            if curie:
+                out[curie_key(curie)] = (path, record.get("label") or "", curie)
+    return out
+
+
+def _cache_file(cache_dir: Path, curie: str) -> Path:
+    return cache_dir / curie.partition(":")[0].lower() / "terms.csv"
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    if not path.is_file():
+        return [], []
+    text, _ = decode(path.read_bytes())
+    reader = csv.DictReader(io.StringIO(text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def apply_plan(plan: SyncPlan) -> list[Path]:
+    """Write the additions and renames into the cache files; return the files written."""
+    edits: dict[Path, list[Change]] = {}
+    for change in plan.added + plan.renamed:
+        edits.setdefault(change.cache_file, []).append(change)
+    stamp = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    for path, changes in sorted(edits.items()):
+        write_atomic(path, _updated_csv(path, changes, stamp))
+    return sorted(edits)
+
+
+def _updated_csv(path: Path, changes: list[Change], stamp: str) -> str:
+    columns, rows = _read_csv(path)
+    columns = columns or ["curie", "label", "retrieved_at"]
+    renames = {curie_key(c.id): c.label for c in changes if c.kind == "rename"}
+    for row in rows:
+        key = curie_key(row.get("curie") or "")
+        if key in renames:
+            row["label"] = renames[key]
+            if "retrieved_at" in columns:
+                row["retrieved_at"] = stamp
+    for change in changes:
+        if change.kind == "add":
+            rows.append({"curie": change.id, "label": change.label, "retrieved_at": stamp})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -1,0 +1,182 @@
+"""The term index: built from packaged ontologies and files, looked up, searched, rebuilt only
+where something changed, never left half-written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import run_dmkb
+from terms_index import FIXTURES
+
+from dmkb.terms.build import build
+from dmkb.terms.index import TermIndex
+from dmkb.terms.records import Term, TermSource
+from dmkb.terms.search import search
+from dmkb.terms.sources import file_source
+
+CURRENT_LABELS = {
+    "HP:0001945": "Fever",
+    "MONDO:0019470": "aggressive NK-cell leukemia",
+    "CL:0000623": "natural killer cell",
+    "UBERON:0002371": "bone marrow",
+    "hgnc:11364": "STAT3",
+}
+
+
+def test_lookup_gives_current_labels_with_any_case_of_prefix(with_term_index: Path) -> None:
+    result = run_dmkb("terms", "lookup", *CURRENT_LABELS, "HGNC:11364", "GO:0007259", "--format", "json")
+    assert result.code == 0, result.stderr
+    found = {r["id"]: r for r in result.json()}
+    assert {curie: found[curie.upper() if curie.startswith("hgnc") else curie]["label"]
+            for curie in CURRENT_LABELS} == CURRENT_LABELS
+    fever = found["HP:0001945"]
+    assert fever["parents"] == {"is_a": ["HP:0004370"]}
+    assert fever["source"] == "Human Phenotype Ontology" and fever["release"] == "2025-11-24"
+    assert fever["obsolete"] is False and "Pyrexia" in fever["synonyms"]
+    assert found["GO:0007259"]["label"].endswith("signaling pathway via JAK-STAT")
+
+
+def test_obsolete_term_names_its_replacement(with_term_index: Path) -> None:
+    [term] = run_dmkb("terms", "lookup", "HP:0000735", "--format", "json").json()
+    assert term["obsolete"] is True
+    assert term["replaced_by"] == "HP:0012760"
+    text = run_dmkb("terms", "lookup", "HP:0000735").stdout
+    assert "OBSOLETE" in text and "HP:0012760 (Reduced social responsiveness)" in text
+
+
+def test_unknown_ids_are_reported_and_exit_1(with_term_index: Path) -> None:
+    result = run_dmkb("terms", "lookup", "HP:9999999", "MAXO:0000001", "HP:0001945", "--format", "json")
+    assert result.code == 1
+    unknown, no_source, known = result.json()
+    assert unknown == {"id": "HP:9999999", "unknown": True, "message": "does not exist in HP 2025-11-24"}
+    assert no_source["unknown"] and "no source of the index holds MAXO terms" in no_source["message"]
+    assert known["label"] == "Fever"
+
+
+def test_lookup_without_an_index_says_how_to_build_it() -> None:
+    result = run_dmkb("terms", "lookup", "HP:0001945")
+    assert result.code == 2
+    assert "not built" in result.stderr and "dmkb terms build" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("words", "prefix", "expected", "within"), [
+    ("enlarged liver and spleen", None, "HP:0001433", 1),  # lay words → Hepatosplenomegaly
+    ("low platelets", "HP", "HP:0001873", 1),  # Thrombocytopenia
+    ("swollen lymph nodes", "HP", "HP:0002716", 1),  # Lymphadenopathy
+    ("high blood pressure", "HP", "HP:0000822", 1),  # Hypertension
+    ("fever", None, "HP:0001945", 1),
+    ("nk cell leukemia", "MONDO", "MONDO:0019470", 1),
+    ("natural killer cell", "CL", "CL:0000623", 1),
+    ("killer cells", "CL", "CL:0000623", 3),
+    ("hepatosplenomeg", "HP", "HP:0001433", 1),  # a word still being typed
+    ("jak-stat signaling", "GO", "GO:0007259", 3),
+])
+def test_search_finds_the_right_term_in_the_top_results(with_term_index: Path, words: str, prefix: str | None,
+                                                         expected: str, within: int) -> None:
+    hits = search(TermIndex(), words, prefix=prefix, limit=10)
+    assert expected in [h.id for h in hits[:within]], [(h.id, h.label, h.score) for h in hits]
+
+
+def test_search_ranks_exact_names_first_and_reports_what_matched(with_term_index: Path) -> None:
+    result = run_dmkb("terms", "search", "Enlarged liver and spleen", "--limit", "5", "--format", "json")
+    hits = result.json()
+    assert hits[0] == {"id": "HP:0001433", "label": "Hepatosplenomegaly", "matched": "Enlarged liver and spleen",
+                       "score": 0.95, "source": "HP 2025-11-24"}
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert len(hits) == 5
+
+
+def test_search_never_offers_obsolete_terms(with_term_index: Path) -> None:
+    hits = search(TermIndex(), "obsolete old lobule", prefix="TST")
+    assert "TST:0000004" not in [h.id for h in hits]
+
+
+def test_obo_file_source(with_term_index: Path) -> None:
+    index = TermIndex()
+    lobule = index.get("tst:0000003")
+    assert lobule.label == "liver lobule"
+    assert lobule.parents == {"is_a": ["TST:0000001"], "part_of": ["TST:0000002"]}
+    assert lobule.source.release == "2026-01-15"
+    assert index.get("TST:0000001").definition == 'The top of the "test" ontology.'
+    assert index.get("TST:0000002").synonyms == ("body part",)
+    old = index.get("TST:0000004")
+    assert (old.obsolete, old.replaced_by) == (True, "TST:0000003")
+    merged = index.get("TST:0000009")  # an alt_id: obsolete, pointing at the term it joined
+    assert (merged.obsolete, merged.replaced_by) == (True, "TST:0000003")
+    assert index.get("OTHER:0000001") is None  # only the prefix asked for is indexed
+
+
+def test_obo_graph_json_source(with_term_index: Path) -> None:
+    index = TermIndex()
+    kinase = index.get("TSG:0000002")
+    assert (kinase.label, kinase.parents, kinase.source.release) == (
+        "kinase signalling", {"is_a": ["TSG:0000001"]}, "2025-06-01")
+    assert index.get("TSG:0000001").synonyms == ("signaling",)
+    old = index.get("TSG:0000003")
+    assert (old.obsolete, old.replaced_by) == (True, "TSG:0000002")
+
+
+def test_branch_reachability(with_term_index: Path) -> None:
+    index = TermIndex()
+    assert index.ancestor_among("HP:0001945", ("HP:0000118",)) is True
+    assert index.ancestor_among("HP:0000006", ("HP:0000118",)) is False  # a mode of inheritance
+    assert index.ancestor_among("GO:0007259", ("GO:0008150",)) is True
+    assert index.ancestor_among("GO:0004672", ("GO:0008150",)) is False  # a molecular function
+    assert index.ancestor_among("HP:9999999", ("HP:0000118",)) is None
+
+
+def test_rebuild_is_incremental(tmp_path: Path) -> None:
+    obo = tmp_path / "mini.obo"
+    shutil.copy(FIXTURES / "mini.obo", obo)
+    sources = [file_source(f"TST={obo}"), file_source(f"TSG={FIXTURES / 'mini.json'}")]
+    first = build(tmp_path / "terms", sources)
+    assert [r.status for r in first] == ["built", "built"]
+    assert [r.status for r in build(tmp_path / "terms", sources)] == ["unchanged", "unchanged"]
+    obo.write_text(obo.read_text().replace("name: organ part", "name: organ portion"))
+    changed = build(tmp_path / "terms", [file_source(f"TST={obo}"), sources[1]])
+    assert [r.status for r in changed] == ["built", "unchanged"]
+    assert TermIndex(tmp_path / "terms").get("TST:0000002").label == "organ portion"
+
+
+def test_a_failed_build_leaves_the_previous_index_whole(tmp_path: Path) -> None:
+    good = TermSource("demo", "Demo", "2026-01-01", ("DEMO",), "v1", lambda: [Term("DEMO:1", "first")])
+    build(tmp_path, [good])
+
+    def broken():
+        yield Term("DEMO:1", "half")
+        raise OSError("disk went away")
+
+    bad = TermSource("demo", "Demo", "2026-02-01", ("DEMO",), "v2", broken)
+    with pytest.raises(OSError):
+        build(tmp_path, [bad])
+    assert TermIndex(tmp_path).get("DEMO:1").label == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]
+
+
+def test_build_command_indexes_kb_caches_and_files(tiny_kb, tmp_path: Path) -> None:
+    result = run_dmkb("terms", "build", tiny_kb.root, "--only", "hp", "--source", f"TST={FIXTURES / 'mini.obo'}",
+                      "--format", "json")
+    assert result.code == 0, result.stderr
+    rows = {r["name"]: r for r in result.json()["sources"]}
+    assert set(rows) == {"hp", "file-tst", "kb"}
+    assert rows["hp"]["terms"] > 19000 and rows["kb"]["terms"] == 3
+    again = run_dmkb("terms", "build", tiny_kb.root, "--only", "hp", "--source", f"TST={FIXTURES / 'mini.obo'}",
+                     "--format", "json")
+    assert {r["status"] for r in again.json()["sources"]} == {"unchanged"}
+    # a term only the KB's cache knows is looked up there
+    [mondo] = run_dmkb("terms", "lookup", "MONDO:0019470", "--format", "json").json()
+    assert mondo["label"] == "aggressive NK-cell leukemia" and mondo["source"].startswith("term caches of")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--only", "hp,nope"], "--only names unknown sources: nope"),
+    (["--source", "TST"], "is not PREFIX=PATH"),
+    (["--source", "TST=/no/such/file.obo"], "does not exist"),
+])
+def test_build_refuses_bad_options_clearly(args: list[str], message: str) -> None:
+    result = run_dmkb("terms", "build", *args)
+    assert result.code == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
