@@ -147,7 +147,7 @@ def _print_lookups(index, results: list[dict]) -> None:
             console.print(f"  synonyms: {escape('; '.join(result['synonyms']))}")
         for relation, parents in result["parents"].items():
             console.print(f"  {relation}: {escape(', '.join(_named(index, p) for p in parents))}")
-        if result.get("definition"):
+        if result.get("definition") and result["definition"] not in result["synonyms"]:
             console.print(f"  [dim]{escape(result['definition'])}[/]")
         console.print(f"  [dim]{escape(result['source'])}, {escape(result['release'])}[/]")
 

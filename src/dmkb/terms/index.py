@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from dmkb.settings import dmkb_home
@@ -25,7 +26,7 @@ def index_dir() -> Path:
     return dmkb_home() / "terms"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SourceInfo:
     """A built source: where its terms came from."""
 
@@ -46,7 +47,11 @@ class SourceInfo:
                    meta["fingerprint"], path)
 
     def serves(self, prefix: str) -> bool:
-        return prefix.lower() in {p.lower() for p in self.prefixes}
+        return prefix.lower() in self._lower_prefixes
+
+    @cached_property
+    def _lower_prefixes(self) -> frozenset[str]:
+        return frozenset(p.lower() for p in self.prefixes)
 
     @property
     def dated(self) -> bool:
@@ -86,6 +91,9 @@ class TermIndex:
         self.directory = directory or index_dir()
         self.sources = self._read_sources()
         self._connections: dict[str, sqlite3.Connection] = {}
+        # the same terms recur across a KB's entries
+        self._terms: dict[str, TermInfo | None] = {}
+        self._ancestors: dict[str, set[str] | None] = {}
 
     def _read_sources(self) -> list[SourceInfo]:
         out = []
@@ -124,6 +132,11 @@ class TermIndex:
     def get(self, curie: str) -> TermInfo | None:
         """The term with id ``curie`` (any case of prefix), or ``None`` when no source has it."""
         key = curie_key(curie)
+        if key not in self._terms:
+            self._terms[key] = self._find(key)
+        return self._terms[key]
+
+    def _find(self, key: str) -> TermInfo | None:
         prefix = key.partition(":")[0]
         for source in self.sources:
             if not source.serves(prefix):
@@ -160,11 +173,12 @@ class TermIndex:
         source = self.complete_authority(key.partition(":")[0])
         if source is None:
             return None
-        db = self.connection(source)
-        if db.execute("SELECT 1 FROM terms WHERE key = ?", (key,)).fetchone() is None:
-            return None
-        reached = {k for (k,) in db.execute(_ANCESTORS, (key,))}
-        return bool(reached & {curie_key(r) for r in roots})
+        if key not in self._ancestors:
+            db = self.connection(source)
+            known = db.execute("SELECT 1 FROM terms WHERE key = ?", (key,)).fetchone()
+            self._ancestors[key] = {k for (k,) in db.execute(_ANCESTORS, (key,))} if known else None
+        reached = self._ancestors[key]
+        return None if reached is None else bool(reached & {curie_key(r) for r in roots})
 
     def close(self) -> None:
         for db in self._connections.values():

@@ -16,7 +16,8 @@ from dmkb.terms.store import normalize_name
 STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())
 # everyday words and the clinical words ontologies use for them
 LAY_WORDS = {
-    "big": ("enlarged", "large"), "large": ("enlarged",), "enlarged": ("large",), "swollen": ("enlarged", "swelling"),
+    "big": ("enlarged", "large", "increased"), "large": ("enlarged", "increased"), "enlarged": ("large", "increased"),
+    "swollen": ("enlarged", "swelling"),
     "small": ("reduced", "decreased"), "low": ("decreased", "reduced"), "high": ("increased", "elevated"),
     "raised": ("elevated", "increased"), "kidney": ("renal",), "liver": ("hepatic",), "heart": ("cardiac",),
     "lung": ("pulmonary",), "skin": ("cutaneous",), "blood": ("hematologic",), "brain": ("cerebral",),
