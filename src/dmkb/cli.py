@@ -130,6 +130,8 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-from dmkb.cli_terms import terms_app  # noqa: E402 - registered last, so the sub-app can stay in its own module
+from dmkb.cli_refs import refs_app  # noqa: E402 - registered last, so the sub-apps can stay in their own modules
+from dmkb.cli_terms import terms_app  # noqa: E402
 
+app.add_typer(refs_app, name="refs")
 app.add_typer(terms_app, name="terms")

@@ -15,6 +15,13 @@ class Setting:
 
 SETTINGS = (
     Setting("DMKB_HOME", "Where dmkb keeps its caches (default: $XDG_CACHE_HOME/dmkb, else ~/.cache/dmkb)."),
+    Setting("DMKB_EUTILS_URL", "Base URL of NCBI E-utilities, for PubMed and PMC (default: the public service)."),
+    Setting("DMKB_CROSSREF_URL", "Base URL of the Crossref REST API, for DOIs (default: the public service)."),
+    Setting("DMKB_CTGOV_URL", "Base URL of the ClinicalTrials.gov API v2, for NCT ids (default: the public service)."),
+    Setting("NCBI_API_KEY", "An NCBI API key: E-utilities then allow 10 requests a second instead of 3."),
+    Setting("DMKB_EMAIL", "A contact address sent to NCBI and Crossref with each request (optional, polite)."),
+    Setting("DMKB_HTTP_TIMEOUT", "Seconds to wait for a source to connect or send data (default 30)."),
+    Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
 )
 
 

@@ -1,4 +1,5 @@
-"""Check ``reference``: cited ids are well formed, cached, and titled as their cached text."""
+"""Check ``reference``: cited ids are well formed, cached, filed under their own id (the cached
+entry names no other work), and titled as their cached text."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.checks.walk import evidence_items, items, text
 from dmkb.load.yaml_reader import Path
+from dmkb.references.identity import cached_problems
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.matching import normalize
 
@@ -47,6 +49,14 @@ def _citation(ctx: CheckContext, item: dict[str, Any], path: Path, id_key: str, 
     if cached.problem:
         yield ctx.finding("warning", (*path, id_key), f"the cached text of {cited} is damaged: {cached.problem}",
                           "fetch the reference again")
+    elif cached.metadata:
+        cache_file = ctx.kb.references.path_of(cited)
+        contradictions = cached_problems(cache_file.name, cached) if cache_file else []
+        if contradictions:
+            yield ctx.finding("error", (*path, id_key),
+                              f"the cached entry of {cited} may hold another work: {'; '.join(contradictions)}",
+                              f"check it with dmkb refs show {cited}; fetch it again with: dmkb refs fetch {cited} "
+                              f"--cache {ctx.kb.layout.references_dir} --force")
     title = text(item.get(title_key))
     if title and cached.title and not same_title(title, cached.title):
         yield ctx.finding("error", (*path, title_key),

@@ -33,20 +33,31 @@ class ReferenceCache:
         name = self._names.get(cache_file_name(reference_id).lower())
         return self.directory / name if name else None
 
+    def add(self, path: Path) -> None:
+        """Take note of a file just written to the folder (its old text, if read, is forgotten)."""
+        self._names[path.name.lower()] = path.name
+        self._read.pop(path.name, None)
+
+    def file_names(self) -> list[str]:
+        """The file names of every cached reference, sorted."""
+        return sorted(self._names.values())
+
     def get(self, reference_id: str) -> ReferenceText | None:
         """The cached reference, or ``None`` when it is not cached or cannot be read."""
         path = self.path_of(reference_id)
-        if path is None:
-            return None
-        key = path.name
-        if key not in self._read:
+        return None if path is None else self.read(path.name)
+
+    def read(self, name: str) -> ReferenceText:
+        """The cache file ``name`` of this folder, read once (a problem says why it cannot be)."""
+        if name not in self._read:
+            path = self.directory / name
             try:
                 raw = path.read_bytes()
             except OSError as exc:
-                self._read[key] = ReferenceText(problem=f"cannot read {path.name} ({exc.strerror})")
+                self._read[name] = ReferenceText(problem=f"cannot read {name} ({exc.strerror})")
             else:
-                self._read[key] = parse_reference(decode(raw)[0])
-        return self._read[key]
+                self._read[name] = parse_reference(decode(raw)[0])
+        return self._read[name]
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
         """Size and modification time of the cache file, to tell when it changed."""

@@ -36,6 +36,11 @@ class ReferenceId:
     def is_dataset(self) -> bool:
         return self.prefix.lower() in DATASET_PREFIXES
 
+    @property
+    def canonical(self) -> str:
+        """The id spelt canonically: ``pmid: 1`` → ``PMID:1``."""
+        return f"{_SPELLING.get(self.prefix.lower(), self.prefix)}:{self.local.strip()}"
+
 
 def parse_reference_id(text: object) -> ReferenceId:
     """Parse a cited reference id and say what is wrong with it, if anything.
