@@ -153,3 +153,7 @@ def run_dmkb(*args: str | Path) -> CliResult:
         timeout=120,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright (skipped when absent)")

@@ -135,3 +135,7 @@ from dmkb.cli_terms import terms_app  # noqa: E402
 
 app.add_typer(refs_app, name="refs")
 app.add_typer(terms_app, name="terms")
+
+from dmkb.cli_site import register as register_site_commands  # noqa: E402
+
+register_site_commands(app)

@@ -7,6 +7,7 @@ marks it wrong may quote text the source does not contain, so misses there are o
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
@@ -20,20 +21,28 @@ _MAY_BE_ABSENT = frozenset({"REFUTE", "WRONG_STATEMENT"})
 _PASSAGE_CHARS = 300
 
 
+def quoted_source(item: dict[str, Any]) -> str | None:
+    """The id under which the text that an evidence item quotes is cached (``PMID:1``), or
+    ``None`` when its reference is malformed or a dataset, which has no text to quote."""
+    ref = parse_reference_id(item.get("reference"))
+    if (ref.problem and not ref.only_spelling) or ref.is_dataset:
+        return None
+    return f"{ref.prefix}:{ref.local.strip()}"
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for path, item in evidence_items(ctx.data):
-        ref = parse_reference_id(item.get("reference"))
-        if (ref.problem and not ref.only_spelling) or ref.is_dataset:
+        cited = quoted_source(item)
+        if cited is None:
             continue
         snippet = item.get("snippet")
         if snippet is None or (isinstance(snippet, str) and not snippet.strip()):
             where = (*path, "snippet") if "snippet" in item else path
-            yield ctx.finding("warning", where, f"evidence from {ref.text} has no snippet",
+            yield ctx.finding("warning", where, f"evidence from {item.get('reference')} has no snippet",
                               "quote the sentence of the source that supports the statement")
             continue
         if not isinstance(snippet, str):
             continue  # the schema check reports it
-        cited = f"{ref.prefix}:{ref.local.strip()}"
         source = ctx.kb.source_text(cited)
         if source is None:
             continue  # not cached: the reference check reports it

@@ -1,0 +1,162 @@
+"""Benchmark the website: `dmkb build` cold and unchanged, the time to render one page, and
+`dmkb serve` under 20 concurrent clients.
+
+Builds run in fresh processes (start-up included), timed wall-clock; figures are medians.
+The KB is laid out in a temporary folder (disorder files copied, caches linked); with
+``--copies 8`` each entry is there 8 times (336 entries from the shared corpus).
+
+    python benchmarks/site.py [--kb ../shared/corpus/dismech] [--runs 5] [--copies 8] [--requests 2000]
+
+The server is measured with keep-alive connections from 20 client threads, each asking for
+disorder pages in turn after one warm-up pass over every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from validate import DEFAULT_KB, lay_out
+
+CLIENTS = 20
+
+
+def build(kb: Path, out: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "dmkb", "build", str(kb), "--out", str(out), "-q"],
+                          env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"dmkb build failed:\n{proc.stderr}")
+    return elapsed
+
+
+def page_times(out: Path) -> list[float]:
+    """Seconds to render each disorder page from kb.sqlite, in this process (warm)."""
+    from dmkb.site.render import Renderer
+
+    with contextlib.closing(sqlite3.connect(out / "kb.sqlite", check_same_thread=False)) as conn:
+        renderer = Renderer(conn)
+        stems = [row.stem for row in renderer.index_rows]
+        renderer.disorder(stems[0])  # templates compiled once
+        times = []
+        for stem in stems:
+            started = time.perf_counter()
+            renderer.disorder(stem)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def serve_load(kb: Path, out: Path, env: dict[str, str], requests: int) -> dict[str, float]:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "dmkb", "serve", str(kb), "--out", str(out), "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in server.stdout:  # type: ignore[union-attr]
+            if line.startswith("serving at"):
+                break
+        else:
+            sys.exit(f"dmkb serve did not start:\n{server.stderr.read()}")  # type: ignore[union-attr]
+        return _load(port, requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _load(port: int, requests: int) -> dict[str, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/api/disorders")
+    paths = [d["url"] for d in json.loads(conn.getresponse().read())["disorders"]]
+    for path in paths:  # warm-up: every page rendered once
+        conn.request("GET", path)
+        conn.getresponse().read()
+    conn.close()
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    per_client = max(1, requests // CLIENTS)
+
+    def client(k: int) -> None:
+        mine = []
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(per_client):
+            started = time.perf_counter()
+            try:
+                connection.request("GET", paths[(k * 7 + i) % len(paths)])
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append(time.perf_counter() - started)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors[0], "median": statistics.median(latencies),
+            "p95": latencies[int(len(latencies) * 0.95)], "per_second": len(latencies) / elapsed}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--copies", type=int, default=8, help="also build a KB with each entry this many times")
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    if not (args.kb / "kb" / "disorders").is_dir():
+        sys.exit(f"{args.kb}: not a KB root")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env = {**os.environ, "DMKB_HOME": str(work / "home")}
+        kb = lay_out(args.kb, work / "kb")
+        entries = len(list((kb / "kb" / "disorders").glob("*.yaml")))
+        cold = [build(kb, work / f"cold-{i}", env) for i in range(args.runs)]
+        unchanged = [build(kb, work / "cold-0", env) for _ in range(args.runs)]
+        pages = page_times(work / "cold-0")
+        print(f"build, {entries} entries, cold:       {statistics.median(cold):.2f} s")
+        print(f"build, {entries} entries, unchanged:  {statistics.median(unchanged):.2f} s")
+        print(f"one page rendered from kb.sqlite: median {statistics.median(pages) * 1000:.1f} ms, "
+              f"slowest {max(pages) * 1000:.1f} ms; cold build per page {statistics.median(cold) / entries * 1000:.0f} ms")
+        if args.copies > 1:
+            big = lay_out(args.kb, work / "big", copies=args.copies)
+            count = len(list((big / "kb" / "disorders").glob("*.yaml")))
+            times = [build(big, work / f"big-{i}", env) for i in range(max(1, args.runs // 2))]
+            print(f"build, {count} entries, cold:      {statistics.median(times):.2f} s")
+        load = serve_load(kb, work / "served", env, args.requests)
+        print(f"serve, {CLIENTS} concurrent clients: {load['requests']:.0f} page requests, {load['errors']:.0f} errors, "
+              f"median {load['median'] * 1000:.1f} ms, p95 {load['p95'] * 1000:.1f} ms, {load['per_second']:.0f}/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Compile a KB into ``kb.sqlite``, redoing only the entries that changed.
+
+An entry is compiled again when its bytes hash differently, when the cached text of a
+reference it cites changed (its verification statuses depend on it), or when dmkb's code
+changed. When nothing changed the database is not written at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dmkb
+from dmkb.compile import store
+from dmkb.compile.extract import extract
+from dmkb.compile.verify import verify
+from dmkb.errors import LoadError
+from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
+from dmkb.references.ids import parse_reference_id
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry that has no page: its file cannot be read as YAML at all."""
+
+    file: str
+    line: int
+    message: str
+    hint: str | None
+
+
+@dataclass
+class CompileReport:
+    """What one compile run did."""
+
+    root: Path
+    db_path: Path
+    stems: list[str] = field(default_factory=list)  # every compiled disorder, in file order
+    compiled: list[str] = field(default_factory=list)  # compiled in this run
+    removed: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.stems) - len(self.compiled)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.compiled or self.removed)
+
+
+def code_signature() -> str:
+    """Changes whenever dmkb's code does, so rows compiled by older code are never kept."""
+    package = Path(dmkb.__file__).parent
+    parts = [dmkb.__version__]
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def compile_kb(
+    inputs: Sequence[str | Path],
+    db_path: Path,
+    *,
+    on_file: Callable[[str, int], None] | None = None,
+) -> CompileReport:
+    """Compile the KB of ``inputs`` (a root folder, see :func:`dmkb.load.kb.open_kb`) into ``db_path``.
+
+    :param on_file: called with each file's name and the number of files, once it is done.
+    :raises UsageError: when the inputs are not a KB.
+    :raises LoadError: when the KB cannot be listed.
+    """
+    kb = open_kb(inputs)
+    signature = code_signature()
+    known = store.read_known(db_path, signature)
+    report = CompileReport(kb.root, db_path)
+    compiled: list[store.Compiled] = []
+    files = kb.layout.disorder_files
+    for path in files:
+        result = _compile_file(kb, path, known or {}, report)
+        if result is not None:
+            compiled.append(result)
+        if on_file:
+            on_file(kb.layout.display_name(path), len(files))
+    report.removed = sorted(set(known or {}) - set(report.stems))
+    if known is None or report.changed:
+        store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None)
+    return report
+
+
+def _compile_file(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
+                  report: CompileReport) -> store.Compiled | None:
+    name = kb.layout.display_name(path)
+    stem = path.stem
+    if stem in report.stems:
+        report.skipped.append(Skipped(name, 1, f"another file is also named {stem}", "rename one of the two"))
+        return None
+    try:
+        entry = kb.read_disorder(path)
+    except LoadError as exc:
+        report.skipped.append(Skipped(name, 1, exc.message, exc.hint))
+        return None
+    before = known.get(stem)
+    if before and before.digest == entry.digest and before.depends == _depends(kb, before.depends):
+        report.stems.append(stem)
+        return None
+    if not isinstance(entry.doc.data, dict):
+        report.skipped.append(_unreadable(entry))
+        return None
+    report.stems.append(stem)
+    report.compiled.append(stem)
+    return _compiled(kb, entry, stem)
+
+
+def _compiled(kb: KnowledgeBase, entry: DisorderFile, stem: str) -> store.Compiled:
+    rows = extract(entry.doc.data, stem.replace("_", " "))
+    return store.Compiled(
+        stem=stem,
+        file=entry.name,
+        digest=entry.digest,
+        depends=_depends(kb, rows.cited),
+        rows=rows,
+        data=entry.doc.data,
+        statuses=[verify(kb, ev.item) for ev in rows.evidence],
+        sources={ref: _source(kb, ref, title) for ref, title in rows.cited.items()},
+    )
+
+
+def _depends(kb: KnowledgeBase, cited: dict[str, Any]) -> dict[str, Any]:
+    """The signature of the cached text of each cited reference (``None`` when it is not cached)."""
+    signatures: dict[str, Any] = {}
+    for ref in cited:
+        signature = kb.references.signature(_cache_id(ref))
+        signatures[ref] = list(signature) if signature else None
+    return signatures
+
+
+def _cache_id(reference: str) -> str:
+    parsed = parse_reference_id(reference)
+    return f"{parsed.prefix}:{parsed.local.strip()}" if parsed.prefix else reference
+
+
+def _source(kb: KnowledgeBase, ref: str, cited_title: str | None) -> dict[str, Any]:
+    cached = kb.references.get(_cache_id(ref))
+    if cached is None:
+        return {"title": cited_title, "journal": None, "year": None, "cached": False}
+    meta = cached.metadata
+    return {
+        "title": cached.title or cited_title,
+        "journal": _plain(meta.get("journal")),
+        "year": _plain(meta.get("year")),
+        "cached": True,
+    }
+
+
+def _plain(value: Any) -> str | None:
+    return str(value).strip() or None if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _unreadable(entry: DisorderFile) -> Skipped:
+    problems = entry.doc.problems
+    if problems:
+        first = problems[0]
+        return Skipped(entry.name, first.line, first.message, first.hint)
+    return Skipped(entry.name, 1, "the file holds no entry (it is empty or not a mapping)",
+                   "an entry is a mapping with at least 'name:'")

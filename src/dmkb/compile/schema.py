@@ -1,0 +1,104 @@
+"""The tables of ``kb.sqlite``. One row per thing a reader or a query needs; lists are JSON text.
+
+``disorders.data`` keeps the whole entry (as JSON) so pages can show every field; the other
+tables are the parts people query: mechanism steps, causal edges, phenotypes, genes,
+treatments and their targets, evidence with its verification status, references.
+Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
+"""
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE disorders (
+    id INTEGER PRIMARY KEY,
+    stem TEXT NOT NULL UNIQUE,          -- the file name without .yaml: the page's name
+    file TEXT NOT NULL,                 -- relative to the KB root
+    digest TEXT NOT NULL,               -- sha256 of the file's bytes
+    depends TEXT NOT NULL,              -- JSON {reference id: [size, mtime_ns] | null} of cited cached texts
+    name TEXT NOT NULL,
+    mondo_id TEXT,
+    mondo_label TEXT,
+    description TEXT,
+    categories TEXT NOT NULL,           -- JSON list
+    synonyms TEXT NOT NULL,             -- JSON list
+    parents TEXT NOT NULL,              -- JSON list
+    data TEXT NOT NULL                  -- the entry as JSON
+);
+
+CREATE TABLE steps (
+    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL, description TEXT
+);
+CREATE TABLE phenotypes (
+    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    hpo_id TEXT, hpo_label TEXT, frequency TEXT, severity TEXT, category TEXT
+);
+CREATE TABLE genes (
+    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    gene_id TEXT, gene_label TEXT, relationship TEXT, variant_origin TEXT, association TEXT
+);
+CREATE TABLE treatments (
+    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    term_id TEXT, term_label TEXT, action_category TEXT
+);
+CREATE TABLE treatment_targets (
+    disorder_id INTEGER NOT NULL, treatment_path TEXT NOT NULL, target TEXT NOT NULL,
+    step_path TEXT,                     -- the step the target names; NULL when it names none
+    effect TEXT
+);
+
+-- the mechanism graph: steps, linked phenotypes and treatments that act on steps
+CREATE TABLE graph_nodes (
+    disorder_id INTEGER NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL
+);
+CREATE TABLE graph_edges (
+    disorder_id INTEGER NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+    kind TEXT NOT NULL,                 -- downstream | sequela | treatment
+    label TEXT,                         -- causal link type or treatment effect
+    path TEXT NOT NULL
+);
+
+CREATE TABLE evidence (
+    disorder_id INTEGER NOT NULL,
+    path TEXT NOT NULL,                 -- of the evidence item
+    owner TEXT NOT NULL,                -- path of the statement it backs
+    reference TEXT,
+    reference_title TEXT,
+    supports TEXT,
+    evidence_source TEXT,
+    snippet TEXT,
+    explanation TEXT,
+    status TEXT NOT NULL                -- verified | not_found | not_cached | no_snippet
+);
+
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY,                -- PMID:1, DOI:10.1/x, clinicaltrials:NCT…
+    title TEXT, journal TEXT, year TEXT,
+    cached INTEGER NOT NULL
+);
+CREATE TABLE disorder_sources (
+    disorder_id INTEGER NOT NULL, source_id TEXT NOT NULL, cited_title TEXT,
+    PRIMARY KEY (disorder_id, source_id)
+);
+
+CREATE VIRTUAL TABLE search USING fts5(
+    stem UNINDEXED, name, synonyms, keywords, description, tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE INDEX steps_disorder ON steps (disorder_id);
+CREATE INDEX phenotypes_disorder ON phenotypes (disorder_id);
+CREATE INDEX genes_disorder ON genes (disorder_id);
+CREATE INDEX treatments_disorder ON treatments (disorder_id);
+CREATE INDEX targets_disorder ON treatment_targets (disorder_id);
+CREATE INDEX nodes_disorder ON graph_nodes (disorder_id);
+CREATE INDEX edges_disorder ON graph_edges (disorder_id);
+CREATE INDEX evidence_disorder ON evidence (disorder_id);
+CREATE INDEX disorder_sources_source ON disorder_sources (source_id);
+"""
+
+# tables holding rows of one disorder each, deleted with it
+PER_DISORDER = (
+    "steps", "phenotypes", "genes", "treatments", "treatment_targets",
+    "graph_nodes", "graph_edges", "evidence", "disorder_sources",
+)

@@ -1,0 +1,149 @@
+"""Reading and writing ``kb.sqlite``. Every write goes to ``kb.sqlite.tmp`` in one transaction,
+then replaces the file in one step, so readers (the server) never see a half-written database."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dmkb.compile.extract import Extracted
+from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
+from dmkb.errors import LoadError
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database remembers of one compiled disorder."""
+
+    digest: str
+    depends: dict[str, Any]
+
+
+@dataclass
+class Compiled:
+    """One entry ready to be written: its identity, its rows and each evidence item's status."""
+
+    stem: str
+    file: str
+    digest: str
+    depends: dict[str, Any]
+    rows: Extracted
+    data: Any
+    statuses: list[str]
+    sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a compiled KB. :raises LoadError: when it cannot be opened."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM meta LIMIT 1")
+    except sqlite3.Error as exc:
+        raise LoadError(f"{path}: not a compiled knowledge base ({exc})", "run dmkb build again") from exc
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def read_known(path: Path, signature: str) -> dict[str, Known] | None:
+    """The disorders compiled into ``path`` by this same code, or ``None`` when it must be rebuilt whole."""
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            if meta.get("schema_version") != SCHEMA_VERSION or meta.get("code") != signature:
+                return None
+            return {stem: Known(digest, json.loads(depends))
+                    for stem, digest, depends in conn.execute("SELECT stem, digest, depends FROM disorders")}
+    except (sqlite3.Error, ValueError):
+        return None  # unreadable or foreign: rebuilt from scratch
+
+
+def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], removed: Iterable[str],
+          *, fresh: bool) -> None:
+    """Apply changes to the database at ``path``: replace ``compiled`` disorders, drop ``removed`` ones.
+
+    :param fresh: start from an empty database instead of the existing one.
+    """
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    if not fresh and path.exists():
+        shutil.copyfile(path, tmp)
+    conn = sqlite3.connect(tmp)
+    try:
+        with conn:
+            if fresh or not path.exists():
+                conn.executescript(SCHEMA)
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                             [("schema_version", SCHEMA_VERSION), ("code", signature), ("root", str(root))])
+            for stem in removed:
+                _delete(conn, stem)
+            for entry in compiled:
+                _delete(conn, entry.stem)
+                _insert(conn, entry)
+            conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+        conn.close()
+        os.replace(tmp, path)
+    except BaseException:
+        conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _delete(conn: sqlite3.Connection, stem: str) -> None:
+    row = conn.execute("SELECT id FROM disorders WHERE stem = ?", (stem,)).fetchone()
+    if row is None:
+        return
+    for table in PER_DISORDER:
+        conn.execute(f"DELETE FROM {table} WHERE disorder_id = ?", row)
+    conn.execute("DELETE FROM disorders WHERE id = ?", row)
+    conn.execute("DELETE FROM search WHERE stem = ?", (stem,))
+
+
+def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
+    r = entry.rows
+    cursor = conn.execute(
+        "INSERT INTO disorders (stem, file, digest, depends, name, mondo_id, mondo_label, description,"
+        " categories, synonyms, parents, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (entry.stem, entry.file, entry.digest, json.dumps(entry.depends), r.name, r.mondo_id, r.mondo_label,
+         r.description, json.dumps(r.categories), json.dumps(r.synonyms), json.dumps(r.parents),
+         json.dumps(entry.data, ensure_ascii=False, default=str)),
+    )
+    did = cursor.lastrowid
+    rows = {
+        "steps": [(did, s.path, s.name, s.description) for s in r.steps],
+        "phenotypes": [(did, p.path, p.name, p.hpo_id, p.hpo_label, p.frequency, p.severity, p.category)
+                       for p in r.phenotypes],
+        "genes": [(did, g.path, g.name, g.gene_id, g.gene_label, g.relationship, g.variant_origin, g.association)
+                  for g in r.genes],
+        "treatments": [(did, t.path, t.name, t.term_id, t.term_label, t.action_category) for t in r.treatments],
+        "treatment_targets": [(did, t.treatment_path, t.target, t.step_path, t.effect) for t in r.targets],
+        "graph_nodes": [(did, n.node, n.kind, n.name) for n in r.nodes],
+        "graph_edges": [(did, e.source, e.target, e.kind, e.label, e.path) for e in r.edges],
+        "evidence": [(did, ev.path, ev.owner, _text(ev.item.get("reference")), _text(ev.item.get("reference_title")),
+                      _text(ev.item.get("supports")), _text(ev.item.get("evidence_source")),
+                      _text(ev.item.get("snippet")), _text(ev.item.get("explanation")), status)
+                     for ev, status in zip(r.evidence, entry.statuses, strict=True)],
+        "disorder_sources": [(did, ref, title) for ref, title in r.cited.items()],
+    }
+    for table, values in rows.items():
+        if values:
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)
+    conn.executemany(
+        "INSERT OR REPLACE INTO sources (id, title, journal, year, cached) VALUES (?, ?, ?, ?, ?)",
+        [(ref, s.get("title"), s.get("journal"), s.get("year"), int(s["cached"])) for ref, s in entry.sources.items()],
+    )
+    conn.execute("INSERT INTO search (stem, name, synonyms, keywords, description) VALUES (?, ?, ?, ?, ?)",
+                 (entry.stem, r.name, " ".join(r.synonyms), r.keywords(), r.description or ""))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else (str(value) if isinstance(value, (int, float)) else None)

@@ -1,0 +1,162 @@
+"""The web application: the static site's pages and files, rendered live, plus a JSON API.
+
+    /                          the index page (also /index.html)
+    /disorders/<stem>.html     a disorder's page; /disorders/<stem>.json is its data
+    /static/<file>             the site's styles and scripts
+    /kb.sqlite                 the compiled knowledge base
+    /api/disorders             every disorder: name, MONDO id, categories, counts
+    /api/disorders/<stem>      one disorder: its rows, graph, evidence and references
+    /api/search?q=<words>      disorders matching every word, best first
+
+Errors are answered in the shape of the route: JSON under /api and for .json, a page elsewhere.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from dmkb.server.limits import RequestLimits
+from dmkb.server.state import SiteState
+from dmkb.site.render import render_error
+
+MAX_QUERY = 200  # characters of a search
+
+
+class NotFound(HTTPException):
+    def __init__(self, what: str) -> None:
+        super().__init__(404, what)
+
+
+class BadRequest(HTTPException):
+    def __init__(self, what: str) -> None:
+        super().__init__(400, what)
+
+
+def create_app(state: SiteState) -> Any:
+    """The application serving ``state``, wrapped in the request limits."""
+    app = FastAPI(title="dmkb", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.site = state
+    _pages(app, state)
+    _api(app, state)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _internal_error)
+    return RequestLimits(app)
+
+
+def _pages(app: FastAPI, state: SiteState) -> None:
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    @app.api_route("/index.html", methods=["GET", "HEAD"], include_in_schema=False)
+    def index() -> Response:
+        return _html(state.index_page())
+
+    @app.api_route("/disorders/{name}", methods=["GET", "HEAD"], include_in_schema=False)
+    def disorder(name: str) -> Response:
+        stem, dot, kind = name.rpartition(".")
+        if dot and kind == "json":
+            found = state.disorder(stem)
+            if found is None:
+                raise NotFound(f"no disorder is named {stem!r}")
+            return JSONResponse(found)
+        page = state.page(stem) if dot and kind == "html" else None
+        if page is None:
+            raise NotFound(f"no page {name!r}")
+        return _html(page)
+
+    @app.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    def static(path: str) -> Response:
+        return FileResponse(safe_file(state.static, path), media_type=_media_type(path))
+
+    @app.api_route("/kb.sqlite", methods=["GET", "HEAD"], include_in_schema=False)
+    def database() -> Response:
+        return FileResponse(state.db_path, media_type="application/vnd.sqlite3", filename="kb.sqlite")
+
+
+def _api(app: FastAPI, state: SiteState) -> None:
+    @app.api_route("/api/disorders", methods=["GET", "HEAD"])
+    def disorders() -> JSONResponse:
+        """Every disorder: stem, name, MONDO id, categories, synonyms, counts and page URL."""
+        return JSONResponse({"disorders": [row.to_json() for row in state.index_rows]})
+
+    @app.api_route("/api/disorders/{stem}", methods=["GET", "HEAD"])
+    def one_disorder(stem: str) -> JSONResponse:
+        """One disorder with its steps, phenotypes, genes, treatments, graph, evidence and references."""
+        found = state.disorder(stem)
+        if found is None:
+            raise NotFound(f"no disorder is named {stem!r}")
+        return JSONResponse(found)
+
+    @app.api_route("/api/search", methods=["GET", "HEAD"])
+    def search(q: str = "") -> JSONResponse:
+        """Disorders matching every word of ``q`` (prefixes count), best first, at most 20."""
+        query = q.strip()
+        if not query:
+            raise BadRequest("give the words to search for: /api/search?q=…")
+        if len(query) > MAX_QUERY:
+            raise BadRequest(f"the search is longer than {MAX_QUERY} characters")
+        return JSONResponse({"query": query, "results": state.search(query)})
+
+
+def safe_file(root: Path, relative: str) -> Path:
+    """``root/relative`` when that is an existing file inside ``root``.
+
+    :raises BadRequest: for absolute paths, ``..``, hidden names and control characters.
+    :raises NotFound: when there is no such file (also when a link points outside ``root``).
+    """
+    parts = relative.split("/")
+    if relative.startswith("/") or any(p in ("", ".", "..") or p.startswith(".") for p in parts) \
+            or any(ord(ch) < 32 or ch == "\\" for ch in relative):
+        raise BadRequest("the path is not allowed")
+    base = root.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        raise NotFound(f"no file {relative!r}")
+    return path
+
+
+def _media_type(path: str) -> str:
+    if path.endswith(".js"):
+        return "text/javascript; charset=utf-8"
+    if path.endswith(".css"):
+        return "text/css; charset=utf-8"
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def _html(page: bytes) -> Response:
+    return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path.endswith(".json")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
+    return Response(render_error(status, message), status_code=status, media_type="text/html; charset=utf-8")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else "bad request"
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"nothing is at {request.url.path}"
+    if exc.status_code == 405:
+        message = "only GET and HEAD are served"
+    return _error(request, exc.status_code, message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    return _error(request, 400, "the request's parameters are not valid")
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return _error(request, 500, "the server failed on this request; the error was logged")

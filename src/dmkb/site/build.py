@@ -1,0 +1,176 @@
+"""Build the static site: compile the KB into ``DIR/kb.sqlite``, then write ``DIR/index.html``,
+``DIR/disorders/<stem>.html`` and ``DIR/static/``.
+
+Incremental: a page is rendered again only when its entry, the cached texts its entry cites,
+the KB's list of disorders (pages link to one another) or the site's code changed; a file is
+written only when its bytes differ. ``DIR/.dmkb-site.json`` records what was built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dmkb.compile import CompileReport, compile_kb
+from dmkb.compile.store import connect_readonly
+from dmkb.errors import UsageError
+from dmkb.fs import write_atomic
+from dmkb.site.render import STATIC, Renderer, renderer_signature
+
+MANIFEST = ".dmkb-site.json"
+DB_NAME = "kb.sqlite"
+PAGES = "disorders"
+
+
+@dataclass
+class SiteReport:
+    """What one build did."""
+
+    out: Path
+    compile: CompileReport
+    pages: int = 0  # disorder pages in the site
+    rendered: list[str] = field(default_factory=list)  # stems whose page was rendered again
+    written: list[str] = field(default_factory=list)  # files (relative to out) whose bytes changed
+    removed: list[str] = field(default_factory=list)  # pages of entries no longer in the KB
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (stem, error): pages dmkb failed to render
+    render_seconds: float = 0.0
+
+    @property
+    def index(self) -> Path:
+        return self.out / "index.html"
+
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+
+def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None) -> SiteReport:
+    """Compile the KB of ``inputs`` and write its site into ``out``.
+
+    :raises UsageError: when ``out`` holds other files than an earlier build's, or the inputs are no KB.
+    :raises LoadError: when the KB cannot be read.
+    """
+    out = out.resolve()
+    check_output(out)
+    out.mkdir(parents=True, exist_ok=True)
+    done = {"n": 0}
+
+    def compiled_one(_name: str, total: int) -> None:
+        done["n"] += 1
+        if on_progress:
+            on_progress("compiling", done["n"], total)
+
+    report = SiteReport(out, compile_kb(inputs, out / DB_NAME, on_file=compiled_one))
+    manifest = _read_manifest(out)
+    with contextlib.closing(connect_readonly(out / DB_NAME)) as conn:
+        renderer = Renderer(conn)
+        hashes = _page_hashes(conn, renderer)
+        _write_pages(renderer, hashes, manifest, report, on_progress)
+        index_hash = _hash(renderer_signature(), json.dumps([r.to_json() for r in renderer.index_rows]))
+        if manifest.get("index") != index_hash or not report.index.exists():
+            _write(out, "index.html", renderer.index(), report)
+    _copy_static(out, report)
+    _write_manifest(out, {"format": 1, "index": index_hash, "pages": hashes})
+    return report
+
+
+def check_output(out: Path) -> None:
+    """Refuse to write into a folder that holds anything but an earlier build."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a folder", "give a new or empty folder for the site")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists() and not (out / DB_NAME).exists():
+        raise UsageError(
+            f"{out}: the folder is not empty and holds no earlier dmkb site; nothing was written",
+            "give a new or empty folder, or the folder of an earlier dmkb build",
+        )
+
+
+def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
+    """What each page depends on, hashed: its entry, the texts it cites, the KB's disorders, the code."""
+    code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
+    kb = _hash(json.dumps(sorted(renderer.links.items())))
+    shared = _hash(code, renderer_signature(), kb)
+    return {stem: _hash(shared, digest, depends)
+            for stem, digest, depends in conn.execute("SELECT stem, digest, depends FROM disorders ORDER BY stem")}
+
+
+def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,
+                 on_progress: Progress | None) -> None:
+    before = manifest.get("pages", {})
+    started = time.perf_counter()
+    for done, (stem, page_hash) in enumerate(hashes.items(), 1):
+        name = f"{PAGES}/{stem}.html"
+        if before.get(stem) != page_hash or not (report.out / name).exists():
+            html = _render(renderer, stem, report)
+            if html is not None:
+                report.rendered.append(stem)
+                _write(report.out, name, html, report)
+            else:
+                hashes[stem] = ""  # tried again next time
+        if on_progress:
+            on_progress("rendering", done, len(hashes))
+    report.render_seconds = time.perf_counter() - started
+    report.pages = len(hashes)
+    for stem in sorted(set(before) - set(hashes)):
+        path = report.out / PAGES / f"{stem}.html"
+        if path.is_file():
+            path.unlink()
+            report.removed.append(stem)
+
+
+def _render(renderer: Renderer, stem: str, report: SiteReport) -> str | None:
+    """The page of ``stem``; a failure (a bug in dmkb) is reported and the other pages still get built."""
+    try:
+        return renderer.disorder(stem)
+    except Exception as exc:  # one entry must not cost the others their pages
+        if os.environ.get("DMKB_DEBUG"):
+            raise
+        report.failed.append((stem, repr(exc)))
+        return None
+
+
+def _copy_static(out: Path, report: SiteReport) -> None:
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file() and not path.name.startswith("."):
+            _write(out, f"static/{path.relative_to(STATIC).as_posix()}", path.read_bytes(), report)
+
+
+def _write(out: Path, name: str, content: str | bytes, report: SiteReport) -> None:
+    """Write ``out/name`` unless it already holds exactly these bytes."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path = out / name
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data, mode=0o644)  # a website: readable by the web server
+    report.written.append(name)
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == 1 else {}
+
+
+def _write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    text = json.dumps(manifest, indent=1, sort_keys=True)
+    path = out / MANIFEST
+    with contextlib.suppress(OSError):
+        if path.read_text(encoding="utf-8") == text:
+            return
+    write_atomic(path, text)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+

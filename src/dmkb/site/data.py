@@ -1,0 +1,142 @@
+"""What pages and the API read from ``kb.sqlite``: one disorder with all its rows, or the index."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One disorder as the index page and ``/api/disorders`` list it."""
+
+    stem: str
+    name: str
+    mondo_id: str | None
+    categories: list[str]
+    synonyms: list[str]
+    counts: dict[str, int]
+    search_text: str  # what the index page's filter matches against
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stem": self.stem, "name": self.name, "mondo_id": self.mondo_id,
+                "categories": self.categories, "synonyms": self.synonyms, "counts": self.counts,
+                "url": page_url(self.stem)}
+
+
+@dataclass(frozen=True)
+class DisorderRecord:
+    """Everything ``kb.sqlite`` holds about one disorder."""
+
+    stem: str
+    file: str
+    digest: str
+    depends: str
+    name: str
+    mondo_id: str | None
+    mondo_label: str | None
+    description: str | None
+    categories: list[str]
+    synonyms: list[str]
+    parents: list[str]
+    data: dict[str, Any]
+    evidence: dict[str, dict[str, Any]]  # by path of the evidence item
+    sources: dict[str, dict[str, Any]]  # by reference id as cited
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    rows: dict[str, list[dict[str, Any]]]  # steps, phenotypes, genes, treatments, treatment_targets
+
+
+_COUNTED = ("steps", "phenotypes", "genes", "treatments")
+
+
+def page_url(stem: str) -> str:
+    """Where the server has the page of the disorder ``stem``."""
+    return f"/disorders/{quote(stem)}.html"
+
+
+def load_index(conn: sqlite3.Connection) -> list[IndexRow]:
+    """Every disorder, by name."""
+    counts: dict[int, dict[str, int]] = {}
+    for table in (*_COUNTED, "evidence"):
+        for did, n in conn.execute(f"SELECT disorder_id, count(*) FROM {table} GROUP BY disorder_id"):
+            counts.setdefault(did, {})[table] = n
+    verified = dict(conn.execute("SELECT disorder_id, count(*) FROM evidence WHERE status = 'verified' "
+                                 "GROUP BY disorder_id").fetchall())
+    found = []
+    for row in conn.execute("SELECT d.id, d.stem, d.name, d.mondo_id, d.categories, d.synonyms, s.keywords "
+                            "FROM disorders d LEFT JOIN search s ON s.stem = d.stem ORDER BY d.name COLLATE NOCASE"):
+        did, stem, name, mondo_id, categories, synonyms, keywords = row
+        numbers = {table: counts.get(did, {}).get(table, 0) for table in (*_COUNTED, "evidence")}
+        numbers["verified"] = verified.get(did, 0)
+        found.append(IndexRow(stem, name, mondo_id, json.loads(categories), json.loads(synonyms), numbers,
+                              " ".join([name, *json.loads(synonyms), keywords or ""])))
+    return found
+
+
+def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
+    """One disorder by its stem, or ``None``."""
+    conn.row_factory = sqlite3.Row
+    row = conn.execute("SELECT * FROM disorders WHERE stem = ?", (stem,)).fetchone()
+    if row is None:
+        return None
+    did = row["id"]
+
+    def rows(sql: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in conn.execute(sql, (did,))]
+
+    evidence = {r["path"]: r for r in rows("SELECT * FROM evidence WHERE disorder_id = ?")}
+    sources = {r["source_id"]: r for r in rows(
+        "SELECT ds.source_id, ds.cited_title, s.title, s.journal, s.year, s.cached FROM disorder_sources ds "
+        "LEFT JOIN sources s ON s.id = ds.source_id WHERE ds.disorder_id = ?")}
+    return DisorderRecord(
+        stem=row["stem"], file=row["file"], digest=row["digest"], depends=row["depends"], name=row["name"],
+        mondo_id=row["mondo_id"], mondo_label=row["mondo_label"], description=row["description"],
+        categories=json.loads(row["categories"]), synonyms=json.loads(row["synonyms"]),
+        parents=json.loads(row["parents"]), data=json.loads(row["data"]), evidence=evidence, sources=sources,
+        nodes=rows("SELECT node, kind, name FROM graph_nodes WHERE disorder_id = ? ORDER BY rowid"),
+        edges=rows("SELECT source, target, kind, label, path FROM graph_edges WHERE disorder_id = ? ORDER BY rowid"),
+        rows={table: rows(f"SELECT * FROM {table} WHERE disorder_id = ? ORDER BY rowid")
+              for table in ("steps", "phenotypes", "genes", "treatments", "treatment_targets")},
+    )
+
+
+def disorder_json(record: DisorderRecord) -> dict[str, Any]:
+    """One disorder as ``/api/disorders/{stem}`` answers: its summary, rows, evidence and references."""
+    strip = ("disorder_id",)
+    return {
+        "stem": record.stem,
+        "name": record.name,
+        "file": record.file,
+        "mondo_id": record.mondo_id,
+        "mondo_label": record.mondo_label,
+        "description": record.description,
+        "categories": record.categories,
+        "synonyms": record.synonyms,
+        "parents": record.parents,
+        **{table: [{k: v for k, v in r.items() if k not in strip} for r in rows] for table, rows in record.rows.items()},
+        "graph": {"nodes": record.nodes, "edges": record.edges},
+        "evidence": [{k: v for k, v in e.items() if k not in strip} for e in record.evidence.values()],
+        "references": [{"id": ref, "title": s["title"] or s["cited_title"], "journal": s["journal"],
+                        "year": s["year"], "cached": bool(s["cached"])} for ref, s in record.sources.items()],
+        "url": page_url(record.stem),
+    }
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Disorders matching every word of ``query`` (word prefixes count), best first."""
+    words = _WORD.findall(query)[:12]
+    if not words:
+        return []
+    match = " ".join(f'"{w}"*' for w in words)
+    sql = ("SELECT s.stem, d.name, d.mondo_id, snippet(search, -1, '', '', ' … ', 12) AS context "
+           "FROM search s JOIN disorders d ON d.stem = s.stem WHERE search MATCH ? "
+           "ORDER BY bm25(search, 0, 10.0, 6.0, 3.0, 1.0) LIMIT ?")
+    return [{"stem": stem, "name": name, "mondo_id": mondo_id, "context": context, "url": page_url(stem)} for stem, name, mondo_id, context in conn.execute(sql, (match, limit))]

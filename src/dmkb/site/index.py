@@ -1,0 +1,34 @@
+"""The index page's context: every disorder with its counts, and the categories to filter by."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from dmkb.site.data import IndexRow
+from dmkb.site.links import term_url
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    row: IndexRow
+    mondo_href: str | None
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    entries: list[IndexEntry]
+    categories: list[tuple[str, int]]  # by how many disorders have them, then by name
+    totals: dict[str, int]
+
+
+def build_index_page(rows: list[IndexRow]) -> IndexPage:
+    categories = Counter(c for row in rows for c in row.categories)
+    totals = Counter()
+    for row in rows:
+        totals.update(row.counts)
+    return IndexPage(
+        entries=[IndexEntry(row, term_url(row.mondo_id)) for row in rows],
+        categories=sorted(categories.items(), key=lambda kv: (-kv[1], kv[0].casefold())),
+        totals={"disorders": len(rows), **totals},
+    )

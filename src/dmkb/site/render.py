@@ -1,0 +1,84 @@
+"""Format page contexts as HTML with the Jinja templates. One environment, built once, with
+autoescaping on: every value from the KB is escaped wherever a template puts it."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from dmkb import __version__
+from dmkb.site.cards import fold
+from dmkb.site.data import IndexRow, load_disorder, load_index
+from dmkb.site.index import build_index_page
+from dmkb.site.page import build_disorder_page
+from dmkb.site.policy import CONTENT_SECURITY_POLICY
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["version"] = __version__
+    env.globals["csp"] = CONTENT_SECURITY_POLICY
+    return env
+
+
+@functools.cache
+def renderer_signature() -> str:
+    """Changes whenever what pages look like can change: the site's code, templates and assets."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(HERE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and "node_modules" not in path.parts:
+            digest.update(path.relative_to(HERE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def kb_links(rows: list[IndexRow]) -> dict[str, str]:
+    """Folded names, synonyms and MONDO ids of the KB's disorders -> their stems."""
+    links: dict[str, str] = {}
+    for row in rows:
+        for key in (row.mondo_id, row.name, *row.synonyms):
+            if key:
+                links.setdefault(fold(key), row.stem)
+    return links
+
+
+class Renderer:
+    """Renders the pages of one compiled KB. The static build and the server both use it."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.index_rows = load_index(conn)
+        self.links = kb_links(self.index_rows)
+
+    def disorder(self, stem: str) -> str | None:
+        """The page of the disorder ``stem`` (``None`` when there is none), as at ``disorders/<stem>.html``."""
+        record = load_disorder(self.conn, stem)
+        if record is None:
+            return None
+        page = build_disorder_page(record, self.links)
+        return environment().get_template("disorder.html").render(page=page, root="../")
+
+    def index(self) -> str:
+        """The index page, as at ``index.html``."""
+        page = build_index_page(self.index_rows)
+        return environment().get_template("index.html").render(page=page, root="")
+
+
+def render_error(status: int, message: str, root: str = "/") -> str:
+    """A plain error page (the server's 404s and 400s)."""
+    return environment().get_template("error.html").render(status=status, message=message, root=root)

@@ -1,0 +1,167 @@
+"""The typed contexts the templates format. Templates only lay these out: every decision
+(what to show, in which order, with which badge) is made by the builders that fill them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dmkb.site.graph import Graph
+
+
+@dataclass(frozen=True)
+class Term:
+    """An ontology term chip: its name, its id and the id's public page."""
+
+    label: str
+    curie: str | None = None
+    href: str | None = None
+    modifier: str | None = None  # "increased", "abnormal", …
+
+
+@dataclass(frozen=True)
+class Badge:
+    text: str
+    tone: str = "neutral"  # neutral | info | good | warn | bad | strong
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """One evidence item: the quote, its source, what it claims and whether the quote checks out."""
+
+    reference: str
+    href: str | None  # the reference's public page
+    title: str | None
+    snippet: str | None
+    explanation: str | None
+    support: str  # "Supports", "Refutes", …
+    support_tone: str
+    source_type: str | None  # "Human clinical", "Model organism", …
+    status: str  # verified | not_found | not_cached | no_snippet
+    status_label: str
+
+
+@dataclass
+class Relation:
+    """An edge leaving the card's item: a causal link or a treatment's target, with its own evidence."""
+
+    verb: str
+    target: Link
+    qualifier: str | None = None
+    description: str | None = None
+    evidence: list[EvidenceView] = field(default_factory=list)
+
+
+@dataclass
+class Card:
+    """One item of a section: a mechanism step, a phenotype, a treatment, …"""
+
+    title: str
+    anchor: str | None = None
+    href: str | None = None  # where the title links to (another page of the KB)
+    kicker: str | None = None  # a small line above the title (a category)
+    badges: list[Badge] = field(default_factory=list)
+    terms: list[tuple[str, list[Term]]] = field(default_factory=list)  # (group, terms)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    paragraphs: list[tuple[str | None, str]] = field(default_factory=list)  # (label, text)
+    bullets: list[tuple[str, list[str]]] = field(default_factory=list)
+    links: list[tuple[str, list[Link]]] = field(default_factory=list)  # "Arises from", "Acted on by", …
+    relations: list[Relation] = field(default_factory=list)
+    evidence: list[EvidenceView] = field(default_factory=list)
+    children: list[Card] = field(default_factory=list)
+    in_graph: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A summary table at the head of a section; each row links to its card."""
+
+    columns: list[str]
+    rows: list[list[Link]]
+
+
+@dataclass
+class Section:
+    """A part of the page: an element with a fixed id (``phenotypes``), a title, its cards."""
+
+    id: str
+    title: str
+    label: str  # short, for the table of contents
+    cards: list[Card] = field(default_factory=list)
+    intro: str | None = None
+    template: str = "cards"  # which partial lays it out: overview | cards | graph | research | references
+    table: Table | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.cards)
+
+
+@dataclass(frozen=True)
+class ReferenceView:
+    id: str
+    anchor: str
+    href: str | None
+    title: str | None
+    journal: str | None
+    year: str | None
+    cached: bool
+    cited: int  # evidence items citing it
+    verified: int  # of which verified
+
+
+@dataclass
+class Overview:
+    name: str
+    mondo: Term | None
+    synonyms: list[str]
+    categories: list[str]
+    parents: list[str]
+    description: str | None
+    file: str
+    dates: list[tuple[str, str]]
+    stats: list[tuple[str, int, str]]  # (label, number, section id)
+    evidence: dict[str, int]  # verification status -> count
+
+
+@dataclass
+class DisorderPage:
+    """Everything a disorder page shows."""
+
+    stem: str
+    name: str
+    overview: Overview
+    sections: list[Section]  # with data, in page order (the overview first)
+    empty: list[Section]  # the standard sections this entry has no data for
+    graph: Graph | None
+    references: list[ReferenceView]
+
+    @property
+    def section_ids(self) -> list[str]:
+        return [s.id for s in self.sections] + [s.id for s in self.empty]
+
+
+_ROMAN = re.compile(r"^[IVX]+$")
+
+
+def pretty(value: str) -> str:
+    """Enum values for reading: ``HUMAN_CLINICAL`` → ``Human clinical``, ``PHASE_III`` → ``Phase III``.
+    Other text is returned as it is."""
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value) or len(value) <= 3:
+        return value
+    words = value.split("_")
+    out = [w if _ROMAN.match(w) and i else w.lower() for i, w in enumerate(words)]
+    out[0] = out[0].capitalize()
+    return " ".join(w for w in out if w)
+
+
+def humanize(key: str) -> str:
+    """Field names for reading: ``distinguishing_features`` → ``Distinguishing features``."""
+    text = key.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
