@@ -175,7 +175,7 @@ def test_cli_build_reports_pages_and_unreadable_entries(tiny_kb: TinyKb, tmp_pat
     (tiny_kb.root / "kb" / "disorders" / "Broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     result = run_dmkb("build", tiny_kb.root, "--out", tmp_path / "site")
     assert result.code == 0, result.stderr
-    assert "1 disorder pages: 1 rendered" in result.stdout
+    assert "1 disorder page: 1 rendered" in result.stdout
     assert re.search(r"skipped kb/disorders/Broken\.yaml:\d+: YAML syntax error", result.stderr)
     assert (tmp_path / "site" / "disorders" / "Test_Leukemia.html").exists()
     assert (tmp_path / "site" / MANIFEST).exists()

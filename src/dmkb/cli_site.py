@@ -90,11 +90,15 @@ def _print_report(report, seconds: float | None) -> None:
     compiled = report.compile
     timing = f" in {seconds:.2f} s" if seconds is not None else ""
     console.print(
-        f"{report.pages} disorder pages: {len(report.rendered)} rendered, {report.pages - len(report.rendered)} "
-        f"unchanged, {len(report.removed)} removed; {len(compiled.compiled)} entries compiled, "
-        f"{compiled.unchanged} unchanged{timing}"
+        f"{_count(report.pages, 'disorder page')}: {len(report.rendered)} rendered, "
+        f"{report.pages - len(report.rendered)} unchanged, {len(report.removed)} removed; "
+        f"{_count(len(compiled.compiled), 'entry', 'entries')} compiled, {compiled.unchanged} unchanged{timing}"
     )
     console.print(f"site: {escape(str(report.index))}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 class _Progress:
