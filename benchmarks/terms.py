@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 LOOKUPS = ["HP:0001945", "MONDO:0019470", "GO:0007259", "CL:0000623", "UBERON:0002371", "NCBITaxon:9606",
            "hgnc:11364", "CHEBI:15365", "HP:0000735", "HP:9999999"]

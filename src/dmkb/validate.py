@@ -16,7 +16,6 @@ from dmkb.load.kb import KnowledgeBase, open_kb
 from dmkb.references.ids import parse_reference_id
 from dmkb.settings import dmkb_home
 
-
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
                  "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
                  "branch were not looked for (run: dmkb terms build)")

@@ -18,7 +18,6 @@ from dmkb.terms.cache import curie_key
 from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED
 from dmkb.terms.store import FORMAT, read_meta
 
-
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

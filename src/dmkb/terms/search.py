@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from dmkb.terms.index import SourceInfo, TermIndex
+from dmkb.terms.index import TermIndex
 from dmkb.terms.store import normalize_name
 
 STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())

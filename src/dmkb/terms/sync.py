@@ -150,7 +150,7 @@ def apply_plan(plan: SyncPlan) -> list[Path]:
     edits: dict[Path, list[Change]] = {}
     for change in plan.added + plan.renamed:
         edits.setdefault(change.cache_file, []).append(change)
-    stamp = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat()
+    stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
     for path, changes in sorted(edits.items()):
         write_atomic(path, _updated_csv(path, changes, stamp))
     return sorted(edits)

@@ -52,7 +52,7 @@ def _release(path: Path) -> str:
         if found:
             date = _DATE.search(found.group(1))
             return date.group(0) if date else found.group(1)
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
     return f"file of {mtime:%Y-%m-%d}"
 
 

