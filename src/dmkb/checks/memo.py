@@ -13,22 +13,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import dmkb
 from dmkb.checks.finding import Finding
 from dmkb.fs import write_atomic
 from dmkb.load.kb import KnowledgeBase
+from dmkb.signature import code_signature
 
 _FORMAT = 1
-
-
-def code_signature() -> str:
-    """Changes whenever dmkb's code does, so stale findings are never reused."""
-    package = Path(dmkb.__file__).parent
-    parts = [dmkb.__version__]
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class FindingsMemo:

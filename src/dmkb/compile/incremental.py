@@ -7,19 +7,18 @@ changed. When nothing changed the database is not written at all.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import dmkb
 from dmkb.compile import store
 from dmkb.compile.extract import extract
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
 from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
 from dmkb.references.ids import parse_reference_id
+from dmkb.signature import code_signature
 
 
 @dataclass(frozen=True)
@@ -50,16 +49,6 @@ class CompileReport:
     @property
     def changed(self) -> bool:
         return bool(self.compiled or self.removed)
-
-
-def code_signature() -> str:
-    """Changes whenever dmkb's code does, so rows compiled by older code are never kept."""
-    package = Path(dmkb.__file__).parent
-    parts = [dmkb.__version__]
-    for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        parts.append(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def compile_kb(
