@@ -7,6 +7,8 @@
     /api/disorders             every disorder: name, MONDO id, categories, counts
     /api/disorders/<stem>      one disorder: its rows, graph, evidence and references
     /api/search?q=<words>      disorders matching every word, best first
+    /api/terms?q=<words>       ontology terms (the term index), best first; &prefix=HP &limit=N
+    /api/terms/<id>            one ontology term: label, synonyms, obsolete, parents, release
 
 Errors are answered in the shape of the route: JSON under /api and for .json, a page elsewhere.
 """
@@ -24,9 +26,11 @@ from starlette.exceptions import HTTPException
 
 from dmkb.server.limits import RequestLimits
 from dmkb.server.state import SiteState
+from dmkb.server.terms import TermService
 from dmkb.site.render import render_error
 
 MAX_QUERY = 200  # characters of a search
+MAX_TERMS = 50  # terms a search may ask for
 
 
 class NotFound(HTTPException):
@@ -45,6 +49,7 @@ def create_app(state: SiteState) -> Any:
     app.state.site = state
     _pages(app, state)
     _api(app, state)
+    _terms_api(app, TermService())
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -102,6 +107,40 @@ def _api(app: FastAPI, state: SiteState) -> None:
         if len(query) > MAX_QUERY:
             raise BadRequest(f"the search is longer than {MAX_QUERY} characters")
         return JSONResponse({"query": query, "results": state.search(query)})
+
+
+class TermsUnavailable(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(503, "the term index is not built: run dmkb terms build")
+
+
+def _terms_api(app: FastAPI, terms: TermService) -> None:
+    @app.api_route("/api/terms", methods=["GET", "HEAD"])
+    def term_search(q: str = "", prefix: str | None = None, limit: int = 10) -> JSONResponse:
+        """Ontology terms whose label or synonym matches ``q``, best first (the term index)."""
+        query = q.strip()
+        if not query:
+            raise BadRequest("give the words to search for: /api/terms?q=…")
+        if len(query) > MAX_QUERY:
+            raise BadRequest(f"the search is longer than {MAX_QUERY} characters")
+        if not 1 <= limit <= MAX_TERMS:
+            raise BadRequest(f"limit must be between 1 and {MAX_TERMS}")
+        results = terms.search(query, prefix or None, limit)
+        if results is None:
+            raise TermsUnavailable()
+        return JSONResponse({"query": query, "results": results})
+
+    @app.api_route("/api/terms/{curie}", methods=["GET", "HEAD"])
+    def term(curie: str) -> JSONResponse:
+        """One term: label, synonyms, obsolete and replacement, parents, source release."""
+        if len(curie) > MAX_QUERY:
+            raise BadRequest("that is not an ontology id")
+        found = terms.lookup(curie)
+        if found is None:
+            raise TermsUnavailable()
+        if found.get("unknown"):
+            raise NotFound(f"{curie}: {found['message']}")
+        return JSONResponse(found)
 
 
 def safe_file(root: Path, relative: str) -> Path:
