@@ -6,6 +6,9 @@ The KB is laid out in a temporary folder (disorder files copied, caches linked),
 
     python benchmarks/validate.py [--kb ../shared/corpus/dismech] [--runs 7]
 
+The runs are made without the term index (a fresh DMKB_HOME), then cold once more with the
+term index of your DMKB_HOME, when one is built.
+
 To compare with the dismech toolchain's snippet checker, install it (with linkml) in a
 separate virtual environment and give its command as a template, ``{files}`` standing for
 the disorder files and ``{refs}`` for the reference cache:
@@ -91,6 +94,12 @@ def main() -> None:
         print(f"validate, nothing changed:                      median {statistics.median(unchanged):.3f} s")
         print(f"validate, one file changed:                     median {statistics.median(changed):.3f} s")
         print(f"validate, {big_files} files, cold:                       median {statistics.median(big_cold):.3f} s")
+        with_index = _with_term_index(env, tmp_path)
+        if with_index:
+            indexed = [timed([*dmkb, "--no-cache", str(root)], with_index) for _ in range(args.runs)]
+            print(f"validate, cold, with the term index:            median {statistics.median(indexed):.3f} s")
+        else:
+            print("validate with the term index: not measured (run `dmkb terms build` first)")
 
         template = os.environ.get("DMKB_BENCH_LRV_CMD")
         if template:
@@ -103,6 +112,19 @@ def main() -> None:
                   f"({other / statistics.median(cold):.0f}x the time of dmkb cold)")
         else:
             print("linkml-reference-validator: not measured (set DMKB_BENCH_LRV_CMD to compare)")
+
+
+def _with_term_index(env: dict[str, str], tmp_path: Path) -> dict[str, str] | None:
+    """An environment whose DMKB_HOME holds the user's built term index (linked), if there is one."""
+    from dmkb.settings import dmkb_home
+
+    index = dmkb_home() / "terms"
+    if not any(index.glob("*.sqlite")):
+        return None
+    home = tmp_path / "home_with_index"
+    home.mkdir()
+    (home / "terms").symlink_to(index.resolve())
+    return {**env, "DMKB_HOME": str(home)}
 
 
 if __name__ == "__main__":
