@@ -14,7 +14,7 @@ from dmkb.terms.build import build
 from dmkb.terms.index import TermIndex
 from dmkb.terms.records import Term, TermSource
 from dmkb.terms.search import search
-from dmkb.terms.sources import file_source
+from dmkb.terms.sources import file_source, kb_sources
 
 CURRENT_LABELS = {
     "HP:0001945": "Fever",
@@ -87,6 +87,21 @@ def test_search_ranks_exact_names_first_and_reports_what_matched(with_term_index
                        "score": 0.95, "source": "HP 2025-11-24"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     assert len(hits) == 5
+
+
+def test_search_with_a_prefix_keeps_to_it_even_in_kb_caches(tiny_kb, with_term_index: Path, tmp_path: Path) -> None:
+    maxo = tiny_kb.root / "cache" / "maxo"
+    maxo.mkdir()
+    (maxo / "terms.csv").write_text("curie,label\nMAXO:0000747,hematopoietic stem cell transplantation\n")
+    (tiny_kb.root / "cache" / "cl").mkdir()
+    (tiny_kb.root / "cache" / "cl" / "terms.csv").write_text("curie,label\nCL:0000623,natural killer cell\n")
+    home = tmp_path / "home"
+    (home / "terms").mkdir(parents=True)
+    for source in with_term_index.joinpath("terms").glob("cl.sqlite"):
+        (home / "terms" / source.name).symlink_to(source)
+    build(home / "terms", kb_sources(tiny_kb.root))
+    hits = search(TermIndex(home / "terms"), "stem cell", prefix="CL", limit=50)
+    assert hits and all(h.id.startswith("CL:") for h in hits)
 
 
 def test_search_never_offers_obsolete_terms(with_term_index: Path) -> None:

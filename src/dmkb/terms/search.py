@@ -59,6 +59,8 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     for step in steps:
         for source in sources:
             for term_id, label, name, norm, is_label in step(index.connection(source)):
+                if prefix and term_id.partition(":")[0].lower() != prefix.lower():
+                    continue  # a KB's caches hold several ontologies in one source
                 score = round(_score(query, words, norm, bool(is_label)), 3)
                 if term_id not in best or score > best[term_id].score:
                     best[term_id] = Hit(term_id, label, name, score, source.title)
