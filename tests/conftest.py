@@ -115,7 +115,9 @@ def term_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DMKB_HOME holding a term index, built once per session (see tests/terms_index.py)."""
     from terms_index import build_test_index
 
-    return build_test_index(tmp_path_factory.mktemp("term_home"))
+    home = tmp_path_factory.mktemp("term_home")
+    share_similarity_model(home, tmp_path_factory)
+    return build_test_index(home)
 
 
 @pytest.fixture
@@ -127,10 +129,22 @@ def with_term_index(term_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own DMKB_HOME, so remembered findings never leak between tests."""
+    """Every test gets its own DMKB_HOME, so remembered findings never leak between tests.
+
+    Only the phenotype model of ``dmkb.similarity`` (built from the installed HPO data in seconds,
+    the first time a test needs it) is shared, through a link: a test that saves a model of its
+    own must remove the link first.
+    """
     home = tmp_path_factory.mktemp("dmkb_home")
+    share_similarity_model(home, tmp_path_factory)
     monkeypatch.setenv("DMKB_HOME", str(home))
     return home
+
+
+def share_similarity_model(home: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    shared_model = tmp_path_factory.getbasetemp() / "shared_similarity_model"
+    shared_model.mkdir(exist_ok=True)
+    (home / "similarity").symlink_to(shared_model, target_is_directory=True)
 
 
 @dataclass

@@ -184,3 +184,25 @@ def test_no_script_from_an_entry_runs(page, site: Site) -> None:
     # the only style element is the one the graph library adds (allowed by its hash in the policy)
     assert page.evaluate("document.querySelectorAll('img, iframe, style:not(#__________cytoscape_stylesheet)')"
                          ".length") == 0
+
+
+def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_index: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(site.base + "/diagnose")
+    for words, wanted in (("enlarged liver and spleen", "Hepatosplenomegaly"), ("fever", "Fever"),
+                          ("low platelets", "Thrombocytopenia")):
+        page.fill("#term-query", words)
+        suggestion = page.locator("#term-suggestions li", has_text=wanted).first
+        suggestion.locator(".add-observed").click()
+    page.fill("#term-query", "seizures")
+    page.locator("#term-suggestions li", has_text="Seizure").first.locator(".add-excluded").click()
+    expect(page.locator("#observed")).to_have_value("HP:0001433, HP:0001945, HP:0001873")
+    expect(page.locator("#excluded")).to_have_value("HP:0001250")
+    page.click("button[type=submit]")
+    candidates = page.locator("#ranking > li")
+    expect(candidates).to_have_count(20)
+    expect(page.locator("#ranking")).to_contain_text("Aggressive NK-cell Leukemia")
+    expect(candidates.first.locator("text=Explains")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "diagnose.png"), full_page=False)
+    assert site.console == []

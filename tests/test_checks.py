@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import ENTRY, TinyKb
+
 from dmkb.checks.finding import Finding
 from dmkb.validate import validate
 

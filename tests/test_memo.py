@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import ENTRY, TinyKb
+
 from dmkb.validate import validate
 
 

@@ -139,3 +139,7 @@ app.add_typer(terms_app, name="terms")
 from dmkb.cli_site import register as register_site_commands  # noqa: E402
 
 register_site_commands(app)
+
+from dmkb.cli_diagnose import register as register_diagnose_commands  # noqa: E402
+
+register_diagnose_commands(app)

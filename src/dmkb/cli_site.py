@@ -68,6 +68,7 @@ def serve(
             first["done"] = True
             _print_report(report, None)
             Console().print(f"serving at [bold]http://{shown_host}:{port}/[/] (Ctrl-C to stop)", highlight=False)
+            Console().print(f"differential diagnosis: http://{shown_host}:{port}/diagnose", highlight=False)
         elif report.rendered or report.removed:
             Console().print(f"rebuilt: {len(report.rendered)} page(s) rendered, {len(report.removed)} removed")
 
@@ -84,6 +85,8 @@ def _print_report(report, seconds: float | None) -> None:
         err.print(f"[yellow]skipped[/] {escape(skipped.file)}:{skipped.line}: {escape(skipped.message)}")
         if skipped.hint:
             err.print(f"  [dim]hint: {escape(skipped.hint)}[/]")
+    if report.similar_problem:
+        err.print(f"[yellow]warning:[/] similar conditions were not computed: {escape(report.similar_problem)}")
     for stem, error in report.failed:
         err.print(f"[bold red]error:[/] the page of {escape(stem)} could not be rendered ({escape(error)}); "
                   "this is a bug in dmkb: run again with DMKB_DEBUG=1 and report it")

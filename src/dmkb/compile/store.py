@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,40 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
 
     :param fresh: start from an empty database instead of the existing one.
     """
+    with _rewrite(path, fresh=fresh) as conn:
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [("schema_version", SCHEMA_VERSION), ("code", signature), ("root", str(root))])
+        for stem in removed:
+            _delete(conn, stem)
+        for entry in compiled:
+            _delete(conn, entry.stem)
+            _insert(conn, entry)
+        conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+
+
+def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
+    """Replace every disorder's similar conditions (``{stem: JSON-ready data}``)."""
+    with _rewrite(path, fresh=False) as conn:
+        conn.execute("DELETE FROM similar")
+        conn.executemany("INSERT INTO similar VALUES (?, ?)",
+                         [(stem, json.dumps(data, ensure_ascii=False)) for stem, data in rows.items()])
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('similar', ?)", (signature,))
+
+
+def read_meta(path: Path, key: str) -> str | None:
+    """One value of the ``meta`` table, or ``None``."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+@contextlib.contextmanager
+def _rewrite(path: Path, *, fresh: bool) -> Iterator[sqlite3.Connection]:
+    """A connection to a copy of ``path`` (or a new database) that replaces it in one step when
+    the block ends without error, in one transaction."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
     if not fresh and path.exists():
@@ -81,14 +115,7 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
         with conn:
             if fresh or not path.exists():
                 conn.executescript(SCHEMA)
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                             [("schema_version", SCHEMA_VERSION), ("code", signature), ("root", str(root))])
-            for stem in removed:
-                _delete(conn, stem)
-            for entry in compiled:
-                _delete(conn, entry.stem)
-                _insert(conn, entry)
-            conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+            yield conn
         conn.close()
         os.replace(tmp, path)
     except BaseException:

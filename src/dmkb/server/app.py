@@ -9,6 +9,8 @@
     /api/search?q=<words>      disorders matching every word, best first
     /api/terms?q=<words>       ontology terms (the term index), best first; &prefix=HP &limit=N
     /api/terms/<id>            one ontology term: label, synonyms, obsolete, parents, release
+    /diagnose?hpo=…&exclude=…  differential diagnosis: a form, and the ranked diseases explained
+    /api/diagnose?hpo=…        the same ranking as JSON
 
 Errors are answered in the shape of the route: JSON under /api and for .json, a page elsewhere.
 """
@@ -24,10 +26,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from dmkb.errors import DmkbError
+from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.limits import RequestLimits
 from dmkb.server.state import SiteState
 from dmkb.server.terms import TermService
-from dmkb.site.render import render_error
+from dmkb.site.data import page_url
+from dmkb.site.links import term_url
+from dmkb.site.policy import FORM_POLICY
+from dmkb.site.render import render_diagnose, render_error
 
 MAX_QUERY = 200  # characters of a search
 MAX_TERMS = 50  # terms a search may ask for
@@ -50,6 +57,7 @@ def create_app(state: SiteState) -> Any:
     _pages(app, state)
     _api(app, state)
     _terms_api(app, TermService())
+    _diagnose(app, state, DiagnoseService(state.db_path))
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
@@ -141,6 +149,53 @@ def _terms_api(app: FastAPI, terms: TermService) -> None:
         if found.get("unknown"):
             raise NotFound(f"{curie}: {found['message']}")
         return JSONResponse(found)
+
+
+def _diagnose(app: FastAPI, state: SiteState, service: DiagnoseService) -> None:
+    def query(request: Request) -> tuple[list[str], list[str], int]:
+        params = request.query_params
+        try:
+            limit = int(params.get("limit", "20"))
+        except ValueError:
+            raise BadRequest("limit must be a whole number") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        return parse_terms(params.getlist("hpo")), parse_terms(params.getlist("exclude")), limit
+
+    @app.api_route("/diagnose", methods=["GET", "HEAD"], include_in_schema=False)
+    def diagnose_page(request: Request) -> Response:
+        observed, excluded, limit = query(request)
+        context = {"observed_text": ", ".join(observed), "excluded_text": ", ".join(excluded),
+                   "result": None, "error": None, "kb_pages": _kb_pages(state), "public_pages": {}}
+        status = 200
+        if observed or excluded:
+            try:
+                result = service.diagnose(observed, excluded, limit)
+            except DmkbError as exc:
+                context["error"] = exc.message + (f" ({exc.hint})" if exc.hint else "")
+                status = 503 if isinstance(exc, EngineUnavailable) else 400
+            else:
+                context["result"] = result
+                context["public_pages"] = {r["id"]: term_url(r["id"]) for r in result["results"]}
+        page = render_diagnose(context)
+        return Response(page, status_code=status, media_type="text/html; charset=utf-8",
+                        headers={"content-security-policy": f"{FORM_POLICY}; frame-ancestors 'none'"})
+
+    @app.api_route("/api/diagnose", methods=["GET", "HEAD"])
+    def diagnose_api(request: Request) -> JSONResponse:
+        """Every disease ranked for the phenotypes ``hpo`` (and, against, ``exclude``), explained."""
+        observed, excluded, limit = query(request)
+        try:
+            return JSONResponse(service.diagnose(observed, excluded, limit))
+        except EngineUnavailable as exc:
+            raise HTTPException(503, exc.message) from None
+        except DmkbError as exc:
+            raise BadRequest(exc.message) from None
+
+
+def _kb_pages(state: SiteState) -> dict[str, str]:
+    """The KB's disorders by MONDO id -> their pages, to link candidates that have one."""
+    return {row.mondo_id: page_url(row.stem) for row in state.index_rows if row.mondo_id}
 
 
 def safe_file(root: Path, relative: str) -> Path:

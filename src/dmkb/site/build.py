@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.compile import CompileReport, compile_kb
+from dmkb.compile.similar import refresh_similar
 from dmkb.compile.store import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import write_atomic
@@ -41,6 +42,7 @@ class SiteReport:
     removed: list[str] = field(default_factory=list)  # pages of entries no longer in the KB
     failed: list[tuple[str, str]] = field(default_factory=list)  # (stem, error): pages dmkb failed to render
     render_seconds: float = 0.0
+    similar_problem: str | None = None  # why similar conditions could not be computed
 
     @property
     def index(self) -> Path:
@@ -67,6 +69,9 @@ def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress
             on_progress("compiling", done["n"], total)
 
     report = SiteReport(out, compile_kb(inputs, out / DB_NAME, on_file=compiled_one))
+    report.similar_problem = refresh_similar(
+        out / DB_NAME, report.compile.root,
+        on_progress=(lambda n, total: on_progress("finding similar conditions", n, total)) if on_progress else None)
     manifest = _read_manifest(out)
     with contextlib.closing(connect_readonly(out / DB_NAME)) as conn:
         renderer = Renderer(conn)
@@ -92,12 +97,14 @@ def check_output(out: Path) -> None:
 
 
 def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
-    """What each page depends on, hashed: its entry, the texts it cites, the KB's disorders, the code."""
+    """What each page depends on, hashed: its entry, the texts it cites, its similar conditions, the
+    KB's disorders, the code."""
     code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
     kb = _hash(json.dumps(sorted(renderer.links.items())))
     shared = _hash(code, renderer_signature(), kb)
-    return {stem: _hash(shared, digest, depends)
-            for stem, digest, depends in conn.execute("SELECT stem, digest, depends FROM disorders ORDER BY stem")}
+    rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
+                        "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
+    return {stem: _hash(shared, digest, depends, similar) for stem, digest, depends, similar in rows}
 
 
 def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,

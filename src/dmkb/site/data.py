@@ -49,6 +49,7 @@ class DisorderRecord:
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
     rows: dict[str, list[dict[str, Any]]]  # steps, phenotypes, genes, treatments, treatment_targets
+    similar: dict[str, Any] | None = None  # computed similar conditions (dmkb.similarity.similar)
 
 
 _COUNTED = ("steps", "phenotypes", "genes", "treatments")
@@ -102,7 +103,13 @@ def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
         edges=rows("SELECT source, target, kind, label, path FROM graph_edges WHERE disorder_id = ? ORDER BY rowid"),
         rows={table: rows(f"SELECT * FROM {table} WHERE disorder_id = ? ORDER BY rowid")
               for table in ("steps", "phenotypes", "genes", "treatments", "treatment_targets")},
+        similar=_similar(conn, stem),
     )
+
+
+def _similar(conn: sqlite3.Connection, stem: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT data FROM similar WHERE stem = ?", (stem,)).fetchone()
+    return json.loads(row[0]) if row else None
 
 
 def disorder_json(record: DisorderRecord) -> dict[str, Any]:
@@ -123,6 +130,7 @@ def disorder_json(record: DisorderRecord) -> dict[str, Any]:
         "evidence": [{k: v for k, v in e.items() if k not in strip} for e in record.evidence.values()],
         "references": [{"id": ref, "title": s["title"] or s["cited_title"], "journal": s["journal"],
                         "year": s["year"], "cached": bool(s["cached"])} for ref, s in record.sources.items()],
+        "similar_conditions": record.similar,
         "url": page_url(record.stem),
     }
 

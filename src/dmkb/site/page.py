@@ -17,7 +17,19 @@ from dmkb.site.cards import CardSpec, PageContext, build_card, fold, term_of
 from dmkb.site.data import DisorderRecord
 from dmkb.site.graph import Graph, build_graph
 from dmkb.site.links import reference_url, term_url
-from dmkb.site.views import Card, DisorderPage, Link, Overview, ReferenceView, Section, Table, Term, pretty
+from dmkb.site.views import (
+    Card,
+    DisorderPage,
+    Link,
+    Overview,
+    ReferenceView,
+    Section,
+    SimilarItem,
+    SimilarView,
+    Table,
+    Term,
+    pretty,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,6 @@ SECTIONS = (
     SectionDef("clinical-trials", "Clinical trials", ("clinical_trials",), CardSpec(badges=("phase", "status"))),
     SectionDef("differential-diagnoses", "Differential diagnoses", ("differential_diagnoses",),
                title="Conditions with similar clinical presentations that must be differentiated from {name}"),
-    # a later issue computes similar conditions: its section goes here, id "similar-conditions"
     SectionDef("animal-models", "Models", ("animal_models", "experimental_models", "computational_models"),
                standard=False),
     SectionDef("discussions", "Open questions", ("discussions",),
@@ -70,9 +81,10 @@ SECTIONS = (
                         skip=frozenset({"discussion_id"})), standard=False),
 )
 MECHANISM_GRAPH = "mechanism-graph"
+SIMILAR = "similar-conditions"
 STANDARD_IDS = ("overview", MECHANISM_GRAPH, "subtypes", "infectious-agents", "pathophysiology", "histopathology",
                 "phenotypes", "genetics", "progression", "diagnosis", "treatments", "clinical-trials",
-                "differential-diagnoses", "research", "references")
+                "differential-diagnoses", SIMILAR, "research", "references")
 
 
 def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None = None) -> DisorderPage:
@@ -92,6 +104,9 @@ def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None 
             sections.append(section)
         elif definition.standard:
             empty.append(section)
+        if definition.id == "differential-diagnoses":  # the computed ones beside the curated ones
+            similar = similar_section(record, kb_index or {})
+            (sections if similar.count else empty).append(similar)
     references = _references(record)
     sections.append(Section("research", "Research questions", "Research questions", template="research"))
     reference_section = Section("references", "References", "References", template="references")
@@ -139,6 +154,33 @@ def _section(definition: SectionDef, record: DisorderRecord, ctx: PageContext, k
         for card, (_, item) in zip(section.cards, _dicts(data.get("differential_diagnoses"))):
             card.href = _kb_link(item, kb_index, record.stem)
     return section
+
+
+def similar_section(record: DisorderRecord, kb_index: dict[str, str]) -> Section:
+    """The computed similar conditions (see :mod:`dmkb.compile.similar`); empty when there are none."""
+    section = Section(SIMILAR, f"Similar conditions computed for {record.name}", "Similar conditions",
+                      template="similar")
+    data = record.similar
+    if not data:
+        return section
+    section.similar = SimilarView(
+        kb=[_similar_item(item, kb_index, record.stem) for item in data.get("kb", [])],
+        hpo=[_similar_item(item, {}, record.stem) for item in data.get("hpo", [])],
+        same_as=[Term(curie, curie, term_url(curie)) for curie in data.get("same_as", [])],
+    )
+    return section
+
+
+def _similar_item(item: dict[str, Any], kb_index: dict[str, str], own: str) -> SimilarItem:
+    def terms(key: str) -> list[Term]:
+        return [Term(t.get("label") or t["id"], t["id"], term_url(t["id"])) for t in item.get(key, [])]
+
+    stems = (kb_index.get(fold(key)) for key in (item.get("name") or "", item["id"]))
+    stem = next((s for s in stems if s and s != own), None)  # two entries may share a MONDO id
+    href = f"{quote(stem)}.html" if stem else term_url(item["id"])
+    return SimilarItem(item.get("name") or item["id"], href, item["id"], terms("shared_phenotypes"),
+                       terms("only_here"), terms("only_there"), terms("shared_mechanisms"),
+                       terms("mechanisms_only_here"), terms("mechanisms_only_there"))
 
 
 def _phenotype_table(record: DisorderRecord, ctx: PageContext) -> Table:

@@ -12,3 +12,5 @@ CONTENT_SECURITY_POLICY = (
     f"style-src 'self' {_GRAPH_LIBRARY_STYLE}; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'none'"
 )
+# the differential diagnosis page of the server has a form, sent to itself
+FORM_POLICY = CONTENT_SECURITY_POLICY.replace("form-action 'none'", "form-action 'self'")

@@ -15,7 +15,7 @@ from dmkb.site.cards import fold
 from dmkb.site.data import IndexRow, load_disorder, load_index
 from dmkb.site.index import build_index_page
 from dmkb.site.page import build_disorder_page
-from dmkb.site.policy import CONTENT_SECURITY_POLICY
+from dmkb.site.policy import CONTENT_SECURITY_POLICY, FORM_POLICY
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -77,6 +77,11 @@ class Renderer:
         """The index page, as at ``index.html``."""
         page = build_index_page(self.index_rows)
         return environment().get_template("index.html").render(page=page, root="")
+
+
+def render_diagnose(context: dict, root: str = "/") -> str:
+    """The server's differential diagnosis page (see :mod:`dmkb.server.diagnose`)."""
+    return environment().get_template("diagnose.html").render(**context, root=root, csp=FORM_POLICY)
 
 
 def render_error(status: int, message: str, root: str = "/") -> str:

@@ -86,6 +86,30 @@ class Table:
     rows: list[list[Link]]
 
 
+@dataclass(frozen=True)
+class SimilarItem:
+    """A condition close to the page's disorder: what they share and what tells them apart."""
+
+    name: str
+    href: str | None  # its page in this KB, or its public page
+    curie: str
+    shared: list[Term]
+    only_here: list[Term]
+    only_there: list[Term]
+    shared_mechanisms: list[Term] = field(default_factory=list)
+    mechanisms_only_here: list[Term] = field(default_factory=list)
+    mechanisms_only_there: list[Term] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SimilarView:
+    """Computed similar conditions: other disorders of the KB, diseases HPO annotates."""
+
+    kb: list[SimilarItem]
+    hpo: list[SimilarItem]
+    same_as: list[Term]  # HPO's entries for the page's own disorder
+
+
 @dataclass
 class Section:
     """A part of the page: an element with a fixed id (``phenotypes``), a title, its cards."""
@@ -95,12 +119,13 @@ class Section:
     label: str  # short, for the table of contents
     cards: list[Card] = field(default_factory=list)
     intro: str | None = None
-    template: str = "cards"  # which partial lays it out: overview | cards | graph | research | references
+    template: str = "cards"  # which partial lays it out: overview | cards | graph | similar | research | references
     table: Table | None = None
+    similar: SimilarView | None = None
 
     @property
     def count(self) -> int:
-        return len(self.cards)
+        return len(self.cards) + (len(self.similar.kb) + len(self.similar.hpo) if self.similar else 0)
 
 
 @dataclass(frozen=True)

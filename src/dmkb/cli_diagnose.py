@@ -1,0 +1,206 @@
+"""``dmkb diagnose`` and ``dmkb similar``: rank diseases for phenotypes; the conditions closest
+to a KB disorder. Parse, call the engine, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.errors import UsageError
+
+KbOption = Annotated[
+    Path | None,
+    typer.Option("--kb", help="A KB root whose disorders are candidates too. Default: the current folder, "
+                 "when it is a KB."),
+]
+LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
+
+
+def diagnose(
+    phenotypes: Annotated[list[str] | None, typer.Argument(help="Observed phenotypes: HPO ids, e.g. HP:0001166.",
+                                                           show_default=False)] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="A phenotype the patient does not "
+                                                      "have (repeatable; commas also separate ids).")] = None,
+    limit: LimitOption = 20,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file; "
+                                               "writes one JSON line per case.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="With --batch: stop at an id that is not an HPO "
+                                         "term, instead of leaving it out with a warning.")] = False,
+    kb: KbOption = None,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """Rank diseases (OMIM, Orphanet and the KB's disorders) for a patient's phenotypes, and
+    explain each: the phenotypes it explains and how, those it does not, its frequent features
+    the patient lacks, and excluded phenotypes that speak against it."""
+    observed, excluded = _split(phenotypes), _split(exclude)
+    if batch is not None:
+        if observed or excluded:
+            raise UsageError("--batch reads the phenotypes from the file", "give either phenotypes or --batch")
+        _run_batch(batch, limit, strict, kb, quiet)
+        return
+    if not observed:
+        raise UsageError("no phenotypes given", "e.g. dmkb diagnose HP:0001166 HP:0001083 --exclude HP:0001249")
+    engine = _engine(kb, quiet)
+    candidates = engine.rank(engine.query(observed, excluded), limit)
+    if output is OutputFormat.json:
+        print(json.dumps([c.to_json() for c in candidates], indent=2, ensure_ascii=False))
+    else:
+        _print_candidates(candidates)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _kb_root(kb: Path | None) -> Path | None:
+    from dmkb.load.layout import DISORDERS
+
+    if kb is not None:
+        if not (kb / DISORDERS).is_dir():
+            raise UsageError(f"{kb}: not a KB root (no {DISORDERS.as_posix()}/)", "give the folder that holds kb/")
+        return kb
+    return Path.cwd() if (Path.cwd() / DISORDERS).is_dir() else None
+
+
+def _engine(kb: Path | None, quiet: bool, required: bool = False):
+    from dmkb.similarity.engine import Engine
+
+    root = _kb_root(kb)
+    if required and root is None:
+        raise UsageError("not in a KB (no kb/disorders/ here)", "run it in a KB root or give --kb ROOT")
+    err = Console(stderr=True)
+
+    def building() -> None:
+        if not quiet:
+            err.print("[dim]building the disease model (once, a few seconds)…[/]")
+
+    engine = Engine.load(root, on_build=building)
+    if not engine.model.meta["hpoa_release"] and not quiet:
+        err.print("[yellow]warning:[/] HPO's annotation frequencies were not found: every frequency is unknown "
+                  "(run make setup, or set DMKB_HPOA)")
+    return engine
+
+
+def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool) -> None:
+    from dmkb.similarity.batch import read_cases
+
+    cases = read_cases(path)
+    engine = _engine(kb, quiet)
+    err = Console(stderr=True, highlight=False)
+    queries = []
+    for case in cases:
+        query = engine.query(case.observed, case.excluded, strict=False)
+        if query.unknown:
+            if strict:
+                from dmkb.similarity.engine import UnknownTermError
+
+                error = UnknownTermError(query.unknown, engine.release)
+                error.message = f"{path}:{case.line}: {error.message}"
+                raise error
+            err.print(f"[yellow]warning:[/] {escape(str(path))}:{case.line}: left out, not HPO terms of release "
+                      f"{engine.release}: {escape(', '.join(query.unknown))}")
+        queries.append(query)
+    with _Bar(len(cases), quiet) as advance:
+        for case, query in zip(cases, queries):
+            ranking = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
+            sys.stdout.write(json.dumps({"case_id": case.case_id, "ranking": ranking}, ensure_ascii=False) + "\n")
+            advance()
+
+
+class _Bar:
+    """A progress bar on stderr when it is a terminal."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            # the JSON lines go to stdout as they are: the bar must not capture them
+            self.bar = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=Console(stderr=True), transient=True, redirect_stdout=False)
+            self.task = self.bar.add_task("", total=total)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self.advance
+
+    def advance(self) -> None:
+        if self.bar:
+            self.bar.update(self.task, advance=1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def _print_candidates(candidates) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table("#", "id", "name", "score", "why", box=None, header_style="bold")
+    for rank, candidate in enumerate(candidates, start=1):
+        table.add_row(str(rank), escape(candidate.id), escape(candidate.name), f"{candidate.score:.1f}",
+                      escape(_summary(candidate.explanation)))
+    console.print(table if candidates else "no candidates")
+
+
+def _summary(explanation: dict) -> str:
+    parts = []
+    matched, unexplained = explanation["matched"], explanation["unexplained"]
+    total = len(matched) + len(unexplained) + sum(1 for a in explanation["against"]
+                                                   if a["reason"].startswith("observed"))
+    parts.append(f"explains {len(matched)}/{total}")
+    if unexplained:
+        parts.append("not: " + ", ".join(u["term"]["label"] for u in unexplained[:3]))
+    against = [a["term"]["label"] for a in explanation["against"]]
+    if against:
+        parts.append("against: " + ", ".join(against[:3]))
+    missing = [m["term"]["label"] for m in explanation["missing"][:3]]
+    if missing:
+        parts.append("lacks: " + ", ".join(missing))
+    return "; ".join(parts)
+
+
+def similar(
+    stem: Annotated[str, typer.Argument(help="A disorder of the KB, by file name without .yaml, e.g. Marfan_Syndrome.")],
+    limit: LimitOption = 10,
+    kb: KbOption = None,
+    output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
+) -> None:
+    """The conditions closest to a KB disorder, among the KB's disorders and the diseases HPO
+    annotates: the phenotypes and mechanism terms (GO, cell types, genes) they share, and those
+    that tell them apart."""
+    from dmkb.similarity.similar import similar_conditions
+
+    result = similar_conditions(_engine(kb, quiet, required=True), stem, limit)
+    if output is OutputFormat.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _print_similar(result)
+
+
+def _print_similar(result: dict) -> None:
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[bold]{escape(result['name'])}[/] ({escape(result['id'])})")
+    for key, title in (("kb", "KB disorders"), ("hpo", "HPO-annotated diseases")):
+        console.print(f"\n[bold]{title}[/]")
+        table = Table("id", "name", "score", "shared", "apart", box=None, header_style="bold")
+        for row in result[key]:
+            shared = [t["label"] for t in row["shared_phenotypes"]] + [t["label"] for t in row["shared_mechanisms"]]
+            apart = [t["label"] for t in row["only_here"][:3]] + [t["label"] for t in row["only_there"][:3]]
+            table.add_row(escape(row["id"]), escape(row["name"]), f"{row['score']:.1f}",
+                          escape(", ".join(shared[:5])), escape(", ".join(apart)))
+        console.print(table if result[key] else "none")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(diagnose)
+    app.command()(similar)

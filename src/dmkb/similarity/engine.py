@@ -1,0 +1,178 @@
+"""The engine: load once, then rank every disease for a patient's phenotypes, from any thread.
+
+::
+
+    engine = Engine.load(kb_root)                         # < 3 s; builds the model once (~5 s)
+    engine.diagnose(["HP:0001166", "HP:0001083"], excluded=["HP:0000501"], limit=10)
+    # → [{"id": "OMIM:154700", "name": "Marfan syndrome", "score": 12.3, "explanation": {…}}, …]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dmkb.errors import DmkbError
+from dmkb.similarity.build import build_model
+from dmkb.similarity.candidates import Candidates, candidates
+from dmkb.similarity.explain import Explainer
+from dmkb.similarity.kb import KbDisorder, read_kb_disorders
+from dmkb.similarity.model import Model, load_cached, model_path
+from dmkb.similarity.score import Params, Scorer
+from dmkb.similarity.sources import find_inputs
+
+_HPO_ID = re.compile(r"^\s*HP[:_](\d{7})\s*$", re.IGNORECASE)
+
+
+class UnknownTermError(DmkbError):
+    """Query ids that are not HPO terms of this release."""
+
+    def __init__(self, unknown: Sequence[str], release: str) -> None:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        super().__init__(f"not HPO terms of release {release}: {shown}",
+                         "give phenotypes as HP:0000000 ids; `dmkb terms search WORDS --prefix HP` finds them")
+        self.unknown = list(unknown)
+
+
+@dataclass(frozen=True)
+class Query:
+    """Phenotypes as term indices, and the ids that could not be resolved."""
+
+    observed: list[int]
+    excluded: list[int]
+    unknown: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    name: str
+    score: float
+    kind: str  # OMIM, ORPHA or KB
+    same_as: list[str]
+    explanation: dict | None = None
+
+    def to_json(self, explanation: bool = True) -> dict:
+        out = {"id": self.id, "name": self.name, "score": round(self.score, 3)}
+        if explanation and self.explanation is not None:
+            out["explanation"] = {"same_as": self.same_as, **self.explanation} if self.same_as else self.explanation
+        return out
+
+
+class Engine:
+    """A loaded model, the KB's disorders and the scorer. Immutable after loading: ``rank`` and
+    ``diagnose`` may be called from many threads at once."""
+
+    def __init__(self, model: Model, disorders: Sequence[KbDisorder] = (), params: Params | None = None) -> None:
+        self.model = model
+        self._index = {int(n): i for i, n in enumerate(model.term_ids)}
+        self._replaced = {int(k): int(v) for k, v in model.meta["replaced"].items()}
+        self.disorders = list(disorders)
+        self.table: Candidates = candidates(model, self.disorders, self.resolve)
+        self.scorer = Scorer(model, self.table, params or Params())
+        self._same_as = self.table.same_as()
+
+    @classmethod
+    def load(cls, kb_root: Path | None = None, *, params: Params | None = None,
+             on_build: Callable[[], None] | None = None) -> Engine:
+        """The engine with the saved model (built first when missing or out of date; ``on_build``
+        is called before that) and the disorders of the KB at ``kb_root``, if given."""
+        return cls(load_model(on_build), read_kb_disorders(kb_root) if kb_root else [], params)
+
+    def with_kb(self, kb_root: Path | None) -> Engine:
+        """A new engine on the same model with the KB's disorders as they are now (for a server
+        whose KB changed; well under a second). This engine is left as it was."""
+        return Engine(self.model, read_kb_disorders(kb_root) if kb_root else [], self.scorer.params)
+
+    @property
+    def release(self) -> str:
+        return self.model.meta["hpo_release"]
+
+    def info(self) -> dict:
+        kinds = self.table.kinds
+        return {"hpo_release": self.release, "annotation_frequencies": self.model.meta["hpoa_release"] or None,
+                "diseases": {k: kinds.count(k) for k in ("OMIM", "ORPHA", "KB")},
+                "folded": len(self.table.fold_from)}
+
+    def resolve(self, curie: str) -> int | None:
+        """The index of an HPO term (obsolete and merged ids lead to the current term)."""
+        match = _HPO_ID.match(curie)
+        number = int(match[1]) if match else None
+        for _ in range(5):  # replacements may chain
+            if number is None or number in self._index:
+                break
+            number = self._replaced.get(number)
+        return self._index.get(number) if number is not None else None
+
+    def query(self, observed: Sequence[str], excluded: Sequence[str] = (), *, strict: bool = True) -> Query:
+        """Resolve ids; an id both observed and excluded counts as observed.
+
+        :raises UnknownTermError: when ``strict`` and an id is not a current or obsolete HPO term.
+        """
+        unknown: list[str] = []
+        seen: dict[int, None] = {}
+        for curie in observed:
+            self._add(curie, seen, unknown)
+        out: dict[int, None] = {}
+        for curie in excluded:
+            self._add(curie, out, unknown)
+        if unknown and strict:
+            raise UnknownTermError(unknown, self.release)
+        return Query(list(seen), [t for t in out if t not in seen], unknown)
+
+    def _add(self, curie: str, into: dict[int, None], unknown: list[str]) -> None:
+        index = self.resolve(curie)
+        if index is None:
+            unknown.append(curie)
+        else:
+            into[index] = None
+
+    def scores(self, query: Query) -> np.ndarray:
+        """The score of every row of :attr:`table` (``-inf`` for rows folded into others)."""
+        return self.scorer.score(query.observed, query.excluded)
+
+    def rank(self, query: Query, limit: int = 20, *, explain: bool = True) -> list[Candidate]:
+        """The best ``limit`` candidates, highest score first (ties in a fixed order)."""
+        ratios = [self.scorer.likelihood_ratios(q) for q in query.observed]
+        scores = self.scorer.combine(ratios, query.observed, query.excluded)
+        top = _top(scores, limit)
+        explainer = Explainer(self.scorer, query.observed, query.excluded, ratios) if explain else None
+        return [self._candidate(int(row), float(scores[row]), explainer) for row in top]
+
+    def diagnose(self, observed: Sequence[str], excluded: Sequence[str] = (), limit: int = 20) -> list[dict]:
+        """JSON-ready ranking with explanations. :raises UnknownTermError: on unknown ids."""
+        return [c.to_json() for c in self.rank(self.query(observed, excluded), limit)]
+
+    def _candidate(self, row: int, score: float, explainer: Explainer | None) -> Candidate:
+        table = self.table
+        return Candidate(table.ids[row], table.names[row], score, table.kinds[row], self._same_as.get(row, []),
+                         explainer.explain(row) if explainer else None)
+
+    def term(self, index: int) -> dict:
+        return {"id": f"HP:{int(self.model.term_ids[index]):07d}", "label": self.model.term_names[index]}
+
+
+def _top(scores: np.ndarray, limit: int) -> list[int]:
+    finite = np.flatnonzero(np.isfinite(scores))
+    if limit < len(finite):
+        # everything scoring at least the limit-th best, so that ties are cut in a fixed order
+        cut = np.partition(scores[finite], len(finite) - limit)[len(finite) - limit]
+        finite = finite[scores[finite] >= cut]
+    order = np.lexsort((finite, -scores[finite]))
+    return finite[order][:limit].tolist()
+
+
+def load_model(on_build: Callable[[], None] | None = None) -> Model:
+    """The saved model, or a new one built and saved when it is missing or its inputs changed."""
+    inputs = find_inputs()
+    model = load_cached(inputs.fingerprint)
+    if model is None:
+        if on_build:
+            on_build()
+        model = build_model(inputs)
+        model.save(model_path())
+    return model

@@ -1,0 +1,158 @@
+"""The score: how much more likely a patient's findings are under each disease than under a
+disease drawn at random, as a sum of log likelihood ratios, one for each finding.
+
+An observed phenotype ``q`` counts through the most telling term a disease shares with it:
+
+- the disease has ``q`` or a more specific form of it with frequency ``f``:
+  ``LR = f / bg(q)``, where ``bg(q)`` is how often a random disease has ``q`` (the same
+  frequency-weighted mean over all diseases gives the information content ``-log bg``);
+- otherwise the disease only has some other form of an ancestor ``a`` of ``q``:
+  ``LR = sibling_factor · f(a) / bg(a)``, weak evidence that fades to nothing for general ``a``;
+- a disease known not to have ``q`` (``NOT`` annotations, and features counted absent in
+  every patient of a published cohort) has its ratio cut down.
+
+An excluded phenotype speaks against a disease in proportion to how often the disease has it,
+``1 - excluded_confidence · f``; but an absence is only written down when someone looked for
+it, and clinicians (and the cohorts HPO's annotations come from) look for the features of the
+diseases they suspect: so a disease that lists the feature at all gains ``excluded_relevance``
+first. Both were measured to help on published cases, the second a great deal.
+
+Diseases with very many phenotypes explain any finding somewhat; ``size_penalty`` takes
+``log(sum of their frequencies)`` per finding from them. Frequencies counted in few patients are
+pulled towards ``unknown_frequency`` (as if ``count_weight`` more patients had been seen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dmkb.similarity.candidates import Candidates
+from dmkb.similarity.model import Model
+
+
+@dataclass(frozen=True)
+class Params:
+    """The model's few constants, tuned on the development cases (see benchmarks/diagnose.py)."""
+
+    unknown_frequency: float = 0.2
+    count_weight: float = 10.0
+    sibling_factor: float = 0.1
+    floor: float = 1e-4
+    excluded_relevance: float = 10.0
+    excluded_confidence: float = 0.9
+    absent_in_cohort: float = 0.2
+    known_absent: float = 0.05
+    size_penalty: float = 0.6
+    background_pseudocount: float = 1.0
+
+
+class _Columns:
+    """A term-major sparse matrix: for term ``t``, rows ``rows[ptr[t]:ptr[t+1]]`` with ``values``."""
+
+    def __init__(self, terms: np.ndarray, rows: np.ndarray, values: np.ndarray, n_terms: int) -> None:
+        order = np.lexsort((rows, terms))
+        self.rows = rows[order].astype(np.int32)
+        self.values = values[order]
+        self.ptr = np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=n_terms))]).astype(np.int64)
+
+    def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        start, stop = self.ptr[term], self.ptr[term + 1]
+        return self.rows[start:stop], self.values[start:stop]
+
+
+class Scorer:
+    """Precomputed arrays for ranking every candidate at once. Read-only after construction,
+    so one scorer serves many threads."""
+
+    def __init__(self, model: Model, table: Candidates, params: Params | None = None) -> None:
+        params = params or Params()
+        self.model, self.table, self.params = model, table, params
+        n_terms, n_rows = len(model.term_ids), len(table)
+        rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(table.ann_ptr))
+        freq, absent = self._frequencies(table, params)
+        present = ~absent
+        self.frequency = freq  # per annotation, as scored
+        self.direct = _Columns(table.ann_term[present], rows[present], freq[present], n_terms)
+        self.absent = _Columns(table.ann_term[absent], rows[absent], freq[absent], n_terms)
+        not_rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(table.not_ptr))
+        self.known_absent = _Columns(table.not_term, not_rows, np.ones(len(not_rows)), n_terms)
+        up_terms, up_rows, up_freq = _propagate(model, table.ann_term[present], rows[present], freq[present])
+        # the background is HPO's diseases alone: a KB's disorders never change their scores
+        in_model = up_rows < len(model.disease_ids)
+        mass = np.bincount(up_terms[in_model], weights=up_freq[in_model], minlength=n_terms)
+        pseudo = params.background_pseudocount
+        self.background = (mass + pseudo) / (len(model.disease_ids) + pseudo)
+        self.implied = _Columns(up_terms, up_rows, up_freq / self.background[up_terms], n_terms)
+        size = np.bincount(rows[present], weights=freq[present], minlength=n_rows)
+        self.log_size = np.log1p(size)
+
+    @staticmethod
+    def _frequencies(table: Candidates, params: Params) -> tuple[np.ndarray, np.ndarray]:
+        """Each annotation's frequency as scored, and whether it says "absent in all patients"."""
+        raw = table.ann_freq.astype(np.float64)
+        patients = table.ann_patients.astype(np.float64)
+        absent = raw == 0
+        prior, weight = params.unknown_frequency, params.count_weight
+        freq = np.where(np.isnan(raw), prior, raw)
+        freq = np.where(patients > 0, (freq * patients + prior * weight) / (patients + weight), freq)
+        return np.clip(freq, 1e-3, 1.0), absent
+
+    def score(self, observed: list[int], excluded: list[int] = (), weights: list[float] | None = None) -> np.ndarray:
+        """The score of every candidate (folded rows get ``-inf``)."""
+        return self.combine([self.likelihood_ratios(q) for q in observed], observed, excluded, weights)
+
+    def combine(self, ratios: list[np.ndarray], observed: list[int], excluded: list[int],
+                weights: list[float] | None = None) -> np.ndarray:
+        """Scores from the ratios of the observed terms (:meth:`likelihood_ratios`) and the
+        excluded terms; ``weights`` scale each observed term's evidence (default 1)."""
+        p = self.params
+        weights = list(weights) if weights is not None else [1.0] * len(observed)
+        total = np.zeros(len(self.table))
+        for ratio, weight in zip(ratios, weights):
+            total += weight * np.log(ratio)
+        total -= p.size_penalty * sum(weights) * self.log_size
+        for term in excluded:
+            rows, freq = self.direct.column(term)
+            total[rows] += np.log(p.excluded_relevance * (1 - p.excluded_confidence * freq))
+            rows, _ = self.absent.column(term)
+            total[rows] += np.log(p.excluded_relevance)
+        return self._fold(total)
+
+    def likelihood_ratios(self, term: int) -> np.ndarray:
+        """For one observed term, the likelihood ratio of every candidate."""
+        p = self.params
+        best = np.full(len(self.table), p.floor)
+        ancestors = self.model.ancestors(term)
+        for ancestor in ancestors:
+            rows, ratio = self.implied.column(ancestor)
+            factor = 1.0 if ancestor == term else p.sibling_factor
+            best[rows] = np.maximum(best[rows], factor * ratio)
+        rows, _ = self.absent.column(term)
+        best[rows] = np.minimum(best[rows], p.absent_in_cohort)
+        for ancestor in ancestors:
+            rows, _ = self.known_absent.column(ancestor)
+            best[rows] *= p.known_absent
+        return best
+
+    def _fold(self, total: np.ndarray) -> np.ndarray:
+        table = self.table
+        if len(table.fold_from):
+            np.maximum.at(total, table.fold_to, total[table.fold_from])
+            total[table.fold_from] = -np.inf
+        return total
+
+
+def _propagate(model: Model, terms: np.ndarray, rows: np.ndarray, freq: np.ndarray):
+    """Annotations carried up to every ancestor: (term, row, frequency), one per pair, keeping
+    the highest frequency of the annotations below the term."""
+    counts = np.diff(model.anc_ptr)[terms]
+    entry = np.repeat(np.arange(len(terms)), counts)
+    offset = np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
+    up_terms = model.anc_idx[model.anc_ptr[terms][entry] + offset]
+    key = up_terms.astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows[entry]
+    order = np.lexsort((-freq[entry], key))
+    key, entry, up_terms = key[order], entry[order], up_terms[order]
+    first = np.concatenate([[True], key[1:] != key[:-1]])
+    return up_terms[first], rows[entry[first]], freq[entry[first]]

@@ -1,0 +1,118 @@
+"""Similar conditions for a KB disorder: the closest other KB disorders and HPO-annotated
+diseases, with what they share and what tells them apart.
+
+Closeness is the diagnostic score of the disorder's phenotypes (as if they were a patient's)
+against each candidate; between KB disorders, each shared mechanism term (GO term, cell type,
+gene) adds its information content among the KB's disorders, ``log(N / n)``, so that two
+disorders driven by the same rare process rank close even when they look different.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections import Counter
+
+import numpy as np
+
+from dmkb.errors import UsageError
+from dmkb.similarity.candidates import KB
+from dmkb.similarity.engine import Engine
+from dmkb.similarity.explain import Explainer
+from dmkb.similarity.kb import KbDisorder
+
+DIFFERENCES_LIMIT = 10
+
+
+def similar_conditions(engine: Engine, stem: str, limit: int = 10) -> dict:
+    """JSON-ready similar conditions of the KB disorder in file ``stem``.yaml.
+
+    ``{"stem", "id", "name", "same_as": [ids of HPO diseases naming the same MONDO term],
+    "kb": [...], "hpo": [...]}``; each item ``{"id", "name", "score", "shared_phenotypes",
+    "only_here", "only_there", "shared_mechanisms", "mechanisms_only_here",
+    "mechanisms_only_there"}`` (phenotypes and terms as ``{"id", "label"}``).
+
+    :raises UsageError: when the KB has no disorder ``stem``.
+    """
+    table = engine.table
+    row = _row_of(engine, stem)
+    disorder = table.kb[row]
+    query = engine.query([curie for curie, _ in disorder.phenotypes], strict=False)
+    ratios = [engine.scorer.likelihood_ratios(q) for q in query.observed]
+    scores = engine.scorer.combine(ratios, query.observed, []) if query.observed else np.zeros(len(table))
+    same = _same_condition(engine, row)
+    explainer = Explainer(engine.scorer, query.observed, [], ratios)
+    kb_scores = scores + _mechanism_evidence(engine, disorder)
+    kb_rows = [r for r in _order(kb_scores) if table.kinds[r] == KB and r != row][:limit]
+    hpo_rows = [r for r in _order(scores) if table.kinds[r] != KB and r not in same][:limit] if query.observed else []
+    return {
+        "stem": stem, "id": disorder.id, "name": disorder.name,
+        "same_as": [table.ids[r] for r in sorted(same)],
+        "kb": [_item(engine, explainer, disorder, r, kb_scores[r]) for r in kb_rows],
+        "hpo": [_item(engine, explainer, disorder, r, scores[r]) for r in hpo_rows],
+    }
+
+
+def _row_of(engine: Engine, stem: str) -> int:
+    table = engine.table
+    rows = {d.stem: i for i, d in enumerate(table.kb) if d is not None}
+    if stem not in rows:
+        close = [s for s in rows if stem.lower() in s.lower()][:3] or difflib.get_close_matches(stem, list(rows), n=3)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(rows)} disorders"
+        raise UsageError(f"no disorder {stem!r} in the KB", hint)
+    return rows[stem]
+
+
+def _same_condition(engine: Engine, row: int) -> set[int]:
+    """HPO diseases that MONDO names the same disease as the disorder."""
+    table = engine.table
+    mondo = table.mondo[row]
+    return {r for r, m in enumerate(table.mondo) if m and m == mondo and table.kinds[r] != KB}
+
+
+def _mechanism_evidence(engine: Engine, disorder: KbDisorder) -> np.ndarray:
+    table = engine.table
+    disorders = [(r, d) for r, d in enumerate(table.kb) if d is not None]
+    counts = Counter(t.id for _, d in disorders for t in d.mechanisms)
+    mine = {t.id for t in disorder.mechanisms}
+    out = np.zeros(len(table))
+    for r, other in disorders:
+        shared = mine & {t.id for t in other.mechanisms}
+        out[r] = sum(math.log(len(disorders) / counts[t]) for t in shared)
+    return out
+
+
+def _order(scores: np.ndarray) -> list[int]:
+    finite = np.flatnonzero(np.isfinite(scores))
+    return finite[np.lexsort((finite, -scores[finite]))].tolist()
+
+
+def _item(engine: Engine, explainer: Explainer, disorder: KbDisorder, row: int, score: float) -> dict:
+    table = engine.table
+    why = explainer.explain(row)
+    here, there = _mechanisms(disorder), _mechanisms_of(engine, row)
+    return {
+        "id": table.ids[row], "name": table.names[row], "score": round(float(score), 3),
+        "shared_phenotypes": [m["term"] for m in why["matched"]],
+        "only_here": [u["term"] for u in why["unexplained"]] + [a["term"] for a in why["against"]],
+        "only_there": [m["term"] for m in why["missing"]],
+        "shared_mechanisms": [t for key, t in here.items() if key in there],
+        "mechanisms_only_here": [t for key, t in here.items() if key not in there][:DIFFERENCES_LIMIT],
+        "mechanisms_only_there": [t for key, t in there.items() if key not in here][:DIFFERENCES_LIMIT],
+    }
+
+
+def _mechanisms(disorder: KbDisorder) -> dict[str, dict]:
+    """Mechanism terms keyed for comparison: genes by symbol (HPO diseases only name symbols)."""
+    out = {}
+    for term in disorder.mechanisms:
+        key = f"gene:{term.label}" if term.id.startswith("HGNC:") else term.id
+        out[key] = term.to_json()
+    return out
+
+
+def _mechanisms_of(engine: Engine, row: int) -> dict[str, dict]:
+    disorder = engine.table.kb[row]
+    if disorder is not None:
+        return _mechanisms(disorder)
+    return {f"gene:{symbol}": {"id": None, "label": symbol} for symbol in engine.table.genes[row]}

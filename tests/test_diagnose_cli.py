@@ -1,0 +1,175 @@
+"""`dmkb diagnose` and `dmkb similar` as a user runs them (on the hand-made model of
+test_similarity, saved where the command looks), and the engine on the real HPO data."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, REPO, run_dmkb, share_similarity_model
+from test_similarity import KB_ENTRY, hp, mini_model
+
+from dmkb.similarity.engine import Engine, load_model
+from dmkb.similarity.model import model_path
+from dmkb.similarity.sources import find_inputs
+
+DEV = REPO.parent / "shared" / "benchmarks" / "phenopackets" / "dev.tsv"
+
+
+@pytest.fixture
+def mini_home(isolated_home: Path) -> Path:
+    """The hand-made model saved as the model of the installed inputs, so commands load it."""
+    (isolated_home / "similarity").unlink()  # the real model, shared by the other tests
+    mini_model(find_inputs().fingerprint).save(model_path())
+    return isolated_home
+
+
+def write_cases(folder: Path, *lines: str) -> Path:
+    path = folder / "cases.tsv"
+    header = "case_id\tdisease_ids\tobserved_hpo\texcluded_hpo\tcohort"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_diagnose_json_shape(mini_home: Path) -> None:
+    result = run_dmkb("diagnose", hp(11), hp(21), "--exclude", hp(12), "--format", "json", "--limit", "3")
+    assert result.code == 0, result.stderr
+    ranked = result.json()
+    assert len(ranked) == 3 and all(set(c) == {"id", "name", "score", "explanation"} for c in ranked)
+    assert ranked[0]["id"] == "OMIM:1" and ranked[0]["name"] == "Marfan-like"
+    assert set(ranked[0]["explanation"]) == {"same_as", "matched", "unexplained", "missing", "against",
+                                             "excluded_expected"}
+    assert ranked[0]["score"] >= ranked[1]["score"] >= ranked[2]["score"]
+
+
+def test_diagnose_text_summarises_each_candidate(mini_home: Path) -> None:
+    result = run_dmkb("diagnose", f"{hp(11)},{hp(21)}")
+    assert result.code == 0, result.stderr
+    first = next(line for line in result.stdout.splitlines() if "OMIM:1" in line)
+    assert "explains 2/2" in first and "Marfan-like" in first
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["diagnose", "HP:0000011", "HP:0000077"], "not HPO terms of release test: HP:0000077"),
+    (["diagnose"], "no phenotypes given"),
+    (["diagnose", "HP:0000011", "--batch", "x.tsv"], "--batch reads the phenotypes from the file"),
+    (["similar", "Anything", "--kb", "/no/such/kb"], "not a KB root"),
+])
+def test_bad_arguments_are_errors_without_traceback(mini_home: Path, args: list[str], message: str) -> None:
+    result = run_dmkb(*args)
+    assert result.code == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_batch_writes_one_json_line_per_case(mini_home: Path, tmp_path: Path) -> None:
+    cases = write_cases(tmp_path, f"c1\tOMIM:1\t{hp(11)}|{hp(21)}\t{hp(12)}\tcohort",
+                        f"c2\tOMIM:3\t{hp(41)}|HP:0000077\t\tcohort")
+    result = run_dmkb("diagnose", "--batch", cases, "--format", "json")
+    assert result.code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["case_id"] for line in lines] == ["c1", "c2"]
+    assert lines[0]["ranking"][0] == {"id": "OMIM:1", "name": "Marfan-like", "score": lines[0]["ranking"][0]["score"]}
+    assert lines[1]["ranking"][0]["id"] == "OMIM:3"
+    assert f"{cases}:3: left out" in result.stderr.replace("\n", "") and "HP:0000077" in result.stderr
+    strict = run_dmkb("diagnose", "--batch", cases, "--strict")
+    assert strict.code == 2 and f"{cases}:3:" in strict.stderr.replace("\n", "")
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("only-one-column", "cases.tsv:3: 1 tab-separated column(s), expected at least 3"),
+    (f"c2\tOMIM:1\t{hp(11)}|HP:12", "cases.tsv:3: observed_hpo holds 'HP:12', not an HPO id"),
+    (f"\tOMIM:1\t{hp(11)}", "cases.tsv:3: the case has no id"),
+])
+def test_malformed_batch_lines_name_file_and_line(mini_home: Path, tmp_path: Path, line: str, message: str) -> None:
+    cases = write_cases(tmp_path, f"c1\tOMIM:1\t{hp(11)}\t\tcohort", line)
+    result = run_dmkb("diagnose", "--batch", cases)
+    assert result.code == 2 and message in result.stderr.replace("\n", "")
+    assert result.stdout == ""  # nothing is ranked before the whole file is read
+
+
+def test_similar_command(mini_home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "kb" / "disorders"
+    folder.mkdir(parents=True)
+    for stem, mondo in (("Marfan_Like", "MONDO:0000001"), ("Other", "MONDO:0000777")):
+        (folder / f"{stem}.yaml").write_text(KB_ENTRY.format(name=stem, mondo=mondo, frequency="FREQUENT"))
+    result = run_dmkb("similar", "Marfan_Like", "--kb", tmp_path, "--format", "json")
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["same_as"] == ["OMIM:1", "ORPHA:1"] and data["kb"][0]["id"] == "MONDO:0000777"
+    text = run_dmkb("similar", "Marfan_Like", "--kb", tmp_path)
+    assert "HPO-annotated diseases" in text.stdout and "extracellular matrix organization" in text.stdout
+
+
+# --- the real data: HPO 2025-11-24 with the annotation frequencies installed at set-up ---
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("diagnose_home")
+    share_similarity_model(home, tmp_path_factory)  # built once for the whole session
+    return home
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_home: Path) -> Engine:
+    """The engine on the real model, built into its own DMKB_HOME once per session (seconds)."""
+    previous = os.environ.get("DMKB_HOME")
+    os.environ["DMKB_HOME"] = str(real_home)
+    try:
+        load_model()
+        return Engine.load()
+    finally:
+        if previous is None:
+            del os.environ["DMKB_HOME"]
+        else:
+            os.environ["DMKB_HOME"] = previous
+
+
+def test_marfan_features_find_marfan_syndrome(real_engine: Engine) -> None:
+    ranked = real_engine.diagnose(["HP:0001166", "HP:0001083", "HP:0002616", "HP:0001519"], limit=3)
+    assert "OMIM:154700" in [c["id"] for c in ranked]
+    marfan = next(c for c in ranked if c["id"] == "OMIM:154700")
+    assert "ORPHA:558" in marfan["explanation"]["same_as"]
+    assert len(marfan["explanation"]["matched"]) == 4
+
+
+def test_development_cases_sample(real_engine: Engine) -> None:
+    """A regression guard on every 10th development case (the benchmark measures them all)."""
+    if not DEV.is_file():
+        pytest.skip("the phenopacket benchmark is not beside the repository")
+    from dmkb.similarity.batch import read_cases
+
+    lines = DEV.read_text(encoding="utf-8").splitlines()[1:]
+    truths = {line.split("\t")[0]: line.split("\t")[1].split("|") for line in lines}
+    cases = read_cases(DEV)[::10]
+    top1 = top10 = 0
+    for case in cases:
+        ranked = [c.id for c in real_engine.rank(real_engine.query(case.observed, case.excluded, strict=False), 10,
+                                                 explain=False)]
+        top1 += ranked[0] in truths[case.case_id]
+        top10 += any(d in truths[case.case_id] for d in ranked)
+    assert top1 / len(cases) > 0.5 and top10 / len(cases) > 0.65
+
+
+def test_batch_on_real_data_ranks_twenty(real_engine: Engine, real_home: Path, monkeypatch: pytest.MonkeyPatch,
+                                         tmp_path: Path) -> None:
+    monkeypatch.setenv("DMKB_HOME", str(real_home))
+    cases = write_cases(tmp_path, "p1\tOMIM:154700\tHP:0001166|HP:0001083\tHP:0001249\tFBN1")
+    result = run_dmkb("diagnose", "--batch", cases, "--format", "json")
+    assert result.code == 0, result.stderr
+    [line] = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(line["ranking"]) == 20 and all(set(r) == {"id", "name", "score"} for r in line["ranking"])
+
+
+def test_similar_conditions_of_the_corpus(real_engine: Engine) -> None:
+    if not (CORPUS / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    from dmkb.similarity.kb import read_kb_disorders
+    from dmkb.similarity.similar import similar_conditions
+
+    engine = Engine(real_engine.model, read_kb_disorders(CORPUS))
+    result = similar_conditions(engine, "Marfan_Syndrome", limit=5)
+    assert "OMIM:154700" in result["same_as"]
+    assert any(row["name"].startswith("Loeys-Dietz syndrome") for row in result["hpo"])
+    assert len(result["kb"]) == 5

@@ -1,0 +1,74 @@
+"""Differential diagnosis in the server: /api/diagnose and the /diagnose page."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import EXAMPLE
+from site_helpers import serve_in_thread
+
+from dmkb.site.build import build_site
+
+# phenotypes of the bundled entry (aggressive NK-cell leukemia)
+ANKL_PHENOTYPES = "HP:0001945,HP:0001433,HP:0001876,HP:0003281,HP:0005521"
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("diagnose") / "site"
+    build_site([EXAMPLE], out)
+    with serve_in_thread(out) as (port, _):
+        yield port
+
+
+def get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_api_ranks_the_kb_disorder_and_explains_every_candidate(port: int) -> None:
+    status, _, body = get(port, f"/api/diagnose?hpo={ANKL_PHENOTYPES}&exclude=HP:0001250&limit=10")
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["hpo_release"] == "2025-11-24"
+    assert [t["id"] for t in answer["excluded"]] == ["HP:0001250"]
+    results = answer["results"]
+    assert len(results) == 10 and "MONDO:0019470" in [r["id"] for r in results]
+    assert all({"matched", "unexplained", "missing", "against"} <= set(r["explanation"]) for r in results)
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+
+
+def test_page_shows_the_ranking_with_links_and_allows_its_form(port: int) -> None:
+    status, headers, body = get(port, f"/diagnose?hpo={ANKL_PHENOTYPES}")
+    html = body.decode()
+    assert status == 200
+    assert "form-action 'self'" in headers["content-security-policy"]
+    assert len(re.findall(r'<li class="candidate">', html)) == 20
+    assert 'href="/disorders/Aggressive_NK-cell_Leukemia.html"' in html  # the KB's own page
+    assert 'value="HP:0001945, HP:0001433' in html  # the query stays in the form
+
+
+def test_the_empty_page_is_a_form(port: int) -> None:
+    status, _, body = get(port, "/diagnose")
+    assert status == 200 and b'name="hpo"' in body and b'id="ranking"' not in body
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("?hpo=HP:9999999", "not HPO terms of release 2025-11-24: HP:9999999"),
+    ("?hpo=fever", "not HPO terms"),
+    ("", "give at least one observed phenotype"),
+    ("?hpo=HP:0001945&limit=0", "limit must be between 1 and 100"),
+    ("?hpo=HP:0001945&limit=ten", "limit must be a whole number"),
+])
+def test_bad_queries_are_refused_with_a_reason(port: int, query: str, message: str) -> None:
+    status, _, body = get(port, "/api/diagnose" + query)
+    assert status == 400 and message in json.loads(body)["error"]["message"]
+    status, _, body = get(port, "/diagnose" + query)
+    assert status in (200, 400) and (status == 200) == (query == "")
