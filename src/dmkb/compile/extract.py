@@ -230,18 +230,14 @@ def _graph(
     nodes = {s.path: Node(s.path, "step", s.name) for s in out.steps}
     edges: list[Edge] = []
     names = {p.path: p.name for p in out.phenotypes}
-    for step, raw in zip(out.steps, raw_steps, strict=True):
-        for j, edge in items(lenient_get(raw, "downstream")):
-            target = _resolve(lenient_get(edge, "target"), steps, phenotypes)
-            if target:
-                edges.append(Edge(step.path, target, "downstream", text(edge.get("causal_link_type")),
-                                  f"{step.path}.downstream[{j}]"))
-    for phenotype, raw in zip(out.phenotypes, raw_phenotypes, strict=True):
-        for j, edge in items(lenient_get(raw, "sequelae")):
-            target = _resolve(lenient_get(edge, "target"), steps, phenotypes)
-            if target:
-                edges.append(Edge(phenotype.path, target, "sequela", text(edge.get("causal_link_type")),
-                                  f"{phenotype.path}.sequelae[{j}]"))
+    for owners, raws, key, kind in ((out.steps, raw_steps, "downstream", "downstream"),
+                                    (out.phenotypes, raw_phenotypes, "sequelae", "sequela")):
+        for owner, raw in zip(owners, raws, strict=True):
+            for j, edge in items(lenient_get(raw, key)):
+                target = _resolve(lenient_get(edge, "target"), steps, phenotypes)
+                if target:
+                    edges.append(Edge(owner.path, target, kind, text(edge.get("causal_link_type")),
+                                      f"{owner.path}.{key}[{j}]"))
     for treatment, raw in zip(out.treatments, raw_treatments, strict=True):
         for j, edge in items(lenient_get(raw, "target_mechanisms")):
             name = text(lenient_get(edge, "target"))
