@@ -39,9 +39,11 @@ def diagnose(
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
-    """Rank diseases (OMIM, Orphanet and the KB's disorders) for a patient's phenotypes, and
-    explain each: the phenotypes it explains and how, those it does not, its frequent features
-    the patient lacks, and excluded phenotypes that speak against it."""
+    """Rank diseases (OMIM, Orphanet, the KB's disorders) for a patient's phenotypes, explained.
+
+    Each candidate comes with the phenotypes it explains and how, those it does not, its frequent
+    features the patient lacks, and excluded phenotypes that speak against it.
+    """
     observed, excluded = _split(phenotypes), _split(exclude)
     if batch is not None:
         if observed or excluded:
@@ -175,9 +177,11 @@ def similar(
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
 ) -> None:
-    """The conditions closest to a KB disorder, among the KB's disorders and the diseases HPO
-    annotates: the phenotypes and mechanism terms (GO, cell types, genes) they share, and those
-    that tell them apart."""
+    """The conditions closest to a KB disorder: other KB disorders and HPO's diseases.
+
+    With the phenotypes and mechanism terms (GO, cell types, genes) they share, and those that
+    tell them apart.
+    """
     from dmkb.similarity.similar import similar_conditions
 
     result = similar_conditions(_engine(kb, quiet, required=True), stem, limit)
