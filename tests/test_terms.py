@@ -10,6 +10,7 @@ import pytest
 from conftest import run_dmkb
 from terms_index import FIXTURES
 
+from dmkb.errors import DmkbError
 from dmkb.terms.build import build
 from dmkb.terms.index import TermIndex
 from dmkb.terms.records import Term, TermSource
@@ -165,7 +166,7 @@ def test_a_failed_build_leaves_the_previous_index_whole(tmp_path: Path) -> None:
         raise OSError("disk went away")
 
     bad = TermSource("demo", "Demo", "2026-02-01", ("DEMO",), "v2", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(DmkbError, match="cannot read the source demo .Demo.: disk went away"):
         build(tmp_path, [bad])
     assert TermIndex(tmp_path).get("DEMO:1").label == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.sqlite"]

@@ -43,3 +43,21 @@ def parse_enum_csv(text: str) -> set[str]:
     reader = csv.reader(io.StringIO(text))
     next(reader, None)
     return {record[0].strip() for record in reader if record and record[0].strip()}
+
+
+TERMS_COLUMNS = ["curie", "label", "retrieved_at"]
+
+
+def parse_terms_table(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """A ``terms.csv`` as its columns and rows, every column kept (for rewriting the file)."""
+    reader = csv.DictReader(io.StringIO(text))
+    return list(reader.fieldnames or []), list(reader)
+
+
+def format_terms_table(columns: list[str], rows: list[dict[str, str]]) -> str:
+    """The text of a ``terms.csv`` with these columns (default: curie, label, retrieved_at) and rows."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns or TERMS_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

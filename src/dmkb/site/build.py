@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.compile import CompileReport, compile_kb
-from dmkb.compile.similar import refresh_similar
 from dmkb.compile.store import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import write_atomic
+from dmkb.similarity.stored import refresh_similar
 from dmkb.site.render import STATIC, Renderer, renderer_signature
 
 MANIFEST = ".dmkb-site.json"

@@ -157,7 +157,7 @@ def _section(definition: SectionDef, record: DisorderRecord, ctx: PageContext, k
 
 
 def similar_section(record: DisorderRecord, kb_index: dict[str, str]) -> Section:
-    """The computed similar conditions (see :mod:`dmkb.compile.similar`); empty when there are none."""
+    """The computed similar conditions (see :mod:`dmkb.similarity.stored`); empty when there are none."""
     section = Section(SIMILAR, f"Similar conditions computed for {record.name}", "Similar conditions",
                       template="similar")
     data = record.similar

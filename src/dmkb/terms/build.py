@@ -10,12 +10,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from dmkb.errors import DmkbError
 from dmkb.terms.records import TermSource
 from dmkb.terms.store import FORMAT, read_meta, write_source
-
-# Sources are written in parallel, in forked processes that inherit this list (the readers of a
-# source are closures, which cannot be sent to another process).
-_PENDING: list[tuple[TermSource, Path]] = []
 
 
 @dataclass(frozen=True)
@@ -64,30 +61,28 @@ def build(directory: Path, sources: list[TermSource], force: bool = False,
 
 
 def _write_all(directory: Path, sources: list[TermSource]):
-    global _PENDING
+    """Write the sources, in parallel processes when there are several (largest first)."""
     workers = min(len(sources), os.cpu_count() or 1, 4)
     if workers <= 1:
         for source in sources:
             yield _write(source, source_path(directory, source))
         return
     largest_first = sorted(sources, key=lambda s: -s.size)
-    _PENDING = [(source, source_path(directory, source)) for source in largest_first]
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(_write_pending, i) for i in range(len(_PENDING))]
-            for future in as_completed(futures):
-                yield future.result()
-    finally:
-        _PENDING = []
-
-
-def _write_pending(i: int) -> BuiltSource:
-    source, path = _PENDING[i]
-    return _write(source, path)
+    context = multiprocessing.get_context("fork")  # hpo3's loaded ontology is inherited, not reloaded
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(_write, source, source_path(directory, source)) for source in largest_first]
+        for future in as_completed(futures):
+            yield future.result()
 
 
 def _write(source: TermSource, path: Path) -> BuiltSource:
     start = time.perf_counter()
-    count = write_source(source, path)
+    try:
+        count = write_source(source, path)
+    except DmkbError:
+        raise
+    except Exception as exc:  # a damaged data file: name the source, keep the index as it was
+        raise DmkbError(f"cannot read the source {source.name} ({source.ontology}): {exc}",
+                        "reinstall its package (make setup), or fix the file given with --source; "
+                        "the index kept its previous copy") from exc
     return BuiltSource(source.name, source.ontology, source.release, count, "built", time.perf_counter() - start)

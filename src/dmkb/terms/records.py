@@ -31,7 +31,8 @@ class TermSource:
     """A place terms are read from: a packaged ontology, a file given by the user, or a KB's caches.
 
     ``fingerprint`` changes whenever the data would (file sizes and times, package versions), so an
-    unchanged source is not read again. ``read`` yields its terms.
+    unchanged source is not read again. ``read`` yields its terms; it is a module-level function
+    (or a ``functools.partial`` of one) so that a source can be built in another process.
     """
 
     name: str

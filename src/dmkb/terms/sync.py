@@ -8,15 +8,14 @@ are never touched.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmkb.checks.walk import term_references
 from dmkb.fs import write_atomic
 from dmkb.load.layout import TERM_CACHE, find_layout
+from dmkb.load.term_caches import format_terms_table, parse_terms_table
 from dmkb.load.text import decode
 from dmkb.load.yaml_reader import read_yaml
 from dmkb.terms.cache import ENUMS_FOLDER, curie_key
@@ -126,7 +125,7 @@ def _cached_rows(cache_dir: Path) -> dict[str, tuple[Path, str, str]]:
     for path in sorted(cache_dir.glob("*/terms.csv")):
         if path.parent.name == ENUMS_FOLDER:
             continue
-        for record in _read_csv(path)[1]:
+        for record in _read_table(path)[1]:
             curie = (record.get("curie") or "").strip()
             if curie:
                 out[curie_key(curie)] = (path, record.get("label") or "", curie)
@@ -137,12 +136,11 @@ def _cache_file(cache_dir: Path, curie: str) -> Path:
     return cache_dir / curie.partition(":")[0].lower() / "terms.csv"
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     if not path.is_file():
         return [], []
     text, _ = decode(path.read_bytes())
-    reader = csv.DictReader(io.StringIO(text))
-    return list(reader.fieldnames or []), list(reader)
+    return parse_terms_table(text)
 
 
 def apply_plan(plan: SyncPlan) -> list[Path]:
@@ -157,8 +155,7 @@ def apply_plan(plan: SyncPlan) -> list[Path]:
 
 
 def _updated_csv(path: Path, changes: list[Change], stamp: str) -> str:
-    columns, rows = _read_csv(path)
-    columns = columns or ["curie", "label", "retrieved_at"]
+    columns, rows = _read_table(path)
     renames = {curie_key(c.id): c.label for c in changes if c.kind == "rename"}
     for row in rows:
         key = curie_key(row.get("curie") or "")
@@ -169,8 +166,4 @@ def _updated_csv(path: Path, changes: list[Change], stamp: str) -> str:
     for change in changes:
         if change.kind == "add":
             rows.append({"curie": change.id, "label": change.label, "retrieved_at": stamp})
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return format_terms_table(columns, rows)

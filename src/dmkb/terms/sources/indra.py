@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -27,12 +28,12 @@ def sources() -> list[TermSource]:
     out = []
     go = package / "resources" / "go.json"
     if go.is_file():
-        out.append(TermSource("go", "Gene Ontology", release, ("GO",), file_fingerprint(go), lambda: read_go(go),
+        out.append(TermSource("go", "Gene Ontology", release, ("GO",), file_fingerprint(go), partial(read_go, go),
                               size=go.stat().st_size))
     hgnc = package / "resources" / "hgnc_entries.tsv"
     if hgnc.is_file():
         out.append(TermSource("hgnc", "HGNC gene symbols", release, ("HGNC",), file_fingerprint(hgnc),
-                              lambda: read_hgnc(hgnc), size=hgnc.stat().st_size))
+                              partial(read_hgnc, hgnc), size=hgnc.stat().st_size))
     return out
 
 

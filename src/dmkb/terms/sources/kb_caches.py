@@ -7,6 +7,7 @@ MAXO, …) and fill the gaps of packaged releases, never overriding them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from dmkb.load.term_caches import parse_terms_csv
@@ -23,7 +24,7 @@ def sources(root: Path) -> list[TermSource]:
     fingerprint = "|".join(f"{name}:{size}:{mtime}" for name, size, mtime in cache.signature())
     prefixes = tuple(path.parent.name for path in files)
     return [TermSource("kb", f"term caches of {root.resolve()}", "as cached", prefixes, fingerprint,
-                       lambda: read(files), authoritative=False)]
+                       partial(read, files), authoritative=False)]
 
 
 def read(files: list[Path]) -> Iterator[Term]:

@@ -1,4 +1,4 @@
-"""Similar conditions of every disorder, computed by the similarity engine and kept in
+"""Similar conditions of every disorder of a compiled KB, computed by the engine and kept in its
 ``kb.sqlite`` (table ``similar``) for the pages to show.
 
 They depend on the whole KB and on the HPO data, so they are computed for every disorder at
