@@ -8,10 +8,12 @@ from conftest import ENTRY, TinyKb
 
 from dmkb.validate import validate
 
+OTHER = ENTRY.replace("name: Test Leukemia", "name: Other Leukemia")
+
 
 def test_unchanged_files_are_remembered_with_the_same_findings(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("label: Hepatosplenomegaly", "label: Fever"))
-    tiny_kb.write_entry(ENTRY, "Other.yaml")
+    tiny_kb.write_entry(OTHER, "Other.yaml")
     first = validate([tiny_kb.root])
     second = validate([tiny_kb.root])
     assert (first.reused, second.reused) == (0, 2)
@@ -19,7 +21,7 @@ def test_unchanged_files_are_remembered_with_the_same_findings(tiny_kb: TinyKb) 
 
 
 def test_a_changed_file_is_checked_again(tiny_kb: TinyKb) -> None:
-    tiny_kb.write_entry(ENTRY, "Other.yaml")
+    tiny_kb.write_entry(OTHER, "Other.yaml")
     validate([tiny_kb.root])
     tiny_kb.write_entry(ENTRY.replace("label: Hepatosplenomegaly", "label: Fever"))
     report = validate([tiny_kb.root])

@@ -205,6 +205,8 @@ def sync(
 
 def _print_plan(plan, written: list[Path], write: bool) -> None:
     console = Console(soft_wrap=True)
+    for problem in plan.unreadable:
+        Console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {escape(problem)}")
     for change in plan.changes:
         console.print(f"{change.kind:9} {escape(change.describe())}")
     console.print(f"{len(plan.added)} to add, {len(plan.renamed)} renamed, {len(plan.obsolete)} obsolete, "

@@ -1,10 +1,44 @@
-"""Writing files safely: a temporary file beside the target, then an atomic rename."""
+"""Files, safely: reading only regular files of bounded size, and writing through a temporary
+file beside the target, then an atomic rename."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of the regular file at ``path`` (a link to one is followed).
+
+    A FIFO, a device (``/dev/zero``), a socket or a folder is refused without reading from it, and so
+    is a file of more than ``limit`` bytes, so a file can neither block a run nor exhaust memory.
+
+    :raises OSError: when the file cannot be read; its ``strerror`` says why.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise OSError(errno.EINVAL, kind, str(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit} bytes"
 
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:

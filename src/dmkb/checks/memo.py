@@ -13,12 +13,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
 from dmkb.fs import write_atomic
 from dmkb.load.kb import KnowledgeBase
 from dmkb.signature import code_signature
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 class FindingsMemo:
@@ -53,12 +54,19 @@ class FindingsMemo:
         except (TypeError, KeyError):
             return None
 
-    def put(self, name: str, digest: str, cited: set[str], findings: list[Finding]) -> None:
+    def identity(self, name: str) -> Identity | None:
+        """The remembered identity of a file whose findings :meth:`get` just gave."""
+        stored = self.entries[name].get("identity")
+        return Identity.from_json(name, stored) if stored else None
+
+    def put(self, name: str, digest: str, cited: set[str], findings: list[Finding],
+            identity: Identity | None) -> None:
         signatures = {ref: self.kb.references.signature(ref) for ref in sorted(cited)}
         self.entries[name] = {
             "digest": digest,
             "references": {ref: list(sig) if sig else None for ref, sig in signatures.items()},
             "findings": [f.to_json() for f in findings],
+            "identity": identity.to_json() if identity else None,
         }
         self.changed = True
 

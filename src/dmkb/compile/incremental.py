@@ -85,6 +85,11 @@ def _compile_file(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
                   report: CompileReport) -> store.Compiled | None:
     name = kb.layout.display_name(path)
     stem = path.stem
+    if not _is_utf8(name):  # a page, a database row and a link must all be able to name it
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        report.skipped.append(Skipped(shown, 1, "the file name is not valid UTF-8, so no page can be named after it",
+                                      "rename the file (letters, digits, '-' and '_')"))
+        return None
     if stem in report.stems:
         report.skipped.append(Skipped(name, 1, f"another file is also named {stem}", "rename one of the two"))
         return None
@@ -148,6 +153,14 @@ def _source(kb: KnowledgeBase, ref: str, cited_title: str | None) -> dict[str, A
 
 def _plain(value: Any) -> str | None:
     return str(value).strip() or None if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes of the file name, kept as lone surrogates
+        return False
+    return True
 
 
 def _unreadable(entry: DisorderFile) -> Skipped:

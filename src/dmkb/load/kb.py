@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmkb.errors import LoadError
+from dmkb.fs import read_regular
 from dmkb.load.layout import KbLayout, find_layout
 from dmkb.load.text import DecodeProblem, decode
 from dmkb.load.yaml_reader import YamlDocument, read_yaml
 from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
+from dmkb.settings import max_file_bytes
 from dmkb.terms.cache import TermCache
 from dmkb.terms.index import TermIndex
 
@@ -65,11 +68,15 @@ class KnowledgeBase:
         return self._term_index
 
     def read_disorder(self, path: Path) -> DisorderFile:
-        """Read one disorder file's bytes. :raises LoadError: when it cannot be read."""
+        """Read one disorder file's bytes (a regular file, within the size cap).
+
+        :raises LoadError: when it cannot be read.
+        """
         try:
-            raw = path.read_bytes()
+            raw = read_regular(path, max_file_bytes())
         except OSError as exc:
-            raise LoadError(f"{self.layout.display_name(path)}: cannot read ({exc.strerror})") from exc
+            raise LoadError(f"{self.layout.display_name(path)}: cannot read ({exc.strerror})",
+                            unreadable_hint(exc)) from exc
         return DisorderFile(
             self.layout.display_name(path), path, raw, hashlib.sha256(raw).hexdigest()
         )
@@ -80,6 +87,15 @@ class KnowledgeBase:
             cached = self.references.get(reference_id)
             self._sources[reference_id] = SourceText(cached.text) if cached else None
         return self._sources[reference_id]
+
+
+def unreadable_hint(exc: OSError) -> str:
+    """How to fix a file that :func:`dmkb.fs.read_regular` refused."""
+    if exc.errno == errno.EFBIG:
+        return "split the file, or raise DMKB_MAX_FILE_MB if it really is this large"
+    if exc.errno in (errno.EINVAL, errno.EISDIR):
+        return "replace it with a regular file, or move it out of the KB"
+    return "check the file's permissions"
 
 
 def open_kb(inputs: Sequence[str | Path]) -> KnowledgeBase:

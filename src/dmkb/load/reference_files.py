@@ -6,6 +6,7 @@ quoted or bare, extra keys, no trailing newline, sometimes no front matter at al
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ def parse_reference(text: str) -> ReferenceText:
                 loaded = yaml.load(front, Loader=_Loader)
             except yaml.YAMLError as exc:
                 problem = f"the front matter is not valid YAML ({str(exc).splitlines()[0]})"
+            except (ValueError, RecursionError) as exc:  # a value YAML reads but Python cannot hold
+                problem = f"the front matter cannot be read ({_reason(exc)})"
             else:
                 if isinstance(loaded, dict):
                     metadata = loaded
@@ -51,6 +54,14 @@ def parse_reference(text: str) -> ReferenceText:
     if not isinstance(title, str) or not title.strip():
         title = _markdown_title(body)
     return ReferenceText(metadata=metadata, title=title, text=body, problem=problem)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if "digits" in str(exc):
+        return f"it holds an integer of more than {sys.get_int_max_str_digits()} digits"
+    return str(exc).split(";")[0]
 
 
 def _markdown_title(body: str) -> str | None:

@@ -17,20 +17,54 @@ class TermRow:
     line: int
 
 
-def parse_terms_csv(text: str) -> tuple[list[TermRow], str | None]:
-    """Rows of a ``terms.csv`` (columns ``curie,label[,retrieved_at]``) and a problem, if any."""
+@dataclass(frozen=True)
+class TableProblem:
+    """Why a cache file, from ``line`` on, cannot be read as the table it should be."""
+
+    line: int
+    message: str
+
+
+def csv_records(text: str) -> tuple[list[tuple[int, list[str]]], TableProblem | None]:
+    """The records of a CSV text, each with the line it starts on, and the first problem.
+
+    A value running over several lines (a quote left open swallows the rest of the file) is a
+    problem; so is a record the csv module refuses (a value over its 128 KiB limit, a NUL byte):
+    reading stops there.
+    """
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    if not header:
-        return [], None
-    names = [h.strip().lower() for h in header]
+    records: list[tuple[int, list[str]]] = []
+    problem = None
+    line = 1
+    try:
+        for record in reader:
+            if any("\n" in value for value in record):
+                problem = problem or TableProblem(line, "a quote is not closed: a value runs over several lines")
+            else:
+                records.append((line, record))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        problem = problem or TableProblem(line, f"cannot be read as CSV from here on ({exc}); is a quote not closed?")
+    return records, problem
+
+
+_NO_HEADER = "the first line must name the columns, with 'curie' and 'label'"
+
+
+def parse_terms_csv(text: str) -> tuple[list[TermRow], TableProblem | None]:
+    """Rows of a ``terms.csv`` (columns ``curie,label[,retrieved_at]``) and a problem, if any."""
+    records, problem = csv_records(text)
+    if not records:
+        return [], problem
+    names = [h.strip().lower() for h in records[0][1]]
     if "curie" not in names:
-        return [], "the first line must name the columns, with 'curie' and 'label'"
+        return [], TableProblem(records[0][0], _NO_HEADER)
     id_col = names.index("curie")
     label_col = names.index("label") if "label" in names else None
-    problem = None if label_col is not None else "there is no 'label' column, so no label can be checked"
+    if label_col is None:
+        problem = problem or TableProblem(1, "there is no 'label' column, so no label can be checked")
     rows = []
-    for line, record in enumerate(reader, start=2):
+    for line, record in records[1:]:
         if len(record) <= id_col or not record[id_col].strip():
             continue
         label = record[label_col] if label_col is not None and len(record) > label_col else ""
@@ -40,18 +74,25 @@ def parse_terms_csv(text: str) -> tuple[list[TermRow], str | None]:
 
 def parse_enum_csv(text: str) -> set[str]:
     """The ids listed in an enum cache file (its first column, after the header)."""
-    reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    return {record[0].strip() for record in reader if record and record[0].strip()}
+    records, _ = csv_records(text)
+    return {record[0].strip() for _, record in records[1:] if record and record[0].strip()}
 
 
 TERMS_COLUMNS = ["curie", "label", "retrieved_at"]
 
 
-def parse_terms_table(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    """A ``terms.csv`` as its columns and rows, every column kept (for rewriting the file)."""
-    reader = csv.DictReader(io.StringIO(text))
-    return list(reader.fieldnames or []), list(reader)
+def parse_terms_table(text: str) -> tuple[list[str], list[dict[str, str]], TableProblem | None]:
+    """A ``terms.csv`` as its columns and rows, every column kept (for rewriting the file), and why
+    it cannot be rewritten safely, if it cannot: no ``curie`` and ``label`` header, or a record
+    that cannot be read."""
+    records, problem = csv_records(text)
+    if not records:
+        return [], [], problem
+    columns = [h.strip() for h in records[0][1]]
+    if not {"curie", "label"} <= {c.lower() for c in columns}:
+        return columns, [], TableProblem(records[0][0], _NO_HEADER)
+    rows = [dict(zip(columns, record, strict=False)) for _, record in records[1:] if record]
+    return columns, rows, problem
 
 
 def format_terms_table(columns: list[str], rows: list[dict[str, str]]) -> str:

@@ -7,6 +7,7 @@ overwritten, keys stay text (``on:`` is not ``True``), and dates stay as they we
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +166,12 @@ class _Converter:
         if tag == _NULL:
             return None
         if tag in _SCALAR_TAGS:
-            return self.constructor.construct_object(node)
+            try:
+                return self.constructor.construct_object(node)
+            except ValueError:  # an integer beyond Python's limit on digits converted from text
+                self.problem(node, path, f"an integer of more than {sys.get_int_max_str_digits()} digits cannot be read",
+                             "shorten it, or quote it if it is meant as text")
+                return node.value
         # an explicit tag (e.g. !!python/object): never constructed, kept as text
         self.problem(node, path, f"unsupported YAML tag {tag}", "remove the tag; values are plain text")
         return node.value

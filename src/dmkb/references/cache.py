@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dmkb.fs import read_regular
 from dmkb.load.reference_files import ReferenceText, parse_reference
 from dmkb.load.text import decode
+from dmkb.settings import max_file_bytes
 
 
 def cache_file_name(reference_id: str) -> str:
@@ -52,7 +54,7 @@ class ReferenceCache:
         if name not in self._read:
             path = self.directory / name
             try:
-                raw = path.read_bytes()
+                raw = read_regular(path, max_file_bytes())
             except OSError as exc:
                 self._read[name] = ReferenceText(problem=f"cannot read {name} ({exc.strerror})")
             else:

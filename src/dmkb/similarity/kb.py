@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.checks.walk import items, term_references, text
+from dmkb.errors import LoadError
 from dmkb.load.kb import open_kb
 from dmkb.similarity.frequency import Frequency, parse_frequency
 
@@ -40,7 +41,10 @@ def read_kb_disorders(root: Path) -> list[KbDisorder]:
     kb = open_kb([root])
     out = []
     for path in kb.layout.disorder_files:
-        data = kb.read_disorder(path).doc.data
+        try:
+            data = kb.read_disorder(path).doc.data
+        except LoadError:
+            continue  # a FIFO, a folder, an oversized file: `dmkb validate` reports it
         if isinstance(data, dict):
             out.append(_disorder(path.stem, data))
     return out

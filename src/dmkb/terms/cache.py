@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dmkb.fs import read_regular
 from dmkb.load.term_caches import TermRow, parse_enum_csv, parse_terms_csv
 from dmkb.load.text import decode
+from dmkb.settings import max_file_bytes
 
 ENUMS_FOLDER = "enums"
 
@@ -36,10 +38,11 @@ class TermCache:
             folders = os.listdir(cache_dir)
         except OSError:
             folders = []
+        # whatever is named terms.csv (a folder, a FIFO too): reading it says what is wrong
         self._files = {
             name.lower(): cache_dir / name / "terms.csv"
             for name in folders
-            if name != ENUMS_FOLDER and (cache_dir / name / "terms.csv").is_file()
+            if name != ENUMS_FOLDER and os.path.lexists(cache_dir / name / "terms.csv")
         }
         self._rows: dict[str, dict[str, TermRow]] = {}
         self._enum_members: set[str] | None = None
@@ -76,7 +79,7 @@ class TermCache:
             self._enum_members = set()
             for path in sorted((self.cache_dir / ENUMS_FOLDER).glob("*.csv")):
                 try:
-                    text, _ = decode(path.read_bytes())
+                    text, _ = decode(read_regular(path, max_file_bytes()))
                 except OSError:
                     continue
                 self._enum_members.update(curie_key(c) for c in parse_enum_csv(text))
@@ -87,13 +90,13 @@ class TermCache:
         if path is None:
             return {}
         try:
-            text, _ = decode(path.read_bytes())
+            text, _ = decode(read_regular(path, max_file_bytes()))
         except OSError as exc:
             self.problems.append(CacheProblem(path, 1, f"cannot read the term cache ({exc.strerror})"))
             return {}
         rows, problem = parse_terms_csv(text)
         if problem:
-            self.problems.append(CacheProblem(path, 1, problem))
+            self.problems.append(CacheProblem(path, problem.line, problem.message))
         return {curie_key(row.curie): row for row in rows}
 
     def signature(self) -> list[tuple[str, int, int]]:

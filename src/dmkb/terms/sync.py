@@ -9,15 +9,18 @@ are never touched.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmkb.checks.walk import term_references
-from dmkb.fs import write_atomic
+from dmkb.errors import DmkbError
+from dmkb.fs import read_regular, write_atomic
 from dmkb.load.layout import TERM_CACHE, find_layout
 from dmkb.load.term_caches import format_terms_table, parse_terms_table
 from dmkb.load.text import decode
 from dmkb.load.yaml_reader import read_yaml
+from dmkb.settings import max_file_bytes
 from dmkb.terms.cache import ENUMS_FOLDER, curie_key
 from dmkb.terms.index import TermIndex
 
@@ -56,6 +59,7 @@ class Change:
 class SyncPlan:
     root: Path
     changes: list[Change] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # cache files that cannot be read, and why
 
     def of_kind(self, kind: str) -> list[Change]:
         return [c for c in self.changes if c.kind == kind]
@@ -78,13 +82,14 @@ class SyncPlan:
 
     def to_json(self) -> dict:
         return {"root": str(self.root), "changes": [c.to_json() for c in self.changes],
-                "counts": {k: len(self.of_kind(k)) for k in ("add", "rename", "obsolete", "unknown")}}
+                "counts": {k: len(self.of_kind(k)) for k in ("add", "rename", "obsolete", "unknown")},
+                "unreadable": self.unreadable}
 
 
 def plan_sync(root: Path, index: TermIndex) -> SyncPlan:
     plan = SyncPlan(root)
     cache_dir = root / TERM_CACHE
-    cached = _cached_rows(cache_dir)
+    cached = _cached_rows(cache_dir, plan.unreadable)
     used = _used_ids(root)
     for key in sorted(used.keys() | cached.keys()):
         curie = used[key] if key in used else cached[key][2]
@@ -109,7 +114,7 @@ def _used_ids(root: Path) -> dict[str, str]:
     used: dict[str, str] = {}
     for path in find_layout([root]).disorder_files:
         try:
-            text, _ = decode(path.read_bytes())
+            text, _ = decode(read_regular(path, max_file_bytes()))
         except OSError:
             continue  # `dmkb validate` reports unreadable entries
         for _, term in term_references(read_yaml(text).data):
@@ -119,13 +124,19 @@ def _used_ids(root: Path) -> dict[str, str]:
     return used
 
 
-def _cached_rows(cache_dir: Path) -> dict[str, tuple[Path, str, str]]:
-    """``{key: (cache file, label, id as cached)}`` for every row of every ``terms.csv``."""
+def _cached_rows(cache_dir: Path, unreadable: list[str]) -> dict[str, tuple[Path, str, str]]:
+    """``{key: (cache file, label, id as cached)}`` for every row of every ``terms.csv``; what is
+    wrong with the files that cannot be read is added to ``unreadable``."""
     out = {}
     for path in sorted(cache_dir.glob("*/terms.csv")):
         if path.parent.name == ENUMS_FOLDER:
             continue
-        for record in _read_table(path)[1]:
+        try:
+            _, records = _read_table(path)
+        except DmkbError as exc:
+            unreadable.append(exc.message)
+            continue
+        for record in records:
             curie = (record.get("curie") or "").strip()
             if curie:
                 out[curie_key(curie)] = (path, record.get("label") or "", curie)
@@ -137,20 +148,40 @@ def _cache_file(cache_dir: Path, curie: str) -> Path:
 
 
 def _read_table(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    if not path.is_file():
+    """The columns and rows of a cache file (none when it does not exist yet).
+
+    :raises DmkbError: when it cannot be read and rewritten as a table of ids and labels.
+    """
+    if not os.path.lexists(path):
         return [], []
-    text, _ = decode(path.read_bytes())
-    return parse_terms_table(text)
+    try:
+        text, problem = decode(read_regular(path, max_file_bytes()))
+    except OSError as exc:
+        raise DmkbError(f"{path}: cannot read ({exc.strerror})") from exc
+    if problem:
+        raise DmkbError(f"{path}, line {problem.line}: {problem.message}")
+    columns, rows, unreadable = parse_terms_table(text)
+    if unreadable:
+        raise DmkbError(f"{path}, line {unreadable.line}: {unreadable.message}")
+    return columns, rows
 
 
 def apply_plan(plan: SyncPlan) -> list[Path]:
-    """Write the additions and renames into the cache files; return the files written."""
+    """Write the additions and renames into the cache files; return the files written.
+
+    :raises DmkbError: before anything is written, when a cache file cannot be read.
+    """
+    if plan.unreadable:
+        raise DmkbError("the term caches were not updated, because these cannot be read: "
+                        + "; ".join(plan.unreadable),
+                        "repair or remove those files (CSV with the columns curie,label[,retrieved_at]), then sync again")
     edits: dict[Path, list[Change]] = {}
     for change in plan.added + plan.renamed:
         edits.setdefault(change.cache_file, []).append(change)
     stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
-    for path, changes in sorted(edits.items()):
-        write_atomic(path, _updated_csv(path, changes, stamp))
+    contents = {path: _updated_csv(path, changes, stamp) for path, changes in sorted(edits.items())}
+    for path, text in contents.items():  # every file was read before the first is written
+        write_atomic(path, text)
     return sorted(edits)
 
 

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+from dmkb.fs import read_regular
 from dmkb.load.term_caches import parse_terms_csv
 from dmkb.load.text import decode
+from dmkb.settings import max_file_bytes
 from dmkb.terms.cache import TermCache
 from dmkb.terms.records import Term, TermSource
 
@@ -30,7 +32,7 @@ def sources(root: Path) -> list[TermSource]:
 def read(files: list[Path]) -> Iterator[Term]:
     for path in files:
         try:
-            text, _ = decode(path.read_bytes())
+            text, _ = decode(read_regular(path, max_file_bytes()))
         except OSError:
             continue  # `dmkb validate` reports unreadable cache files
         rows, _ = parse_terms_csv(text)
