@@ -37,7 +37,7 @@ def build(
 
     started = time.perf_counter()
     with _Progress(quiet) as progress:
-        report = build_site([root or Path.cwd()], out, on_progress=progress)
+        report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
     _print_report(report, time.perf_counter() - started)
     raise typer.Exit(1 if report.failed else 0)
 
@@ -76,6 +76,10 @@ def serve(
         Console(stderr=True).print(f"[bold red]rebuild failed:[/] {escape(exc.message)}")
 
     run_server(inputs, site, sock, on_built=built, on_rebuild_error=failed)
+
+
+def _waiting(out: Path) -> None:
+    Console(stderr=True, highlight=False).print(f"waiting for another build into {escape(str(out))} to finish…")
 
 
 def _print_report(report, seconds: float | None) -> None:

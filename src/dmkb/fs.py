@@ -1,13 +1,21 @@
-"""Files, safely: reading only regular files of bounded size, and writing through a temporary
-file beside the target, then an atomic rename."""
+"""Files, safely: reading only regular files of bounded size; writing through a temporary file
+beside the target, then an atomic rename; one writer at a time in a folder, which clears what a
+killed writer left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
+import fnmatch
 import os
 import stat
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+# the temporary files of write_atomic and temporary_beside (and SQLite's journals of them)
+TEMPORARY = ".*.tmp*"
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -39,6 +47,50 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 def _size(limit: int) -> str:
     return f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit} bytes"
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new empty file with a name of its own beside ``path``, to be renamed over it when complete
+    (two writers never share one; a killed writer's is recognised by :func:`remove_leftovers`)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def exclusive(directory: Path, name: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the lock file ``directory/name`` for the block, waiting while another process (or
+    thread) holds it. The lock ends with the holder, also when it is killed.
+
+    :param on_wait: called once before waiting, when the lock is held elsewhere.
+    """
+    fd = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(directory: Path, patterns: tuple[str, ...] = (TEMPORARY,)) -> list[Path]:
+    """Remove the temporary files that writers killed mid-way left in ``directory`` and below.
+
+    Only call it while holding the folder's :func:`exclusive` lock, or a live writer loses its file.
+    """
+    removed = []
+    for folder, _, files in os.walk(directory):
+        for name in files:
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
+                path = Path(folder) / name
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path)
+    return removed
 
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:

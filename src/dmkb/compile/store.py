@@ -1,5 +1,6 @@
-"""Reading and writing ``kb.sqlite``. Every write goes to ``kb.sqlite.tmp`` in one transaction,
-then replaces the file in one step, so readers (the server) never see a half-written database."""
+"""Reading and writing ``kb.sqlite``. Every write goes to a temporary copy of its own in one
+transaction, then replaces the file in one step, so readers (the server) never see a half-written
+database."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 from dmkb.compile.extract import Extracted
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
 from dmkb.errors import LoadError
+from dmkb.fs import temporary_beside
 
 
 @dataclass(frozen=True)
@@ -106,17 +108,21 @@ def read_meta(path: Path, key: str) -> str | None:
 def _rewrite(path: Path, *, fresh: bool) -> Iterator[sqlite3.Connection]:
     """A connection to a copy of ``path`` (or a new database) that replaces it in one step when
     the block ends without error, in one transaction."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    if not fresh and path.exists():
-        shutil.copyfile(path, tmp)
-    conn = sqlite3.connect(tmp)
+    tmp = temporary_beside(path)
+    try:
+        if not fresh and path.exists():
+            shutil.copyfile(path, tmp)
+        conn = sqlite3.connect(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     try:
         with conn:
             if fresh or not path.exists():
                 conn.executescript(SCHEMA)
             yield conn
         conn.close()
+        os.chmod(tmp, 0o644)  # served as a download
         os.replace(tmp, path)
     except BaseException:
         conn.close()

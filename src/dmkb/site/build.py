@@ -3,7 +3,8 @@
 
 Incremental: a page is rendered again only when its entry, the cached texts its entry cites,
 the KB's list of disorders (pages link to one another) or the site's code changed; a file is
-written only when its bytes differ. ``DIR/.dmkb-site.json`` records what was built.
+written only when its bytes differ. ``DIR/.dmkb-site.json`` records what was built and marks the
+folder as dmkb's; ``DIR/.dmkb-site.lock`` keeps a second build waiting until the first is done.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from typing import Any
 from dmkb.compile import CompileReport, compile_kb
 from dmkb.compile.store import connect_readonly
 from dmkb.errors import UsageError
-from dmkb.fs import write_atomic
+from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
 from dmkb.similarity.stored import refresh_similar
 from dmkb.site.render import STATIC, Renderer, renderer_signature
 
-MANIFEST = ".dmkb-site.json"
+MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
+LOCK = ".dmkb-site.lock"
 DB_NAME = "kb.sqlite"
 PAGES = "disorders"
 
@@ -52,15 +54,26 @@ class SiteReport:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None) -> SiteReport:
-    """Compile the KB of ``inputs`` and write its site into ``out``.
+def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None,
+               on_wait: Callable[[], None] | None = None) -> SiteReport:
+    """Compile the KB of ``inputs`` and write its site into ``out``, one build at a time.
 
+    :param on_wait: called when another build is writing into ``out``, before waiting for it.
     :raises UsageError: when ``out`` holds other files than an earlier build's, or the inputs are no KB.
     :raises LoadError: when the KB cannot be read.
     """
     out = out.resolve()
     check_output(out)
     out.mkdir(parents=True, exist_ok=True)
+    with exclusive(out, LOCK, on_wait):
+        check_output(out)  # as the build that held the lock left it
+        if not (out / MANIFEST).exists():
+            _write_manifest(out, {"format": 1})  # ours from now on, even if this build is killed
+        remove_leftovers(out, (TEMPORARY, f"{DB_NAME}.tmp*"))  # of a build killed mid-way
+        return _build(inputs, out, on_progress)
+
+
+def _build(inputs: Sequence[str | Path], out: Path, on_progress: Progress | None) -> SiteReport:
     done = {"n": 0}
 
     def compiled_one(_name: str, total: int) -> None:
@@ -86,10 +99,11 @@ def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress
 
 
 def check_output(out: Path) -> None:
-    """Refuse to write into a folder that holds anything but an earlier build."""
+    """Refuse to write into a folder that holds anything but an earlier build (known by its
+    manifest, written first of all; a file named ``kb.sqlite`` may be anyone's)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder", "give a new or empty folder for the site")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists() and not (out / DB_NAME).exists():
+    if out.is_dir() and not _read_manifest(out) and any(p.name != LOCK for p in out.iterdir()):
         raise UsageError(
             f"{out}: the folder is not empty and holds no earlier dmkb site; nothing was written",
             "give a new or empty folder, or the folder of an earlier dmkb build",

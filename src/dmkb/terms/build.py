@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
+from dmkb.fs import exclusive, remove_leftovers
 from dmkb.terms.records import TermSource
 from dmkb.terms.store import FORMAT, read_meta, write_source
 
@@ -39,7 +40,18 @@ def is_current(directory: Path, source: TermSource) -> bool:
 
 def build(directory: Path, sources: list[TermSource], force: bool = False,
           on_done: Callable[[BuiltSource], None] | None = None) -> list[BuiltSource]:
-    """Write every source whose data changed (all with ``force``); report each source."""
+    """Write every source whose data changed (all with ``force``); report each source.
+
+    One build at a time writes into ``directory``; it first removes what killed builds left there.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with exclusive(directory, ".build.lock"):
+        remove_leftovers(directory)
+        return _build(directory, sources, force, on_done)
+
+
+def _build(directory: Path, sources: list[TermSource], force: bool,
+           on_done: Callable[[BuiltSource], None] | None) -> list[BuiltSource]:
     report = []
     stale = []
     for source in sources:
