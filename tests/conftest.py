@@ -70,6 +70,9 @@ treatments:
     treatment_effect: INHIBITS
 """
 
+# an entry holding an integer beyond Python's 4,300-digit limit on converting text to int
+HUGE_INT_ENTRY = "name: Huge Number Disease\nprevalence: " + "9" * 5000 + "\n"
+
 
 @dataclass
 class TinyKb:

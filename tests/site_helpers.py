@@ -9,7 +9,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from dmkb.server.run import listen, make_server
+from dmkb.server.limits import HostPolicy
+from dmkb.server.run import host_of, listen, make_server
 from dmkb.server.state import SiteState
 
 
@@ -18,7 +19,7 @@ def serve_in_thread(out: Path) -> Iterator[tuple[int, SiteState]]:
     """The site in ``out``, served by the real server on a free port of 127.0.0.1."""
     state = SiteState(out)
     sock = listen("127.0.0.1", 0)
-    server = make_server(state)
+    server = make_server(state, HostPolicy.bound_to(host_of(sock)))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException
 
 from dmkb.errors import DmkbError
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
-from dmkb.server.limits import RequestLimits
+from dmkb.server.limits import ANY_HOST, HostPolicy, RequestLimits
 from dmkb.server.state import SiteState
 from dmkb.server.terms import TermService
 from dmkb.site.data import page_url
@@ -50,8 +50,9 @@ class BadRequest(HTTPException):
         super().__init__(400, what)
 
 
-def create_app(state: SiteState) -> Any:
-    """The application serving ``state``, wrapped in the request limits."""
+def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST) -> Any:
+    """The application serving ``state``, wrapped in the request limits (``hosts``: the ``Host``
+    names it answers for)."""
     app = FastAPI(title="dmkb", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.site = state
     _pages(app, state)
@@ -61,7 +62,7 @@ def create_app(state: SiteState) -> Any:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
-    return RequestLimits(app)
+    return RequestLimits(app, hosts)
 
 
 def _pages(app: FastAPI, state: SiteState) -> None:

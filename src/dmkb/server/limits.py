@@ -1,11 +1,17 @@
 """Refuse requests the server has no business reading, before the application sees them:
 methods other than GET and HEAD, request bodies, very long URLs and headers, paths that climb
-out (``..``) or carry control characters. Every response gets the site's security headers."""
+out (``..``) or carry control characters, and ``Host`` names the server was not bound for (a page
+of another site must not reach it through a name of its own: DNS rebinding). Every response gets
+the site's security headers, and redirects stay on the site (relative ``Location``)."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from dmkb.site.policy import CONTENT_SECURITY_POLICY
 
@@ -25,24 +31,79 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """The names a request's ``Host`` may give: those of the address the server is bound to.
+
+    Bound to one address: that address, its names, and for a loopback address ``localhost``.
+    Bound to every address (``0.0.0.0``, ``::``): any address literal, the machine's names and
+    ``localhost``. ``any_host`` accepts every name (for servers reached through a proxy's name).
+    """
+
+    names: frozenset[str]
+    any_address: bool = False
+    any_host: bool = False
+
+    @classmethod
+    def bound_to(cls, address: str) -> HostPolicy:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        names = {str(ip)}
+        if ip.is_loopback:
+            names |= _LOOPBACK_NAMES
+        if ip.is_unspecified:
+            names |= _LOOPBACK_NAMES | {socket.gethostname().lower(), socket.getfqdn().lower()}
+        return cls(frozenset(names), any_address=ip.is_unspecified)
+
+    def allows(self, host_header: str | None) -> bool:
+        if self.any_host or host_header is None:  # HTTP/1.0 may send none; browsers always do
+            return True
+        host = _host_name(host_header)
+        if host in self.names:
+            return True
+        if self.any_address:
+            try:
+                ipaddress.ip_address(host)
+            except ValueError:
+                return False
+            return True
+        return False
+
+
+ANY_HOST = HostPolicy(frozenset(), any_host=True)
+
+
+def _host_name(header: str) -> str:
+    """The name of a ``Host`` header, without its port: ``[::1]:8000`` → ``::1``."""
+    value = header.strip().lower()
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    name, colon, port = value.rpartition(":")
+    return (name if colon and port.isdigit() else value).rstrip(".")
+
+
 class RequestLimits:
     """ASGI middleware: answers bad requests with a 4xx itself, passes the rest on."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], hosts: HostPolicy = ANY_HOST) -> None:
         self.app = app
+        self.hosts = hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = refuse(scope)
+        refusal = refuse(scope, self.hosts)
         if refusal is not None:
             await _plain(send, *refusal)
             return
 
         async def send_with_headers(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
+                headers = [(name, _relative(value) if name.lower() == b"location" else value)
+                           for name, value in message.get("headers", [])]
                 own = {name.lower() for name, _ in headers}  # a route may set its own policy
                 message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in own)]
             await send(message)
@@ -50,8 +111,20 @@ class RequestLimits:
         await self.app(scope, receive, send_with_headers)
 
 
-def refuse(scope: Scope) -> tuple[int, str] | None:
+def _relative(location: bytes) -> bytes:
+    """A redirect's target without scheme and host: it can only lead to this same site."""
+    parts = urlsplit(location.decode("latin-1"))
+    if not (parts.scheme or parts.netloc):
+        return location
+    path = "/" + parts.path.lstrip("/")  # "//evil.example" would name a host too
+    return urlunsplit(("", "", path, parts.query, parts.fragment)).encode("latin-1")
+
+
+def refuse(scope: Scope, hosts: HostPolicy = ANY_HOST) -> tuple[int, str] | None:
     """``(status, reason)`` when the request must be refused, else ``None``."""
+    host = next((value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"host"), None)
+    if not hosts.allows(host):
+        return 421, "this server does not answer for that host name"
     if scope["method"] not in ("GET", "HEAD"):
         return 405, "only GET and HEAD are served"
     raw = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")

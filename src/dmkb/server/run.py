@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import sys
 from collections.abc import Callable, Sequence
@@ -11,9 +12,13 @@ from typing import Any
 from dmkb.errors import DmkbError, UsageError
 from dmkb.load.layout import find_layout
 from dmkb.server.app import create_app
+from dmkb.server.connections import HEAD_TIMEOUT, bounded_h11
+from dmkb.server.limits import HostPolicy
 from dmkb.server.state import SiteState
 from dmkb.server.watch import KbWatcher
 from dmkb.site.build import SiteReport, build_site
+
+logger = logging.getLogger(__name__)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -58,31 +63,44 @@ def serve(
             state.reload()
         except DmkbError as exc:
             on_rebuild_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the rebuilds of later changes
+            logger.exception("rebuild failed")
+            on_rebuild_error(DmkbError(f"internal error: {exc!r}", "this is a bug in dmkb; please report it"))
         else:
             on_built(report)
 
     watcher = KbWatcher(root, rebuild)
     watcher.start()
     try:
-        make_server(state).run(sockets=[sock])
+        make_server(state, HostPolicy.bound_to(host_of(sock))).run(sockets=[sock])
     finally:
         watcher.stop()
         sys.stdout.flush()
 
 
-def make_server(state: SiteState) -> Any:
-    """The uvicorn server of the application serving ``state`` (started with ``.run(sockets=[…])``)."""
+def host_of(sock: socket.socket) -> str:
+    """The address ``sock`` is bound to."""
+    return str(sock.getsockname()[0])
+
+
+def make_server(state: SiteState, hosts: HostPolicy, *, head_timeout: float = HEAD_TIMEOUT,
+                limit_concurrency: int = 512) -> Any:
+    """The uvicorn server of the application serving ``state`` (started with ``.run(sockets=[…])``).
+
+    :param hosts: the ``Host`` names requests may carry (see :class:`HostPolicy`).
+    :param head_timeout: seconds a connection has to send a whole request head.
+    """
     import uvicorn
 
     config = uvicorn.Config(
-        create_app(state),
+        create_app(state, hosts),
         log_level="warning",
         access_log=False,
-        http="h11",  # it bounds the size of request heads
+        http=bounded_h11(head_timeout),  # h11 bounds the size of request heads, and this their time
         h11_max_incomplete_event_size=16 * 1024,
         loop="asyncio",
         timeout_keep_alive=5,
-        limit_concurrency=512,
+        limit_concurrency=limit_concurrency,
         server_header=False,
     )
     return uvicorn.Server(config)

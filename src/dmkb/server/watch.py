@@ -6,12 +6,15 @@ and costs a few milliseconds for thousands of files.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from dmkb.load.layout import DISORDERS, REFERENCES, TERM_CACHE
+
+logger = logging.getLogger(__name__)
 
 
 def kb_signature(root: Path) -> frozenset[tuple[str, int, int]]:
@@ -51,7 +54,10 @@ class KbWatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            now = kb_signature(self.root)
-            if now != self._seen:
-                self._seen = now
-                self.on_change()
+            try:
+                now = kb_signature(self.root)
+                if now != self._seen:
+                    self._seen = now
+                    self.on_change()
+            except Exception:  # noqa: BLE001 - whatever a file holds, later changes must still be seen
+                logger.exception("the rebuild after a change of the KB failed; watching on")
