@@ -11,6 +11,7 @@ names it.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import re
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.errors import DmkbError
+from dmkb.fs import read_regular
 from dmkb.load.text import decode
 from dmkb.references.fetch.http import BadResponse
 from dmkb.references.fetch.pmc import pmc_articles
@@ -28,6 +30,7 @@ from dmkb.references.ids import parse_reference_id
 from dmkb.references.markup import BadMarkup, collapse, html_to_text, parse_xml
 from dmkb.references.matching import normalize
 from dmkb.references.record import ABSTRACT, LOCAL, LiteratureRecord
+from dmkb.settings import max_file_bytes
 
 _FORMATS = "PubMed or PMC XML, aggregator JSON records, or a text file holding an abstract"
 _YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
@@ -54,9 +57,10 @@ def import_file(path: Path, reference_id: str | None = None) -> list[LiteratureR
 
 def _read(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, max_file_bytes())
     except OSError as exc:
-        raise DmkbError(f"{path}: cannot read ({exc.strerror})", "check the path") from exc
+        hint = "split the file, or raise DMKB_MAX_FILE_MB" if exc.errno == errno.EFBIG else "check the path"
+        raise DmkbError(f"{path}: cannot read ({exc.strerror})", hint) from exc
     if not raw.strip():
         raise DmkbError(f"{path}: the file is empty", f"give {_FORMATS}")
     return raw
@@ -91,6 +95,8 @@ def _json_objects(text: str, path: Path) -> list[dict[str, Any]]:
         value = json.loads(text)
     except ValueError:
         value = None
+    except RecursionError:
+        raise DmkbError(f"{path}: the JSON is nested too deeply to read", f"give {_FORMATS}") from None
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -102,6 +108,9 @@ def _json_objects(text: str, path: Path) -> list[dict[str, Any]]:
                 loaded = json.loads(line)
             except ValueError as exc:
                 broken = broken or f"{path}: line {number} looks like JSON but is not ({exc})"
+                continue
+            except RecursionError:
+                broken = broken or f"{path}: line {number} holds JSON nested too deeply to read"
                 continue
             if isinstance(loaded, dict):
                 objects.append(loaded)
@@ -175,7 +184,7 @@ def _nested(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str) and value.strip().startswith("{"):
         try:
             loaded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return []
         return [loaded] if isinstance(loaded, dict) else []
     return []

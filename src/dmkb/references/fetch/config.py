@@ -37,6 +37,9 @@ class FetchConfig:
             email=env.get("DMKB_EMAIL") or None,
             http=HttpSettings(
                 timeout=_number(env, "DMKB_HTTP_TIMEOUT", defaults.timeout, minimum=0.001),
+                deadline=_number(env, "DMKB_HTTP_DEADLINE", defaults.deadline, minimum=0.001),
+                max_bytes=int(_number(env, "DMKB_HTTP_MAX_MB", defaults.max_bytes / 2**20, minimum=0.001,
+                                      kind="a number of MiB") * 2**20),
                 retries=int(_number(env, "DMKB_HTTP_RETRIES", defaults.retries, minimum=0, whole=True)),
             ),
         )
@@ -49,7 +52,8 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value.rstrip("/")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, whole: bool = False) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, whole: bool = False,
+            kind: str = "a number of seconds") -> float:
     value = env.get(name, "").strip()
     if not value:
         return default
@@ -58,6 +62,6 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     except ValueError:
         number = None
     if number is None or number < minimum:
-        kind = "a whole number" if whole else "a number of seconds"
+        kind = "a whole number" if whole else kind
         raise UsageError(f"{name}={value!r} is not {kind} of at least {minimum:g}", f"unset {name} for {default:g}")
     return number

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from dmkb.references.fetch.http import BadResponse, SourceClient
+from dmkb.references.fetch.http import BadResponse, SourceClient, json_of
 from dmkb.references.markup import collapse, html_to_text
 from dmkb.references.record import ABSTRACT, LiteratureRecord
 
@@ -26,7 +26,7 @@ class Crossref:
         """
         response = self.client.get(f"works/{quote(doi, safe='/:;()')}")
         try:
-            message = response.json()["message"]
+            message = json_of(response, f"Crossref's answer for DOI {doi}")["message"]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadResponse(f"Crossref's answer for DOI {doi} is not a works record") from exc
         if not isinstance(message, dict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dmkb.references.fetch.http import BadResponse, SourceClient
+from dmkb.references.fetch.http import BadResponse, SourceClient, json_of
 from dmkb.references.markup import collapse
 from dmkb.references.record import SUMMARY, LiteratureRecord
 
@@ -24,7 +24,7 @@ class ClinicalTrials:
         """The study ``nct_id`` as a record. :raises NotFound: when there is no such study."""
         response = self.client.get(f"studies/{nct_id}", {"format": "json"})
         try:
-            protocol = response.json()["protocolSection"]
+            protocol = json_of(response, f"ClinicalTrials.gov's answer for {nct_id}")["protocolSection"]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadResponse(f"ClinicalTrials.gov's answer for {nct_id} is not a study record") from exc
         return parse_study(protocol)

@@ -43,6 +43,8 @@ class HttpSettings:
     """How patient to be with a source."""
 
     timeout: float = 30.0  # seconds to connect, and between bytes read
+    deadline: float = 120.0  # seconds for a whole answer, however slowly it comes
+    max_bytes: int = 64 * 2**20  # the largest answer taken (decompressed)
     retries: int = 4  # further tries after the first
     backoff: float = 0.5  # seconds before the first retry; doubled for each further one
     max_wait: float = 60.0  # the longest pause, whatever Retry-After asks
@@ -136,11 +138,17 @@ class SourceClient:
         """One request: the response, or what went wrong and how long to wait before the next."""
         backoff = min(self.settings.backoff * 2**attempt, self.settings.max_wait)
         try:
-            response = self._client.get(url, params=query)
+            response = self._get(url, query)
+        except _Late:
+            return f"no whole answer within {self.settings.deadline:g} s", backoff
         except httpx.TimeoutException:
             return f"no answer within {self.settings.timeout:g} s", backoff
+        except httpx.TooManyRedirects as exc:
+            raise BadResponse(f"{self.name} redirects in a loop for {url}", "check the id, or try again later") from exc
         except httpx.TransportError as exc:
             return f"cannot connect ({exc})", backoff
+        except httpx.HTTPError as exc:  # a redirect to a bad URL, a body that cannot be decoded
+            raise BadResponse(f"{self.name} gave an answer that cannot be read ({exc})") from exc
         status = response.status_code
         if status < 300:
             return response, 0.0
@@ -151,6 +159,48 @@ class SourceClient:
         excerpt = " ".join(response.text.split())[:200]
         raise BadResponse(f"{self.name} refused the request: HTTP {status} {excerpt}".rstrip(),
                           "check the id; the source could not make sense of it")
+
+
+    def _get(self, url: str, query: dict[str, Any]) -> httpx.Response:
+        """The whole response, read within the deadline and the size cap.
+
+        :raises _Late: when the answer is still coming at the deadline.
+        :raises BadResponse: when it is larger than the cap.
+        """
+        deadline = time.monotonic() + self.settings.deadline
+        limit = self.settings.max_bytes
+        with self._client.stream("GET", url, params=query) as streamed:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise self._too_large(limit)
+            body = bytearray()
+            for chunk in streamed.iter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise self._too_large(limit)
+                if time.monotonic() > deadline:
+                    raise _Late()
+            headers = [(k, v) for k, v in streamed.headers.multi_items()
+                       if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+            return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
+
+    def _too_large(self, limit: int) -> BadResponse:
+        return BadResponse(f"{self.name}'s answer is larger than {limit / 2**20:g} MiB; it was not read",
+                           "raise DMKB_HTTP_MAX_MB if such answers are expected")
+
+
+class _Late(Exception):
+    """The answer was still coming at the request's deadline."""
+
+
+def json_of(response: httpx.Response, what: str) -> Any:
+    """The JSON of a response. :raises BadResponse: naming ``what`` when it is not JSON, or is nested
+    too deeply to read."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError) as exc:
+        raise BadResponse(f"{what} is not readable JSON"
+                          + (" (nested too deeply)" if isinstance(exc, RecursionError) else "")) from exc
 
 
 def _retry_after(response: httpx.Response, limit: float, default: float) -> float:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from dmkb.references.fetch.http import BadResponse, SourceClient
+from dmkb.references.fetch.http import BadResponse, SourceClient, json_of
 from dmkb.references.markup import element_text, parse_xml
 from dmkb.references.record import ABSTRACT, LiteratureRecord
 
@@ -37,7 +37,7 @@ class PubMed:
             "esearch.fcgi", {"db": "pubmed", "retmode": "json", "term": f"{doi}[doi]"}
         )
         try:
-            found = response.json()["esearchresult"]
+            found = json_of(response, f"PubMed's search for DOI {doi}")["esearchresult"]
             return [str(pmid) for pmid in found.get("idlist", [])]
         except (ValueError, KeyError, TypeError) as exc:
             raise BadResponse(f"PubMed's search for DOI {doi} did not answer with E-utilities JSON") from exc
