@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,14 @@ def test_terms_sync_refuses_unreadable_caches_before_writing(tiny_kb: TinyKb, wi
     with pytest.raises(DmkbError, match="not updated"):
         apply_plan(plan)
     assert {path: path.read_bytes() for path in tiny_kb.root.rglob("*") if path.is_file()} == before
+
+
+def test_many_broken_links_are_checked_in_bounded_time(tiny_kb: TinyKb) -> None:
+    steps = "".join(f"- name: Step {i} of the cascade\n  downstream:\n  - target: Step {i} of the cascad\n"
+                    for i in range(4000))
+    tiny_kb.write_entry(f"name: Broken Links\npathophysiology:\n{steps}", "Broken.yaml")
+    started = time.monotonic()
+    findings = [f for f in findings_of(tiny_kb.root, f"{DISORDERS}/Broken.yaml") if f.check == "graph"]
+    assert time.monotonic() - started < 15
+    assert len(findings) == 4000 and all("names no mechanism step" in f.message for f in findings)
+    assert findings[0].hint == "did you mean 'Step 0 of the cascade'?"  # the first ones still get a suggestion

@@ -7,9 +7,10 @@ Mechanism steps are the ``pathophysiology`` items (also those of ``stages``); an
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
@@ -29,16 +30,17 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     phenotype_names = _names(phenotypes)
     yield from _duplicates(ctx, steps, "mechanism step")
     linked: set[str] = set()
+    suggest = _Suggestions()
     for path, step in steps:
         for j, edge in items(lenient_get(step, "downstream")):
-            yield from _edge(ctx, edge, (*path, "downstream", j), step_names, phenotype_names, linked)
+            yield from _edge(ctx, edge, (*path, "downstream", j), step_names, phenotype_names, linked, suggest)
     for path, phenotype in phenotypes:
         for j, edge in items(lenient_get(phenotype, "sequelae")):
             linked.add(lenient_get(phenotype, "name"))
-            yield from _edge(ctx, edge, (*path, "sequelae", j), step_names, phenotype_names, linked)
+            yield from _edge(ctx, edge, (*path, "sequelae", j), step_names, phenotype_names, linked, suggest)
     for i, treatment in items(lenient_get(data, "treatments")):
         for j, edge in items(lenient_get(treatment, "target_mechanisms")):
-            yield from _edge(ctx, edge, ("treatments", i, "target_mechanisms", j), step_names, {}, linked)
+            yield from _edge(ctx, edge, ("treatments", i, "target_mechanisms", j), step_names, {}, linked, suggest)
     for path, phenotype in phenotypes:
         name = text(lenient_get(phenotype, "name"))
         if name and name not in linked:
@@ -78,6 +80,29 @@ def _duplicates(ctx: CheckContext, nodes: list[tuple[Path, dict[str, Any]]], kin
             first[name] = path
 
 
+class _Suggestions:
+    """The name most like a target that names nothing, within a budget of comparisons per file:
+    an entry with thousands of broken links must not take quadratic time. Once the budget is
+    spent, only names differing in case are still suggested."""
+
+    BUDGET = 2_000_000  # name comparisons per file (about a second)
+
+    def __init__(self) -> None:
+        self.left = self.BUDGET
+        self.found: dict[str, str | None] = {}
+
+    def nearest(self, target: str, candidates: list[str]) -> str | None:
+        if target not in self.found:
+            folded = target.casefold()
+            same = next((c for c in candidates if c.casefold() == folded), None)
+            if same is None and self.left >= len(candidates):
+                self.left -= len(candidates)
+                match = process.extractOne(target, candidates, scorer=fuzz.ratio, score_cutoff=50)
+                same = match[0] if match else None
+            self.found[target] = same
+        return self.found[target]
+
+
 def _edge(
     ctx: CheckContext,
     edge: dict[str, Any],
@@ -85,6 +110,7 @@ def _edge(
     steps: dict[str, Path],
     phenotypes: dict[str, Path],
     linked: set[str],
+    suggest: _Suggestions,
 ) -> Iterator[Finding]:
     target = lenient_get(edge, "target")
     if not isinstance(target, str):
@@ -94,9 +120,7 @@ def _edge(
         return
     kinds = "mechanism step or phenotype" if phenotypes else "mechanism step"
     candidates = [*steps, *phenotypes]
-    close = difflib.get_close_matches(target, candidates, n=1, cutoff=0.5)
-    folded = [c for c in candidates if c.casefold() == target.casefold()]
-    nearest = (folded or close or [None])[0]
+    nearest = suggest.nearest(target, candidates)
     if nearest:
         linked.add(nearest)  # most likely what was meant: do not also report it as unlinked
     hint = f"did you mean '{nearest}'?" if nearest else f"name one of the {len(candidates)} {kinds}s of this entry"
