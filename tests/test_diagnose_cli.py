@@ -54,6 +54,7 @@ def test_diagnose_text_summarises_each_candidate(mini_home: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["diagnose", "HP:0000011", "HP:0000077"], "not HPO terms of release test: HP:0000077"),
     (["diagnose"], "no phenotypes given"),
+    (["diagnose", "HP:0000011", "--exclude", "HP:0000011"], "given both as observed and as excluded: HP:0000011"),
     (["diagnose", "HP:0000011", "--batch", "x.tsv"], "--batch reads the phenotypes from the file"),
     (["similar", "Anything", "--kb", "/no/such/kb"], "not a KB root"),
 ])
@@ -75,6 +76,22 @@ def test_batch_writes_one_json_line_per_case(mini_home: Path, tmp_path: Path) ->
     assert f"{cases}:3: left out" in result.stderr.replace("\n", "") and "HP:0000077" in result.stderr
     strict = run_dmkb("diagnose", "--batch", cases, "--strict")
     assert strict.code == 2 and f"{cases}:3:" in strict.stderr.replace("\n", "")
+
+
+def test_batch_cases_without_observed_or_with_contradictions_are_flagged(mini_home: Path, tmp_path: Path) -> None:
+    cases = write_cases(tmp_path, f"c1\tOMIM:1\t{hp(11)}|{hp(21)}\t{hp(11)}\tcohort", "c2\tOMIM:1\t\t\tcohort",
+                        "c3\tOMIM:1\tHP:0000077\t\tcohort")
+    result = run_dmkb("diagnose", "--batch", cases)
+    assert result.code == 0, result.stderr
+    err = result.stderr.replace("\n", "")
+    assert f"{cases}:2: both observed and excluded, counted as observed: {hp(11)}" in err
+    assert f"{cases}:3: no observed phenotypes" in err and f"{cases}:4: no observed phenotypes" in err
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["ranking"][0]["id"] == "OMIM:1"
+    assert lines[1] == {"case_id": "c2", "ranking": [], "problem": "no observed phenotypes"}
+    assert lines[2] == {"case_id": "c3", "ranking": [], "problem": "no observed phenotypes"}
+    strict = run_dmkb("diagnose", "--batch", cases, "--strict")
+    assert strict.code == 2 and f"{cases}:2: both observed and excluded" in strict.stderr.replace("\n", "")
 
 
 @pytest.mark.parametrize(("line", "message"), [

@@ -66,6 +66,7 @@ def test_the_empty_page_is_a_form(port: int) -> None:
     ("", "give at least one observed phenotype"),
     ("?hpo=HP:0001945&limit=0", "limit must be between 1 and 100"),
     ("?hpo=HP:0001945&limit=ten", "limit must be a whole number"),
+    ("?hpo=HP:0001945,HP:0001433&exclude=HP:0001945", "given both as observed and as excluded: HP:0001945"),
 ])
 def test_bad_queries_are_refused_with_a_reason(port: int, query: str, message: str) -> None:
     status, _, body = get(port, "/api/diagnose" + query)

@@ -10,7 +10,7 @@ import pytest
 
 from dmkb.errors import DmkbError, UsageError
 from dmkb.similarity.build import DiseaseRecord, TermRecord, assemble
-from dmkb.similarity.engine import Engine, UnknownTermError
+from dmkb.similarity.engine import ContradictoryTermsError, Engine, UnknownTermError
 from dmkb.similarity.frequency import Frequency, parse_frequency, pool
 from dmkb.similarity.hpoa import read_hpoa
 from dmkb.similarity.kb import read_kb_disorders
@@ -139,9 +139,11 @@ def test_ids_resolve_through_replacements_and_unknown_ids_are_named(engine: Engi
     assert engine.query([hp(11), "HP:0000077"], strict=False).unknown == ["HP:0000077"]
 
 
-def test_an_id_both_observed_and_excluded_counts_as_observed(engine: Engine) -> None:
-    query = engine.query([hp(11)], [hp(11), hp(12)])
-    assert query.excluded == [engine.resolve(hp(12))]
+def test_an_id_both_observed_and_excluded_is_refused_or_counts_as_observed(engine: Engine) -> None:
+    with pytest.raises(ContradictoryTermsError, match="HP:0000011"):
+        engine.query([hp(11)], [hp(11), hp(12)])
+    query = engine.query([hp(11)], [hp(11), hp(12)], strict=False)
+    assert query.excluded == [engine.resolve(hp(12))] and query.contradictory == [hp(11)]
 
 
 def test_ties_are_cut_in_a_fixed_order(engine: Engine) -> None:

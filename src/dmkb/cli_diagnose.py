@@ -102,21 +102,32 @@ def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: boo
     queries = []
     for case in cases:
         query = engine.query(case.observed, case.excluded, strict=False)
-        if query.unknown:
+        for problem in _case_problems(query, engine.release):
             if strict:
-                from dmkb.similarity.engine import UnknownTermError
-
-                error = UnknownTermError(query.unknown, engine.release)
-                error.message = f"{path}:{case.line}: {error.message}"
-                raise error
-            err.print(f"[yellow]warning:[/] {escape(str(path))}:{case.line}: left out, not HPO terms of release "
-                      f"{engine.release}: {escape(', '.join(query.unknown))}")
+                raise UsageError(f"{path}:{case.line}: {problem}", "correct the case, or leave out --strict")
+            err.print(f"[yellow]warning:[/] {escape(str(path))}:{case.line}: {escape(problem)}")
         queries.append(query)
     with _Bar(len(cases), quiet) as advance:
         for case, query in zip(cases, queries):
-            ranking = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
-            sys.stdout.write(json.dumps({"case_id": case.case_id, "ranking": ranking}, ensure_ascii=False) + "\n")
+            line: dict = {"case_id": case.case_id, "ranking": []}
+            if query.observed:
+                line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
+            else:  # as dmkb diagnose without phenotypes: nothing to rank for
+                line["problem"] = "no observed phenotypes"
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
             advance()
+
+
+def _case_problems(query, release: str) -> list[str]:
+    """What is wrong with one case of a batch: each a warning (an error with --strict)."""
+    problems = []
+    if query.unknown:
+        problems.append(f"left out, not HPO terms of release {release}: {', '.join(query.unknown)}")
+    if query.contradictory:
+        problems.append(f"both observed and excluded, counted as observed: {', '.join(query.contradictory)}")
+    if not query.observed:
+        problems.append("no observed phenotypes: the case is not ranked")
+    return problems
 
 
 class _Bar:

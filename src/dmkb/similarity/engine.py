@@ -38,13 +38,23 @@ class UnknownTermError(DmkbError):
         self.unknown = list(unknown)
 
 
+class ContradictoryTermsError(DmkbError):
+    """Query ids given both as observed and as excluded."""
+
+    def __init__(self, both: Sequence[str]) -> None:
+        super().__init__(f"given both as observed and as excluded: {', '.join(both)}",
+                         "a phenotype is either observed or excluded: remove it from one of the two")
+
+
 @dataclass(frozen=True)
 class Query:
-    """Phenotypes as term indices, and the ids that could not be resolved."""
+    """Phenotypes as term indices, the ids that could not be resolved, and the excluded ids that
+    are also observed (they count as observed)."""
 
     observed: list[int]
     excluded: list[int]
     unknown: list[str] = field(default_factory=list)
+    contradictory: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,10 @@ class Engine:
         return self._index.get(number) if number is not None else None
 
     def query(self, observed: Sequence[str], excluded: Sequence[str] = (), *, strict: bool = True) -> Query:
-        """Resolve ids; an id both observed and excluded counts as observed.
+        """Resolve ids; an id both observed and excluded counts as observed when not ``strict``.
 
         :raises UnknownTermError: when ``strict`` and an id is not a current or obsolete HPO term.
+        :raises ContradictoryTermsError: when ``strict`` and a term is both observed and excluded.
         """
         unknown: list[str] = []
         seen: dict[int, None] = {}
@@ -122,7 +133,10 @@ class Engine:
             self._add(curie, out, unknown)
         if unknown and strict:
             raise UnknownTermError(unknown, self.release)
-        return Query(list(seen), [t for t in out if t not in seen], unknown)
+        both = [curie for curie in excluded if self.resolve(curie) in seen]
+        if both and strict:
+            raise ContradictoryTermsError(both)
+        return Query(list(seen), [t for t in out if t not in seen], unknown, both)
 
     def _add(self, curie: str, into: dict[int, None], unknown: list[str]) -> None:
         index = self.resolve(curie)
