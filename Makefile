@@ -50,6 +50,7 @@ test: setup browser
 
 bench: setup
 	$(PY) benchmarks/validate.py
+	$(PY) benchmarks/snippets.py
 	$(PY) benchmarks/terms.py
 
 bench-site: setup

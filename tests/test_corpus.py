@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from dmkb.validate import validate
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from snippets import possible_false_alarms, symbol_false_alarms  # noqa: E402 - the benchmark's own counts
 
 
 def test_corpus_has_no_schema_or_yaml_errors(corpus_root: Path) -> None:
@@ -24,6 +29,19 @@ def test_corpus_known_defects_are_found(corpus_root: Path) -> None:
     assert ("graph", "Alzheimers_Disease.yaml", "pathophysiology[2].downstream[1].target") in found
     assert ("reference", "Wilsons_Disease.yaml", "pathophysiology[2].evidence[3].reference") in found
     assert ("snippet", "Addisons_Disease.yaml", "pathophysiology[1].evidence[0].snippet") in found  # parts out of order
+
+
+def test_corpus_snippet_errors_are_no_false_alarms(corpus_root: Path) -> None:
+    report = validate([corpus_root], use_memo=False)
+    errors = [f for f in report.findings if f.check == "snippet" and f.severity == "error"]
+    assert len(errors) == 3  # each quotes parts out of their order in the source (checked by hand)
+    assert possible_false_alarms(corpus_root, errors) == []
+
+
+def test_symbols_in_the_cached_texts_cause_no_false_alarms(corpus_root: Path) -> None:
+    texts, made, missed = symbol_false_alarms(corpus_root)
+    assert texts == 1168 and {"\u2122", "\u2103", "\u00aa", "\u2162"} <= set(made)  # ™ ℃ ª Ⅲ
+    assert missed == []
 
 
 @pytest.fixture

@@ -48,6 +48,28 @@ ACCEPTED = [
     ("we found mutations inSTAT3(21%) of cases", "mutations in STAT3 (21%)"),
     ("as seen in 12 patients13. Next,", "as seen in 12 patients."),
     ("gene pro \ufb01ling was done", "gene profiling was done"),
+    # symbols that are no words never create or glue letters: marks set after a name go ...
+    ("Inotersen/Tegsedi\u2122 was approved", "Inotersen/Tegsedi"),
+    ("In the ImmunoGuard\u2122 study, these were", "In the ImmunoGuard study"),
+    ("In the ImmunoGuard\u2122 study, these were", "In the ImmunoGuard\u2122 study"),
+    ("the ServiceName\u2120 platform", "the ServiceName platform"),
+    ("Amyvid\u00ae and Tegsedi\u00a9 were used", "Amyvid and Tegsedi were used"),
+    # ... ordinal indicators written for a degree sign too ...
+    ("a fever of 38\u00baC or more", "a fever of 38\u00b0C or more"),
+    ("a fever of 38\u00b0C or more", "a fever of 38\u00baC or more"),
+    ("the 1\u00aa dose", "the 1 dose"),
+    # ... and letterlike symbols, number forms, enclosed numbers and unit squares become words
+    ("a temperature of 38\u2103 or higher", "a temperature of 38 \u00b0C or higher"),
+    ("a temperature of 38\u00b0C or higher", "a temperature of 38\u2103 or higher"),
+    ("type \u2162 collagen", "type III collagen"),
+    ("collagen\u2162 was raised", "collagen III was raised"),
+    ("for 1\u00bd years", "for 1 1/2 years"),
+    ("dose \u2116\u00a05 was given", "dose No. 5 was given"),
+    ("given 5\u338e daily", "given 5 mg daily"),
+    ("in step\u2460 the cells", "in step 1 the cells"),
+    # superscripts and subscripts stay digits of their word
+    ("strong LD (r\u00b2>0.80)", "strong LD (r2>0.80)"),
+    ("raised CO\u2082 levels", "raised CO2 levels"),
 ]
 
 
@@ -68,6 +90,8 @@ REJECTED = [
     pytest.param("NK cells expanded in the marrow", "ells expanded in the marrow", id="partial-start"),
     pytest.param("NK cells expanded in the marrow", "B cells died in the spleen", id="absent"),
     pytest.param("NK cells expanded in the marrow", "[emphasis added]", id="only-insertion"),
+    pytest.param("Tegsedi\u2122 is approved", "Tegsedi TM is approved", id="mark-is-no-word"),
+    pytest.param("a fever of 38\u2103 or more", "a fever of 38 or more", id="unit-symbol-is-a-word"),
 ]
 
 
@@ -100,6 +124,7 @@ def test_closest_passage_of_empty_text() -> None:
         ("NF-\u03baB; 5\u2032\u20133\u2032", "nf kappa b 5 3"),
         ("Stra\u00dfe \u2013 \u00f8resund", "strasse oresund"),
         ("\u2014 ... !!", ""),
+        ("Tegsedi\u2122, 37\u00baC, 36.4\u2103, collagen\u2162, 5\u338e", "tegsedi 37 c 36 4 c collagen iii 5 mg"),
     ],
 )
 def test_normalize(text: str, expected: str) -> None:

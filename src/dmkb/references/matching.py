@@ -14,6 +14,7 @@ still count, but only when the match starts and ends on word boundaries of the s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -47,6 +48,8 @@ def normalize(text: str) -> str:
     >>> normalize("TGF-β1 “signalling”\u00a0in ﬁbroblasts")
     'tgf beta 1 signalling in fibroblasts'
     """
+    if not text.isascii():
+        text = _SYMBOLS.sub(_symbol_as_words, text)
     text = unicodedata.normalize("NFKD", text).lower()
     if not text.isascii():
         text = _COMBINING.sub("", text)
@@ -54,6 +57,30 @@ def normalize(text: str) -> str:
         if not text.isascii():
             text = _spell_other_letters(text)
     return " ".join(text.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii").split())
+
+
+# Symbols whose compatibility forms spell letters or digits (all of them are in these blocks:
+# letterlike symbols, number forms, enclosed alphanumerics, squared units) and ordinal indicators
+_SYMBOLS = re.compile(r"[\u00aa\u00ba\u00bc-\u00be\u20a8\u2100-\u218f\u2460-\u24ff\u3250-\u33ff\U0001f100-\U0001f1ff]")
+# Signs set after a name (Tegsedi™) and the ordinal indicators, often written for a degree sign
+# (37ºC): they are no words, whatever letters their compatibility forms spell.
+_MARKS = frozenset("\u2122\u2120\u00aa\u00ba\U0001f16a\U0001f16b\U0001f16c")
+
+
+def _symbol_as_words(match: re.Match[str]) -> str:
+    return _spell_symbol(match.group())
+
+
+@functools.lru_cache(maxsize=4096)
+def _spell_symbol(ch: str) -> str:
+    """A symbol whose compatibility form spells letters or digits (™ → TM, ℃ → °C, Ⅲ → III, ½ → 1⁄2)
+    never glues them to the word beside it: a mark goes, any other becomes words of its own."""
+    if ch in _MARKS:
+        return " "
+    spelled = unicodedata.normalize("NFKD", ch)
+    if unicodedata.category(ch)[0] == "L" or not any(c.isascii() and c.isalnum() for c in spelled):
+        return ch  # a letter (ℓ, Å), or a symbol that spells none
+    return f" {spelled} "
 
 
 # Latin letters that have no decomposition into a base letter and an accent
