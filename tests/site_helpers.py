@@ -15,11 +15,12 @@ from dmkb.server.state import SiteState
 
 
 @contextlib.contextmanager
-def serve_in_thread(out: Path) -> Iterator[tuple[int, SiteState]]:
-    """The site in ``out``, served by the real server on a free port of 127.0.0.1."""
+def serve_in_thread(out: Path, **options: float) -> Iterator[tuple[int, SiteState]]:
+    """The site in ``out``, served by the real server on a free port of 127.0.0.1 (``options`` go to
+    :func:`make_server`)."""
     state = SiteState(out)
     sock = listen("127.0.0.1", 0)
-    server = make_server(state, HostPolicy.bound_to(host_of(sock)))
+    server = make_server(state, HostPolicy.bound_to(host_of(sock)), **options)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

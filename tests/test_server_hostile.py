@@ -3,22 +3,20 @@ was not bound for, redirects, and a watcher that must outlive whatever a KB file
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE, HUGE_INT_ENTRY
+from site_helpers import serve_in_thread
 
 from dmkb.server import run
 from dmkb.server.limits import HostPolicy
-from dmkb.server.run import host_of, listen, make_server
-from dmkb.server.state import SiteState
+from dmkb.server.run import listen, make_server
 from dmkb.server.watch import KbWatcher
 from dmkb.site.build import build_site
 
@@ -28,23 +26,6 @@ def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("hostile") / "site"
     build_site([EXAMPLE], out)
     return out
-
-
-@contextlib.contextmanager
-def server(out: Path, host: str = "127.0.0.1", **options: float) -> Iterator[int]:
-    sock = listen(host, 0)
-    uvicorn_server = make_server(SiteState(out), HostPolicy.bound_to(host_of(sock)), **options)
-    thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uvicorn_server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str]]:
@@ -62,7 +43,7 @@ def get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, s
 
 
 def test_idle_connections_cannot_keep_others_out(example_out: Path) -> None:
-    with server(example_out, head_timeout=0.5, limit_concurrency=20) as port:
+    with serve_in_thread(example_out, head_timeout=0.5, limit_concurrency=20) as (port, _):
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(30)]
         try:
             time.sleep(0.2)
@@ -76,7 +57,7 @@ def test_idle_connections_cannot_keep_others_out(example_out: Path) -> None:
 
 
 def test_a_request_head_sent_a_byte_at_a_time_is_cut_off(example_out: Path) -> None:
-    with server(example_out, head_timeout=0.5) as port:
+    with serve_in_thread(example_out, head_timeout=0.5) as (port, _):
         slow = socket.create_connection(("127.0.0.1", port))
         slow.settimeout(5)
         started = time.monotonic()
@@ -92,14 +73,14 @@ def test_a_request_head_sent_a_byte_at_a_time_is_cut_off(example_out: Path) -> N
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"])
 def test_other_host_names_are_refused(example_out: Path, host: str) -> None:
-    with server(example_out) as port:
+    with serve_in_thread(example_out) as (port, _):
         status, headers = get(port, "/static", host=host)
         assert status == 421 and "evil" not in headers.get("location", "")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:{port}", "localhost:{port}", None])
 def test_the_bound_host_is_answered_and_redirects_are_relative(example_out: Path, host: str | None) -> None:
-    with server(example_out) as port:
+    with serve_in_thread(example_out) as (port, _):
         status, headers = get(port, "/static", host=host.format(port=port) if host else None)
         assert status in (307, 308) and headers["location"] == "/static/"
 
