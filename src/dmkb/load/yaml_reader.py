@@ -169,7 +169,8 @@ class _Converter:
             try:
                 return self.constructor.construct_object(node)
             except ValueError:  # an integer beyond Python's limit on digits converted from text
-                self.problem(node, path, f"an integer of more than {sys.get_int_max_str_digits()} digits cannot be read",
+                limit = sys.get_int_max_str_digits()
+                self.problem(node, path, f"an integer of more than {limit} digits cannot be read",
                              "shorten it, or quote it if it is meant as text")
                 return node.value
         # an explicit tag (e.g. !!python/object): never constructed, kept as text

@@ -174,7 +174,8 @@ def apply_plan(plan: SyncPlan) -> list[Path]:
     if plan.unreadable:
         raise DmkbError("the term caches were not updated, because these cannot be read: "
                         + "; ".join(plan.unreadable),
-                        "repair or remove those files (CSV with the columns curie,label[,retrieved_at]), then sync again")
+                        "repair or remove those files (CSV with the columns curie,label[,retrieved_at]), "
+                        "then sync again")
     edits: dict[Path, list[Change]] = {}
     for change in plan.added + plan.renamed:
         edits.setdefault(change.cache_file, []).append(change)
