@@ -20,8 +20,8 @@ first. Both were measured to help on published cases, the second a great deal.
 Diseases with very many phenotypes explain any finding somewhat; ``size_penalty`` takes
 ``log(sum of their frequencies)`` per finding from them. Frequencies counted in few patients are
 pulled towards ``unknown_frequency`` (as if ``count_weight`` more patients had been seen). Each
-observed finding's log ratio is scaled by ``finding_weight`` (below 1: a new patient's findings
-are not independent of each other, and annotations never list all of a disease's features).
+observed finding's log ratio is scaled by ``finding_weight`` (left at 1: tuned on new patients
+of one cohort half, values of 0.6-0.75 raised top-1 on the other half but not top-10).
 
 A causal gene, when given, multiplies the ratio of each disease linked to it by
 ``gene_confidence · N / n``: ``N`` diseases, ``n`` of them linked to the gene (the gene may
