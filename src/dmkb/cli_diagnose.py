@@ -31,8 +31,12 @@ def diagnose(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="A phenotype the patient does not "
                                                       "have (repeatable; commas also separate ids).")] = None,
     limit: LimitOption = 20,
-    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file; "
-                                               "writes one JSON line per case.")] = None,
+    gene: Annotated[list[str] | None, typer.Option("--gene", "-g", help="A causal gene found in the patient "
+                                                   "(symbol or HGNC id; repeatable): its diseases rise.")] = None,
+    phenopacket: Annotated[Path | None, typer.Option("--phenopacket", help="Read the phenotypes from a GA4GH "
+                                                     "Phenopacket v2 JSON file.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file, or "
+                                               "every phenopacket of a folder; one JSON line per case.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --batch: stop at an id that is not an HPO "
                                          "term, instead of leaving it out with a warning.")] = False,
     kb: KbOption = None,
@@ -44,16 +48,25 @@ def diagnose(
     Each candidate comes with the phenotypes it explains and how, those it does not, its frequent
     features the patient lacks, and excluded phenotypes that speak against it.
     """
-    observed, excluded = _split(phenotypes), _split(exclude)
+    observed, excluded, genes = _split(phenotypes), _split(exclude), _split(gene)
+    if batch is not None or phenopacket is not None:
+        if observed or excluded or (batch is not None and phenopacket is not None):
+            raise UsageError("--batch and --phenopacket read the phenotypes from files",
+                             "give phenotypes, --phenopacket FILE or --batch FILE|DIR")
     if batch is not None:
-        if observed or excluded:
-            raise UsageError("--batch reads the phenotypes from the file", "give either phenotypes or --batch")
-        _run_batch(batch, limit, strict, kb, quiet)
+        _run_batch(batch, limit, strict, kb, quiet, genes)
         return
+    if phenopacket is not None:
+        from dmkb.similarity.phenopacket import read_phenopacket
+
+        case = read_phenopacket(phenopacket)
+        observed, excluded = case.observed, case.excluded
     if not observed:
         raise UsageError("no phenotypes given", "e.g. dmkb diagnose HP:0001166 HP:0001083 --exclude HP:0001249")
     engine = _engine(kb, quiet)
-    candidates = engine.rank(engine.query(observed, excluded), limit)
+    query = engine.query(observed, excluded, genes=genes)
+    _warn_unlinked(engine, query, quiet)
+    candidates = engine.rank(query, limit)
     if output is OutputFormat.json:
         print(json.dumps([c.to_json() for c in candidates], indent=2, ensure_ascii=False))
     else:
@@ -93,27 +106,38 @@ def _engine(kb: Path | None, quiet: bool, required: bool = False):
     return engine
 
 
-def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool) -> None:
-    from dmkb.similarity.batch import read_cases
+def _warn_unlinked(engine, query, quiet: bool) -> None:
+    if quiet:
+        return
+    for symbol in query.genes:
+        if not engine.linked_to(symbol):
+            Console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
+                                       "the gene changes nothing")
 
-    cases = read_cases(path)
+
+def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool, genes: list[str]) -> None:
+    cases = _batch_cases(path)
     engine = _engine(kb, quiet)
     err = Console(stderr=True, highlight=False)
     queries = []
-    for case in cases:
-        query = engine.query(case.observed, case.excluded, strict=False)
+    for case, where in cases:
+        query = engine.query(case.observed, case.excluded, strict=False, genes=genes)
         for problem in _case_problems(query, engine.release):
             if strict:
-                raise UsageError(f"{path}:{case.line}: {problem}", "correct the case, or leave out --strict")
-            err.print(f"[yellow]warning:[/] {escape(str(path))}:{case.line}: {escape(problem)}")
+                raise UsageError(f"{where}: {problem}", "correct the case, or leave out --strict")
+            err.print(f"[yellow]warning:[/] {escape(where)}: {escape(problem)}")
         queries.append(query)
+    if queries:
+        _warn_unlinked(engine, queries[0], quiet)
     with _Bar(len(cases), quiet) as advance:
-        for case, query in zip(cases, queries):
+        for (case, _), query in zip(cases, queries):
             line: dict = {"case_id": case.case_id, "ranking": []}
             if query.observed:
                 line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
             else:  # as dmkb diagnose without phenotypes: nothing to rank for
                 line["problem"] = "no observed phenotypes"
+            if hasattr(case, "subject"):
+                line["subject"] = case.subject()
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
             advance()
 
@@ -128,6 +152,17 @@ def _case_problems(query, release: str) -> list[str]:
     if not query.observed:
         problems.append("no observed phenotypes: the case is not ranked")
     return problems
+
+
+def _batch_cases(path: Path) -> list[tuple]:
+    """(case, where it was read) for every case of a tab-separated file or a folder of phenopackets."""
+    if path.is_dir():
+        from dmkb.similarity.phenopacket import read_phenopacket_folder
+
+        return [(case, str(case.path)) for case in read_phenopacket_folder(path)]
+    from dmkb.similarity.batch import read_cases
+
+    return [(case, f"{path}:{case.line}") for case in read_cases(path)]
 
 
 class _Bar:

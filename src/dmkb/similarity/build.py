@@ -4,10 +4,15 @@ Diseases are those hpo3 annotates (its 2025-11 release) and those only the annot
 knows; a disease's phenotypes are hpo3's when it has them, with frequencies and ``NOT``
 annotations taken from the file wherever it has the same phenotype. Obsolete phenotype ids are
 replaced by their current terms; phenotypes outside Phenotypic abnormality are left out.
+
+``build_model(inputs, hpo3_annotations=False)`` takes every disease from the annotation file
+alone: its lines name their references, so that a benchmark can leave a publication out
+(:func:`replace_diseases`), which hpo3's compiled annotations do not allow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,18 +43,20 @@ class TermRecord:
     parents: tuple[int, ...]
 
 
-def build_model(inputs: Inputs) -> Model:
-    """A model of every annotated disease, built from ``inputs`` (a few seconds)."""
+def build_model(inputs: Inputs, hpo3_annotations: bool = True) -> Model:
+    """A model of every annotated disease, built from ``inputs`` (a few seconds); without
+    ``hpo3_annotations``, from the annotation file alone."""
     ontology = _hpo3()
     terms, replaced = _terms(ontology)
     replaced.update(_merged_ids({t.number for t in terms}))
     hpoa_lines = inputs.hpoa_lines()
-    diseases = _diseases(ontology, hpoa_lines)
+    diseases = _diseases(ontology if hpo3_annotations else None, hpoa_lines)
     mondo, genes = _mondo_ids(inputs), _genes(inputs)
     for disease in diseases:
         disease.mondo, disease.genes = mondo.get(disease.id, ""), genes.get(disease.id, [])
     releases = {"fingerprint": inputs.fingerprint, "hpo_release": ontology.version(),
-                "hpoa_release": _hpoa_release(hpoa_lines)}
+                "hpoa_release": _hpoa_release(hpoa_lines),
+                "annotations": "hpo3 and phenotype.hpoa" if hpo3_annotations else "phenotype.hpoa"}
     return assemble(terms, replaced, diseases, releases)
 
 
@@ -76,6 +83,56 @@ def assemble(terms: list[TermRecord], replaced: dict[int, int], diseases: list[D
     }
     term_ids = np.array([t.number for t in terms], dtype=np.int32)
     return Model(term_ids, anc_ptr, anc_idx, *_annotation_arrays(rows), meta=meta)
+
+
+def hpoa_records(lines: list[str]) -> list[DiseaseRecord]:
+    """The diseases of these annotation lines (header line included) as records, for
+    :func:`replace_diseases`."""
+    return [DiseaseRecord(curie, disease.name, {t: disease.frequency(t) for t in disease.terms}, disease.excluded)
+            for curie, disease in read_hpoa(lines).items()]
+
+
+def replace_diseases(model: Model, records: list[DiseaseRecord], dropped: Iterable[str] = ()) -> Model:
+    """The model with the annotations of its diseases named by ``records`` replaced by theirs, and
+    the diseases ``dropped`` left out (as is any left with no phenotype); every other row is kept
+    as it was, in its place (names, MONDO ids and genes too). Records of diseases the model lacks
+    are ignored."""
+    index = {int(n): i for i, n in enumerate(model.term_ids)}
+    replaced = {int(k): int(v) for k, v in model.meta["replaced"].items()}
+    root = index.get(PHENOTYPIC_ABNORMALITY)
+    in_branch = _descendants_of(root, model.anc_ptr, model.anc_idx) if root is not None else \
+        np.ones(len(index), dtype=bool)
+    resolve = _resolver(index, replaced)
+    new = {r.id: _annotation_arrays([_row(r, resolve, in_branch)]) for r in records}
+    dropped = set(dropped) - set(new)
+    genes = model.meta["disease_genes"]
+    keep, parts = [], []
+    for i, curie in enumerate(model.disease_ids):
+        if curie in dropped:
+            continue
+        if curie in new:
+            ann_ptr, *arrays = new[curie]
+            if not ann_ptr[-1]:
+                continue
+        else:
+            span, nots = model.annotations(i), slice(model.not_ptr[i], model.not_ptr[i + 1])
+            arrays = [model.ann_term[span], model.ann_freq[span], model.ann_patients[span], None,
+                      model.not_term[nots]]
+        keep.append(i)
+        parts.append(arrays)
+    term, freq, patients, _, nots = (list(column) for column in zip(*parts))
+    meta = {**model.meta, **{key: [model.meta[key][i] for i in keep] for key in
+                             ("disease_ids", "disease_names", "disease_mondo")},
+            "disease_genes": [genes[i] for i in keep]}
+    return Model(model.term_ids, model.anc_ptr, model.anc_idx, _ptr(term), np.concatenate(term),
+                 np.concatenate(freq).astype(np.float32), np.concatenate(patients).astype(np.float32), _ptr(nots),
+                 np.concatenate(nots).astype(np.int32), meta=meta)
+
+
+def _ptr(parts: list[np.ndarray]) -> np.ndarray:
+    ptr = np.zeros(len(parts) + 1, dtype=np.int32)
+    ptr[1:] = np.cumsum([len(p) for p in parts])
+    return ptr
 
 
 def _hpo3():
@@ -153,9 +210,11 @@ def _descendants_of(root: int, anc_ptr: np.ndarray, anc_idx: np.ndarray) -> np.n
 
 
 def _diseases(ontology, hpoa_lines: list[str]) -> list[DiseaseRecord]:
+    """hpo3's diseases (none without ``ontology``), then those only the annotation file has."""
     hpoa = read_hpoa(hpoa_lines)
     out = []
-    for prefix, listed in (("OMIM", ontology.omim_diseases), ("ORPHA", ontology.orpha_diseases)):
+    listings = (("OMIM", ontology.omim_diseases), ("ORPHA", ontology.orpha_diseases)) if ontology else ()
+    for prefix, listed in listings:
         for disease in sorted(listed, key=lambda d: d.id):
             curie = f"{prefix}:{disease.id}"
             extra = hpoa.pop(curie, None)

@@ -20,6 +20,7 @@ from dmkb.errors import DmkbError
 from dmkb.similarity.build import build_model
 from dmkb.similarity.candidates import Candidates, candidates
 from dmkb.similarity.explain import Explainer
+from dmkb.similarity.genes import gene_symbols
 from dmkb.similarity.kb import KbDisorder, read_kb_disorders
 from dmkb.similarity.model import Model, load_cached, model_path
 from dmkb.similarity.score import Params, Scorer
@@ -48,13 +49,14 @@ class ContradictoryTermsError(DmkbError):
 
 @dataclass(frozen=True)
 class Query:
-    """Phenotypes as term indices, the ids that could not be resolved, and the excluded ids that
-    are also observed (they count as observed)."""
+    """Phenotypes as term indices, the ids that could not be resolved, the excluded ids that are
+    also observed (they count as observed), and the causal genes given (approved symbols)."""
 
     observed: list[int]
     excluded: list[int]
     unknown: list[str] = field(default_factory=list)
     contradictory: list[str] = field(default_factory=list)
+    genes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,11 +120,14 @@ class Engine:
             number = self._replaced.get(number)
         return self._index.get(number) if number is not None else None
 
-    def query(self, observed: Sequence[str], excluded: Sequence[str] = (), *, strict: bool = True) -> Query:
-        """Resolve ids; an id both observed and excluded counts as observed when not ``strict``.
+    def query(self, observed: Sequence[str], excluded: Sequence[str] = (), *, strict: bool = True,
+              genes: Sequence[str] = ()) -> Query:
+        """Resolve ids and genes (symbols or HGNC ids); an id both observed and excluded counts as
+        observed when not ``strict``.
 
         :raises UnknownTermError: when ``strict`` and an id is not a current or obsolete HPO term.
         :raises ContradictoryTermsError: when ``strict`` and a term is both observed and excluded.
+        :raises UnknownGeneError: when a gene is neither a symbol nor an HGNC id.
         """
         unknown: list[str] = []
         seen: dict[int, None] = {}
@@ -136,7 +141,13 @@ class Engine:
         both = [curie for curie in excluded if self.resolve(curie) in seen]
         if both and strict:
             raise ContradictoryTermsError(both)
-        return Query(list(seen), [t for t in out if t not in seen], unknown, both)
+        symbols = gene_symbols(genes, set(self.scorer.gene_rows)) if genes else []
+        return Query(list(seen), [t for t in out if t not in seen], unknown, both, symbols)
+
+    def linked_to(self, gene: str) -> int:
+        """How many candidates the annotations (and the KB) link to this approved symbol."""
+        rows = self.scorer.gene_rows.get(gene)
+        return 0 if rows is None else len(rows)
 
     def _add(self, curie: str, into: dict[int, None], unknown: list[str]) -> None:
         index = self.resolve(curie)
@@ -147,19 +158,22 @@ class Engine:
 
     def scores(self, query: Query) -> np.ndarray:
         """The score of every row of :attr:`table` (``-inf`` for rows folded into others)."""
-        return self.scorer.score(query.observed, query.excluded)
+        return self.scorer.score(query.observed, query.excluded, genes=query.genes)
 
     def rank(self, query: Query, limit: int = 20, *, explain: bool = True) -> list[Candidate]:
         """The best ``limit`` candidates, highest score first (ties in a fixed order)."""
         ratios = [self.scorer.likelihood_ratios(q) for q in query.observed]
-        scores = self.scorer.combine(ratios, query.observed, query.excluded)
+        scores = self.scorer.combine(ratios, query.observed, query.excluded, genes=query.genes)
         top = _top(scores, limit)
-        explainer = Explainer(self.scorer, query.observed, query.excluded, ratios) if explain else None
+        explainer = Explainer(self.scorer, query.observed, query.excluded, ratios, query.genes) if explain else None
         return [self._candidate(int(row), float(scores[row]), explainer) for row in top]
 
-    def diagnose(self, observed: Sequence[str], excluded: Sequence[str] = (), limit: int = 20) -> list[dict]:
-        """JSON-ready ranking with explanations. :raises UnknownTermError: on unknown ids."""
-        return [c.to_json() for c in self.rank(self.query(observed, excluded), limit)]
+    def diagnose(self, observed: Sequence[str], excluded: Sequence[str] = (), limit: int = 20,
+                 genes: Sequence[str] = ()) -> list[dict]:
+        """JSON-ready ranking with explanations.
+
+        :raises UnknownTermError: on unknown ids. :raises UnknownGeneError: on unknown genes."""
+        return [c.to_json() for c in self.rank(self.query(observed, excluded, genes=genes), limit)]
 
     def _candidate(self, row: int, score: float, explainer: Explainer | None) -> Candidate:
         table = self.table

@@ -31,9 +31,10 @@ class _Profile:
 class Explainer:
     """Explanations for the candidates of one query, reusing the ratios computed to rank them."""
 
-    def __init__(self, scorer: Scorer, observed: list[int], excluded: list[int], ratios: list[np.ndarray]) -> None:
+    def __init__(self, scorer: Scorer, observed: list[int], excluded: list[int], ratios: list[np.ndarray],
+                 genes: list[str] = ()) -> None:
         self.scorer, self.model = scorer, scorer.model
-        self.observed, self.excluded, self.ratios = observed, excluded, ratios
+        self.observed, self.excluded, self.ratios, self.genes = observed, excluded, ratios, list(genes)
         self.covered = {a for q in observed for a in self.model.ancestors(q).tolist()}
 
     def term(self, index: int) -> dict:
@@ -47,6 +48,9 @@ class Explainer:
         for e in self.excluded:
             self._excluded(out, e, profile)
         out["missing"] = self._missing(profile)
+        if self.genes:  # only when genes were given, so that the phenotype-only shape stays as it was
+            linked = set(self.scorer.table.genes[row])
+            out["genes"] = [g for g in self.genes if g in linked]
         return out
 
     def _profile(self, row: int) -> _Profile:
