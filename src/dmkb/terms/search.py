@@ -56,9 +56,11 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
              lambda db: _full_text(db, words, " AND ")]
     if len(words) > 1:
         steps.append(lambda db: _full_text(db, words, " OR "))
-    for step in steps:
+    for number, step in enumerate(steps):
         for source in sources:
-            for term_id, label, name, norm, is_label in step(index.connection(source)):
+            rows = _taxa(index, source, text, exact=number == 0) if source.in_place else step(
+                index.connection(source))
+            for term_id, label, name, norm, is_label in rows:
                 if prefix and term_id.partition(":")[0].lower() != prefix.lower():
                     continue  # a KB's caches hold several ontologies in one source
                 score = round(_score(query, words, norm, bool(is_label)), 3)
@@ -68,6 +70,16 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
             break
     ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))
     return ranked[:limit]
+
+
+def _taxa(index: TermIndex, source, text: str, *, exact: bool) -> list[tuple]:
+    """Rows of the NCBI taxonomy, read in place: scientific names equal to or starting with the text."""
+    rows = []
+    for taxon, name, scientific in index.taxonomy(source).search(text.strip(), exact=exact):
+        term = index.get(f"NCBITaxon:{taxon}")
+        if term:
+            rows.append((term.id, term.label, name, normalize_name(name), int(scientific)))
+    return rows
 
 
 def _full_text(db: sqlite3.Connection, words: list[str], operator: str) -> list[tuple]:

@@ -87,6 +87,8 @@ def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], 
     meta = {"format": FORMAT, "name": source.name, "ontology": source.ontology, "release": source.release,
             "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(writer.count),
             "authoritative": "1" if source.authoritative else "0", "partial": "1" if source.partial else "0"}
+    if source.in_place:
+        meta["in_place"] = source.in_place
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.commit()
     return writer.count
