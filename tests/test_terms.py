@@ -65,6 +65,8 @@ def test_lookup_without_an_index_says_how_to_build_it() -> None:
 
 @pytest.mark.parametrize(("words", "prefix", "expected", "within"), [
     ("enlarged liver and spleen", None, "HP:0001433", 1),  # lay words → Hepatosplenomegaly
+    ("high temperature", None, "HP:0001945", 5),  # Fever, through its definition
+    ("yellow skin", "HP", "HP:0000952", 1),  # a layperson synonym of Jaundice in hp.obo
     ("low platelets", "HP", "HP:0001873", 1),  # Thrombocytopenia
     ("swollen lymph nodes", "HP", "HP:0002716", 1),  # Lymphadenopathy
     ("high blood pressure", "HP", "HP:0000822", 1),  # Hypertension

@@ -48,3 +48,5 @@ class TermSource:
     partial: bool = False
     # an index read where it is installed (the NCBI taxonomy): the build records only this folder
     in_place: str | None = None
+    # definitions are searched too (with less weight than names)
+    search_definitions: bool = False

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from dmkb.terms.index import TermIndex
-from dmkb.terms.store import normalize_name
+from dmkb.terms.store import DEFINITION, normalize_name
 
 STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())
 # everyday words and the clinical words ontologies use for them
@@ -25,6 +25,7 @@ LAY_WORDS = {
 }
 _CANDIDATES = 60  # full-text matches per source and step: the shortest names that match
 _EXACT_LABEL, _EXACT_SYNONYM, _BEST_PARTIAL = 1.0, 0.95, 0.9
+_DEFINITION_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
             for term_id, label, name, norm, is_label in rows:
                 if prefix and term_id.partition(":")[0].lower() != prefix.lower():
                     continue  # a KB's caches hold several ontologies in one source
-                score = round(_score(query, words, norm, bool(is_label)), 3)
+                score = round(_score(query, words, norm, is_label), 3)
                 if term_id not in best or score > best[term_id].score:
                     best[term_id] = Hit(term_id, label, name, score, source.title)
         if len(best) >= limit:
@@ -98,7 +99,9 @@ def _alternatives(word: str) -> str:
     return f'"{word}"' if len(words) == 1 else "(" + " OR ".join(f'"{w}"' for w in words) + ")"
 
 
-def _score(query: str, words: list[str], norm: str, is_label: bool) -> float:
+def _score(query: str, words: list[str], norm: str, is_label: int) -> float:
+    if is_label == DEFINITION:  # a term whose definition uses the words: after names that do
+        return _DEFINITION_WEIGHT * _score(query, words, norm, 0)
     if norm == query:
         return _EXACT_LABEL if is_label else _EXACT_SYNONYM
     name_words = [w for w in norm.split() if w not in STOP_WORDS] or norm.split()
@@ -120,7 +123,7 @@ def _same_word(query_word: str, name_word: str) -> bool:
 
 _EXACT = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label FROM names n JOIN terms t ON t.rowid = n.term
-WHERE n.norm = ?
+WHERE n.norm = ? AND n.is_label >= 0
 """
 _MATCH = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label
