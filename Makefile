@@ -45,7 +45,8 @@ setup: $(STAMP) $(VENDOR_STAMP)
 # old numpy and pyarrow (installed once: about two minutes)
 $(KGX_STAMP):
 	$(PYTHON) -m venv $(KGX_TOOL)
-	$(KGX_TOOL)/bin/pip install --quiet --disable-pip-version-check kgx==2.6.0 biolink-model==4.4.6 prefixcommons==0.1.12
+	$(KGX_TOOL)/bin/pip install --quiet --disable-pip-version-check \
+		kgx==2.6.0 biolink-model==4.4.6 prefixcommons==0.1.12
 	touch $@
 
 kgx: $(KGX_STAMP)

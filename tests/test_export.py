@@ -93,7 +93,8 @@ def test_kgx_graph_is_whole_and_carries_evidence(corpus_export: Path) -> None:
             "biolink:causes", "biolink:contributes_to", "biolink:has_participant", "biolink:occurs_in"} <= predicates
     categories = {n["category"] for n in nodes.values()}
     assert {"biolink:Disease", "biolink:PhenotypicFeature", "biolink:Gene", "biolink:BiologicalProcessOrActivity",
-            "biolink:Cell", "biolink:AnatomicalEntity", "biolink:OrganismTaxon", "biolink:BiologicalProcess"} <= categories
+            "biolink:Cell", "biolink:AnatomicalEntity", "biolink:OrganismTaxon",
+            "biolink:BiologicalProcess"} <= categories
     tb = next(e for e in edges if e["subject"] == "NCBITaxon:1773" and e["predicate"] == "biolink:causes")
     assert nodes[tb["object"]]["name"] == "Tuberculosis" and "PMID:27784885" in tb["publications"].split("|")
     with_pmids = [e for e in edges if e["predicate"] == "biolink:has_phenotype" and e["publications"]]

@@ -78,7 +78,8 @@ CREATE TABLE sources (
     cached INTEGER NOT NULL
 );
 CREATE TABLE disorder_sources (
-    disorder_id INTEGER NOT NULL REFERENCES disorders (id), source_id TEXT NOT NULL REFERENCES sources (id), cited_title TEXT,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id),
+    source_id TEXT NOT NULL REFERENCES sources (id), cited_title TEXT,
     PRIMARY KEY (disorder_id, source_id)
 );
 
