@@ -55,12 +55,14 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     best: dict[str, Hit] = {}
     steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(),
              lambda db: _full_text(db, words, " AND ")]
-    if len(words) > 1:
-        steps.append(lambda db: _full_text(db, words, " OR "))
+    if len(words) > 1:  # names holding some of the words (definitions holding some say too little)
+        steps.append(lambda db: _full_text(db, words, " OR ", _NAMES_ONLY))
     for number, step in enumerate(steps):
         for source in sources:
-            rows = _taxa(index, source, text, exact=number == 0) if source.in_place else step(
-                index.connection(source))
+            if source.in_place:  # the taxonomy: exact names, then names starting with the text
+                rows = _taxa(index, source, text, exact=number == 0) if number < 2 else []
+            else:
+                rows = step(index.connection(source))
             for term_id, label, name, norm, is_label in rows:
                 if prefix and term_id.partition(":")[0].lower() != prefix.lower():
                     continue  # a KB's caches hold several ontologies in one source
@@ -83,12 +85,12 @@ def _taxa(index: TermIndex, source, text: str, *, exact: bool) -> list[tuple]:
     return rows
 
 
-def _full_text(db: sqlite3.Connection, words: list[str], operator: str) -> list[tuple]:
+def _full_text(db: sqlite3.Connection, words: list[str], operator: str, condition: str = "") -> list[tuple]:
     terms = [_alternatives(w) for w in words]
     if len(words[-1]) >= 3:
         terms[-1] = f'"{words[-1]}"*'  # the last word may still be being typed
     try:
-        return db.execute(_MATCH, (operator.join(terms), _CANDIDATES)).fetchall()
+        return db.execute(_MATCH + condition, (operator.join(terms), _CANDIDATES)).fetchall()
     except sqlite3.OperationalError:
         return []
 
@@ -125,6 +127,7 @@ _EXACT = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label FROM names n JOIN terms t ON t.rowid = n.term
 WHERE n.norm = ? AND n.is_label >= 0
 """
+_NAMES_ONLY = f"WHERE n.is_label != {DEFINITION}"
 _MATCH = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label
 FROM (SELECT rowid FROM names_fts WHERE names_fts MATCH ? LIMIT ?) AS m
