@@ -79,9 +79,9 @@ def _taxa(index: TermIndex, source, text: str, *, exact: bool) -> list[tuple]:
     """Rows of the NCBI taxonomy, read in place: scientific names equal to or starting with the text."""
     rows = []
     for taxon, name, scientific in index.taxonomy(source).search(text.strip(), exact=exact):
-        term = index.get(f"NCBITaxon:{taxon}")
-        if term:
-            rows.append((term.id, term.label, name, normalize_name(name), int(scientific)))
+        label = name if scientific else index.label(f"NCBITaxon:{taxon}")  # a common name: look the taxon up
+        if label:
+            rows.append((f"NCBITaxon:{taxon}", label, name, normalize_name(name), int(scientific)))
     return rows
 
 

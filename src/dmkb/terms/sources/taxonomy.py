@@ -15,10 +15,10 @@ from pathlib import Path
 
 from dmkb.terms.records import TermSource
 from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
-from dmkb.terms.store import normalize_name
 
 PREFIX = "NCBITaxon"
 _CANDIDATES = 60
+_COMMON_NAME_WORDS = 3  # "human", "Epstein-Barr virus", "house mouse"
 
 
 def sources() -> list[TermSource]:
@@ -73,10 +73,15 @@ class Taxonomy:
 
     @cached_property
     def _by_common_name(self) -> dict[str, int]:
+        """Common name (case folded) -> taxon; the names file is one name a line."""
         positions, text = self._common
-        names = {}
-        for key in positions.keys():
-            names.setdefault(normalize_name(self._string((positions, text), key) or ""), int(key))
+        lines, offset = {}, 0
+        for line in text.split(b"\n"):
+            lines[offset] = line
+            offset += len(line) + 1
+        names: dict[str, int] = {}
+        for key, (start,) in positions.items():
+            names.setdefault(lines[start].decode().casefold(), int(key))
         return names
 
     @staticmethod
@@ -115,7 +120,9 @@ class Taxonomy:
                 found += [(ids[0], name, True) for ids in self._by_name.get(name) or []]
             else:
                 found += [(self._by_name[key][0][0], key, True) for key in self._by_name.keys(name)[:_CANDIDATES]]
-        common = self._by_common_name.get(normalize_name(query))
+        # the common names are read (0.1 s) only for text as short as they are
+        short = len(query.split()) <= _COMMON_NAME_WORDS
+        common = self._by_common_name.get(query.casefold()) if exact and short else None
         if common is not None:
             found.append((common, query, False))
         return found
