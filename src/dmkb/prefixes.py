@@ -68,19 +68,9 @@ def _uri_prefixes() -> dict[str, str]:
     return converter().prefix_map
 
 
-def compress(uri: str) -> str | None:
-    """The CURIE of ``uri``, or ``None`` when no prefix covers it."""
-    return converter().compress(uri)
-
-
 def standard_curie(curie: str) -> str:
     """``curie`` with its prefix spelt canonically (``hgnc:11364`` → ``HGNC:11364``); as given when
     its prefix is unknown."""
     prefix, sep, local = curie.strip().partition(":")
     standard = converter().standardize_prefix(prefix) if sep else None
     return f"{standard}:{local}" if standard else curie.strip()
-
-
-def standard_prefix(prefix: str) -> str | None:
-    """The canonical spelling of ``prefix`` (``ncbitaxon`` → ``NCBITaxon``), or ``None``."""
-    return converter().standardize_prefix(prefix)
