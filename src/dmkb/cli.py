@@ -143,3 +143,7 @@ register_site_commands(app)
 from dmkb.cli_diagnose import register as register_diagnose_commands  # noqa: E402
 
 register_diagnose_commands(app)
+
+from dmkb.cli_export import register as register_export_command  # noqa: E402
+
+register_export_command(app)

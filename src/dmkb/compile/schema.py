@@ -6,7 +6,7 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -28,39 +28,39 @@ CREATE TABLE disorders (
 );
 
 CREATE TABLE steps (
-    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL, description TEXT
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), path TEXT NOT NULL, name TEXT NOT NULL, description TEXT
 );
 CREATE TABLE phenotypes (
-    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), path TEXT NOT NULL, name TEXT NOT NULL,
     hpo_id TEXT, hpo_label TEXT, frequency TEXT, severity TEXT, category TEXT
 );
 CREATE TABLE genes (
-    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), path TEXT NOT NULL, name TEXT NOT NULL,
     gene_id TEXT, gene_label TEXT, relationship TEXT, variant_origin TEXT, association TEXT
 );
 CREATE TABLE treatments (
-    disorder_id INTEGER NOT NULL, path TEXT NOT NULL, name TEXT NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), path TEXT NOT NULL, name TEXT NOT NULL,
     term_id TEXT, term_label TEXT, action_category TEXT
 );
 CREATE TABLE treatment_targets (
-    disorder_id INTEGER NOT NULL, treatment_path TEXT NOT NULL, target TEXT NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), treatment_path TEXT NOT NULL, target TEXT NOT NULL,
     step_path TEXT,                     -- the step the target names; NULL when it names none
     effect TEXT
 );
 
 -- the mechanism graph: steps, linked phenotypes and treatments that act on steps
 CREATE TABLE graph_nodes (
-    disorder_id INTEGER NOT NULL, node TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), node TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL
 );
 CREATE TABLE graph_edges (
-    disorder_id INTEGER NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), source TEXT NOT NULL, target TEXT NOT NULL,
     kind TEXT NOT NULL,                 -- downstream | sequela | treatment
     label TEXT,                         -- causal link type or treatment effect
     path TEXT NOT NULL
 );
 
 CREATE TABLE evidence (
-    disorder_id INTEGER NOT NULL,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id),
     path TEXT NOT NULL,                 -- of the evidence item
     owner TEXT NOT NULL,                -- path of the statement it backs
     reference TEXT,
@@ -78,13 +78,15 @@ CREATE TABLE sources (
     cached INTEGER NOT NULL
 );
 CREATE TABLE disorder_sources (
-    disorder_id INTEGER NOT NULL, source_id TEXT NOT NULL, cited_title TEXT,
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id),
+    source_id TEXT NOT NULL REFERENCES sources (id), cited_title TEXT,
     PRIMARY KEY (disorder_id, source_id)
 );
 
 -- computed similar conditions of each disorder (dmkb.similarity), as JSON; refreshed as a whole
 CREATE TABLE similar (stem TEXT PRIMARY KEY, data TEXT NOT NULL);
 
+-- full-text search of disorders; its rowid is the disorder's id (datasette: fts_table, fts_pk)
 CREATE VIRTUAL TABLE search USING fts5(
     stem UNINDEXED, name, synonyms, keywords, description, tokenize = 'unicode61 remove_diacritics 2'
 );

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.compile.extract import Extracted
+from dmkb.compile.datasette import write_datasette_metadata
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
 from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
@@ -83,6 +84,7 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
             _delete(conn, entry.stem)
             _insert(conn, entry)
         conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+    write_datasette_metadata(path)
 
 
 def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
@@ -174,8 +176,8 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
         "INSERT OR REPLACE INTO sources (id, title, journal, year, cached) VALUES (?, ?, ?, ?, ?)",
         [(ref, s.get("title"), s.get("journal"), s.get("year"), int(s["cached"])) for ref, s in entry.sources.items()],
     )
-    conn.execute("INSERT INTO search (stem, name, synonyms, keywords, description) VALUES (?, ?, ?, ?, ?)",
-                 (entry.stem, r.name, " ".join(r.synonyms), r.keywords(), r.description or ""))
+    conn.execute("INSERT INTO search (rowid, stem, name, synonyms, keywords, description) VALUES (?, ?, ?, ?, ?, ?)",
+                 (did, entry.stem, r.name, " ".join(r.synonyms), r.keywords(), r.description or ""))
 
 
 def _text(value: Any) -> str | None:

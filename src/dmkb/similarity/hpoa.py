@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dmkb.similarity.frequency import Frequency, parse_frequency, pool
 
-_PREFIXES = ("OMIM:", "ORPHA:")
+_PREFIXES = ("OMIM:", "ORPHA:", "MONDO:")  # MONDO: the annotations dmkb export writes
 _COLUMNS = ("database_id", "disease_name", "qualifier", "hpo_id")
 
 

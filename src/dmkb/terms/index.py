@@ -16,6 +16,8 @@ from pathlib import Path
 from dmkb.settings import dmkb_home
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED
+from dmkb.terms.sources.taxonomy import PREFIX as TAXON
+from dmkb.terms.sources.taxonomy import Taxonomy
 from dmkb.terms.store import FORMAT, read_meta
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -38,12 +40,13 @@ class SourceInfo:
     partial: bool
     fingerprint: str
     path: Path
+    in_place: Path | None = None  # an index read where it is installed (see dmkb.terms.sources.taxonomy)
 
     @classmethod
     def from_meta(cls, meta: dict[str, str], path: Path) -> SourceInfo:
         return cls(meta["name"], meta["ontology"], meta["release"], tuple(meta["prefixes"].split()),
                    int(meta["terms"]), meta.get("authoritative") == "1", meta.get("partial") == "1",
-                   meta["fingerprint"], path)
+                   meta["fingerprint"], path, Path(meta["in_place"]) if meta.get("in_place") else None)
 
     def serves(self, prefix: str) -> bool:
         return prefix.lower() in self._lower_prefixes
@@ -90,6 +93,7 @@ class TermIndex:
         self.directory = directory or index_dir()
         self.sources = self._read_sources()
         self._connections: dict[str, sqlite3.Connection] = {}
+        self._taxonomies: dict[str, Taxonomy] = {}
         # the same terms recur across a KB's entries
         self._terms: dict[str, TermInfo | None] = {}
         self._ancestors: dict[str, set[str] | None] = {}
@@ -128,6 +132,12 @@ class TermIndex:
             self._connections[source.name] = db
         return db
 
+    def taxonomy(self, source: SourceInfo) -> Taxonomy:
+        """The reader of an index read in place."""
+        if source.name not in self._taxonomies:
+            self._taxonomies[source.name] = Taxonomy(source.in_place)
+        return self._taxonomies[source.name]
+
     def get(self, curie: str) -> TermInfo | None:
         """The term with id ``curie`` (any case of prefix), or ``None`` when no source has it."""
         key = curie_key(curie)
@@ -139,6 +149,11 @@ class TermIndex:
         prefix = key.partition(":")[0]
         for source in self.sources:
             if not source.serves(prefix):
+                continue
+            if source.in_place:
+                found = self._taxon(source, key)
+                if found:
+                    return found
                 continue
             db = self.connection(source)
             row = db.execute("SELECT rowid, id, label, definition, obsolete, replaced_by FROM terms WHERE key = ?",
@@ -156,6 +171,15 @@ class TermIndex:
         ordered = {relation: parents[relation] for relation in RELATIONS if relation in parents}
         return TermInfo(term_id, label, synonyms, definition, bool(obsolete), replaced_by, ordered, source)
 
+    def _taxon(self, source: SourceInfo, key: str) -> TermInfo | None:
+        local = key.partition(":")[2]
+        term = self.taxonomy(source).term(int(local)) if local.isdigit() else None
+        if term is None:
+            return None
+        name, synonyms, parent = term
+        parents = {IS_A: [f"{TAXON}:{parent}"]} if parent is not None else {}
+        return TermInfo(f"{TAXON}:{local}", name, synonyms, None, False, None, parents, source)
+
     @staticmethod
     def _display_id(db: sqlite3.Connection, key: str) -> str:
         row = db.execute("SELECT id FROM terms WHERE key = ?", (key,)).fetchone()
@@ -172,6 +196,11 @@ class TermIndex:
         source = self.complete_authority(key.partition(":")[0])
         if source is None:
             return None
+        if key not in self._ancestors and source.in_place:
+            local = key.partition(":")[2]
+            known = local.isdigit() and self.taxonomy(source).term(int(local)) is not None
+            self._ancestors[key] = {f"ncbitaxon:{t}" for t in self.taxonomy(source).lineage(int(local))} \
+                if known else None
         if key not in self._ancestors:
             db = self.connection(source)
             known = db.execute("SELECT 1 FROM terms WHERE key = ?", (key,)).fetchone()

@@ -46,3 +46,7 @@ class TermSource:
     size: int = 0  # bytes of data to read, so the largest sources are started first
     # a source holding only part of its ontology cannot tell that an id does not exist
     partial: bool = False
+    # an index read where it is installed (the NCBI taxonomy): the build records only this folder
+    in_place: str | None = None
+    # definitions are searched too (with less weight than names)
+    search_definitions: bool = False

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from dmkb.terms.index import TermIndex
-from dmkb.terms.store import normalize_name
+from dmkb.terms.store import DEFINITION, normalize_name
 
 STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())
 # everyday words and the clinical words ontologies use for them
@@ -25,6 +25,7 @@ LAY_WORDS = {
 }
 _CANDIDATES = 60  # full-text matches per source and step: the shortest names that match
 _EXACT_LABEL, _EXACT_SYNONYM, _BEST_PARTIAL = 1.0, 0.95, 0.9
+_DEFINITION_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,18 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     best: dict[str, Hit] = {}
     steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(),
              lambda db: _full_text(db, words, " AND ")]
-    if len(words) > 1:
-        steps.append(lambda db: _full_text(db, words, " OR "))
-    for step in steps:
+    if len(words) > 1:  # names holding some of the words (definitions holding some say too little)
+        steps.append(lambda db: _full_text(db, words, " OR ", _NAMES_ONLY))
+    for number, step in enumerate(steps):
         for source in sources:
-            for term_id, label, name, norm, is_label in step(index.connection(source)):
+            if source.in_place:  # the taxonomy: exact names, then names starting with the text
+                rows = _taxa(index, source, text, exact=number == 0) if number < 2 else []
+            else:
+                rows = step(index.connection(source))
+            for term_id, label, name, norm, is_label in rows:
                 if prefix and term_id.partition(":")[0].lower() != prefix.lower():
                     continue  # a KB's caches hold several ontologies in one source
-                score = round(_score(query, words, norm, bool(is_label)), 3)
+                score = round(_score(query, words, norm, is_label), 3)
                 if term_id not in best or score > best[term_id].score:
                     best[term_id] = Hit(term_id, label, name, score, source.title)
         if len(best) >= limit:
@@ -70,12 +75,22 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     return ranked[:limit]
 
 
-def _full_text(db: sqlite3.Connection, words: list[str], operator: str) -> list[tuple]:
+def _taxa(index: TermIndex, source, text: str, *, exact: bool) -> list[tuple]:
+    """Rows of the NCBI taxonomy, read in place: scientific names equal to or starting with the text."""
+    rows = []
+    for taxon, name, scientific in index.taxonomy(source).search(text.strip(), exact=exact):
+        label = name if scientific else index.label(f"NCBITaxon:{taxon}")  # a common name: look the taxon up
+        if label:
+            rows.append((f"NCBITaxon:{taxon}", label, name, normalize_name(name), int(scientific)))
+    return rows
+
+
+def _full_text(db: sqlite3.Connection, words: list[str], operator: str, condition: str = "") -> list[tuple]:
     terms = [_alternatives(w) for w in words]
     if len(words[-1]) >= 3:
         terms[-1] = f'"{words[-1]}"*'  # the last word may still be being typed
     try:
-        return db.execute(_MATCH, (operator.join(terms), _CANDIDATES)).fetchall()
+        return db.execute(_MATCH + condition, (operator.join(terms), _CANDIDATES)).fetchall()
     except sqlite3.OperationalError:
         return []
 
@@ -86,7 +101,9 @@ def _alternatives(word: str) -> str:
     return f'"{word}"' if len(words) == 1 else "(" + " OR ".join(f'"{w}"' for w in words) + ")"
 
 
-def _score(query: str, words: list[str], norm: str, is_label: bool) -> float:
+def _score(query: str, words: list[str], norm: str, is_label: int) -> float:
+    if is_label == DEFINITION:  # a term whose definition uses the words: after names that do
+        return _DEFINITION_WEIGHT * _score(query, words, norm, 0)
     if norm == query:
         return _EXACT_LABEL if is_label else _EXACT_SYNONYM
     name_words = [w for w in norm.split() if w not in STOP_WORDS] or norm.split()
@@ -108,8 +125,9 @@ def _same_word(query_word: str, name_word: str) -> bool:
 
 _EXACT = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label FROM names n JOIN terms t ON t.rowid = n.term
-WHERE n.norm = ?
+WHERE n.norm = ? AND n.is_label >= 0
 """
+_NAMES_ONLY = f"WHERE n.is_label != {DEFINITION}"
 _MATCH = """
 SELECT t.id, t.label, n.name, n.norm, n.is_label
 FROM (SELECT rowid FROM names_fts WHERE names_fts MATCH ? LIMIT ?) AS m

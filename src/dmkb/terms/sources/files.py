@@ -1,4 +1,5 @@
-"""Ontology files given with ``--source PREFIX=PATH``: OBO (``.obo``) or OBO-graph JSON (``.json``).
+"""Ontology files given with ``--source PREFIX=PATH``: OBO (``.obo``, parsed with ``fastobo``) or
+OBO-graph JSON (``.json``).
 
 Only terms of PREFIX are kept; their parents may come from any ontology.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import fastobo
 import orjson
 
 from dmkb.errors import UsageError
@@ -21,7 +23,6 @@ _OBO_PURL = "http://purl.obolibrary.org/obo/"
 _PART_OF = {"part_of", "BFO:0000050"}
 _REPLACED_BY = {"IAO:0100001", "replaced_by"}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 
 def source(prefix: str, path: Path) -> TermSource:
@@ -58,50 +59,41 @@ def _release(path: Path) -> str:
 
 
 def _read_obo(path: Path, prefix: str) -> Iterator[Term]:
-    stanza: dict[str, list[str]] | None = None
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            line = line.strip()
-            if line.startswith("["):
-                if stanza is not None:
-                    yield from _obo_terms(stanza, prefix)
-                stanza = {} if line == "[Term]" else None
-            elif stanza is not None and ":" in line:
-                tag, _, value = line.partition(":")
-                stanza.setdefault(tag.strip(), []).append(value.strip())
-    if stanza is not None:
-        yield from _obo_terms(stanza, prefix)
+    try:
+        document = fastobo.load(str(path))
+    except (SyntaxError, ValueError, OSError) as exc:  # fastobo's syntax errors name the line
+        raise UsageError(f"{path} is not a valid OBO file: {exc}",
+                         "fix the file, or give the ontology as OBO-graph JSON (.json)") from None
+    for frame in document:
+        if isinstance(frame, fastobo.term.TermFrame) and _wanted(str(frame.id), prefix):
+            yield from obo_terms(frame)
 
 
-def _obo_terms(stanza: dict[str, list[str]], prefix: str) -> Iterator[Term]:
-    term_id = (stanza.get("id") or [""])[0]
-    if not _wanted(term_id, prefix):
-        return
-    label = (stanza.get("name") or [""])[0]
-    parents = [(IS_A, _strip_comment(v)) for v in stanza.get("is_a", ())]
-    for value in stanza.get("relationship", ()):
-        relation, _, target = _strip_comment(value).partition(" ")
-        if relation in _PART_OF:
-            parents.append((PART_OF, target.strip()))
-    definition = _first_quoted(stanza.get("def", ()))
-    obsolete = (stanza.get("is_obsolete") or ["false"])[0].lower() == "true"
-    replaced_by = (stanza.get("replaced_by") or [None])[0]
-    synonyms = tuple(s for s in (_first_quoted([v]) for v in stanza.get("synonym", ())) if s)
-    yield Term(term_id, label, synonyms, definition, obsolete, replaced_by, tuple(parents))
-    for alt in stanza.get("alt_id", ()):
+def obo_terms(frame) -> Iterator[Term]:
+    """The term of a ``fastobo`` term frame, then its alternative ids as obsolete terms replaced by it."""
+    term_id, label, definition, replaced_by = str(frame.id), "", None, None
+    synonyms, parents, alt_ids, obsolete = [], [], [], False
+    for clause in frame:
+        match type(clause).__name__:
+            case "NameClause":
+                label = str(clause.name)
+            case "DefClause":
+                definition = str(clause.definition)
+            case "SynonymClause":
+                synonyms.append(str(clause.synonym.desc))
+            case "IsAClause":
+                parents.append((IS_A, str(clause.term)))
+            case "RelationshipClause" if str(clause.typedef) in _PART_OF:
+                parents.append((PART_OF, str(clause.term)))
+            case "IsObsoleteClause":
+                obsolete = bool(clause.obsolete)
+            case "ReplacedByClause":
+                replaced_by = replaced_by or str(clause.term)
+            case "AltIdClause":
+                alt_ids.append(str(clause.alt_id))
+    yield Term(term_id, label, tuple(synonyms), definition, obsolete, replaced_by, tuple(parents))
+    for alt in alt_ids:
         yield Term(alt, label, obsolete=True, replaced_by=term_id)
-
-
-def _strip_comment(value: str) -> str:
-    return value.split("!", 1)[0].split("{", 1)[0].strip()
-
-
-def _first_quoted(values) -> str | None:
-    for value in values:
-        found = _QUOTED.search(value)
-        if found:
-            return found.group(1).replace('\\"', '"').replace("\\\\", "\\")
-    return None
 
 
 def _read_graph(path: Path, prefix: str) -> Iterator[Term]:

@@ -1,0 +1,63 @@
+"""``dmkb export``: write the KB as KGX, RDF, HPO annotations or JSON Lines. Parse, call, print."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from dmkb.settings import dmkb_home
+
+
+class ExportFormat(str, Enum):
+    kgx = "kgx"
+    rdf = "rdf"
+    hpoa = "hpoa"
+    jsonl = "jsonl"
+
+
+def export(
+    root: Annotated[Path | None, typer.Argument(
+        help="A KB root (compiled first, only what changed), a built site folder, or a kb.sqlite file. "
+             "Default: the current folder.", show_default=False)] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.kgx,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The folder to write the files into.")] = Path("export"),
+) -> None:
+    """Export the compiled KB: KGX (Biolink nodes and edges), RDF (Turtle, N-Triples), HPOA, JSON Lines.
+
+    Files are written only when their bytes change; each says which KB revision and dmkb version made it.
+    """
+    from dmkb.export import export as run_export
+
+    started = time.perf_counter()
+    report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
+    Console(highlight=False).print(
+        f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
+        f"{escape(str(out))} (KB revision {report.revision}) in {time.perf_counter() - started:.2f} s")
+
+
+def _compiled(root: Path) -> Path:
+    """The ``kb.sqlite`` to export: given, beside a built site, or compiled from the KB under DMKB_HOME."""
+    if root.is_file():
+        return root
+    if (root / "kb.sqlite").is_file():
+        return root / "kb.sqlite"
+    from dmkb.compile import compile_kb
+    from dmkb.load.layout import find_layout
+
+    kb_root = find_layout([root]).root
+    db = dmkb_home() / "exports" / hashlib.sha256(str(kb_root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    compile_kb([kb_root], db)
+    return db
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the main application."""
+    app.command()(export)
