@@ -21,10 +21,11 @@ def test_json_report_shape(tiny_kb: TinyKb) -> None:
         "check": "term",
         "severity": "error",
         "file": "kb/disorders/Test_Leukemia.yaml",
-        "line": 25,
-        "path": "phenotypes[0].phenotype_term.term.label",
-        "message": "label 'Fever' differs from the label of HP:0001433: 'Hepatosplenomegaly'",
-        "hint": "write label: Hepatosplenomegaly",
+        "line": 24,
+        "path": "phenotypes[0].phenotype_term.term.id",
+        "message": "HP:0001433 is 'Hepatosplenomegaly' in the KB's term cache, but the label 'Fever' is the name "
+                   "of HP:0001945 there: the id is probably wrong",
+        "hint": "write id: HP:0001945 (Fever)",
     }
 
 
