@@ -142,11 +142,15 @@ def import_(
         str | None, typer.Option("--id", help="The id of the one record in FILE, when the file does not say it.")
     ] = None,
     force: ForceOption = False,
+    whole_text: Annotated[bool, typer.Option("--whole-text", help="Keep a text file whole even when it does not "
+                                             "read as an abstract (a saved web page, a long document).")] = False,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Import literature records from files into the cache, replacing only worse entries.
 
-    Exits 1 when some file or record could not be imported.
+    Each line of the report names the file a record came from. A text file must read as an
+    abstract: a saved web page or a YAML file is refused. Exits 1 when some file or record
+    could not be imported.
     """
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.importers import import_file
@@ -159,20 +163,22 @@ def import_(
     results = []
     for path in files:
         try:
-            records = import_file(path, reference_id)
+            records = import_file(path, reference_id, whole_text=whole_text)
         except DmkbError as exc:
-            results.append(FetchResult(str(path), "failed", message=exc.message, hint=exc.hint))
+            results.append(FetchResult(str(path), "failed", message=exc.message, hint=exc.hint,
+                                       imported_from=str(path)))
             continue
         for record in records:
             try:
                 saved = store.save(record, force=force)
             except EmptyRecord as exc:
                 results.append(FetchResult(record.reference_id, "failed", title=record.title,
-                                           message=f"{path}: {exc.message}", hint="the record has no abstract"))
+                                           message=f"{path}: {exc.message}", hint="the record has no abstract",
+                                           imported_from=str(path)))
                 continue
             note = f"the cached entry ({saved.previous}) is as good; kept it" if saved.status == "kept" else None
             results.append(FetchResult(record.reference_id, saved.status, record.content_type, record.title,
-                                       saved.path, note))
+                                       saved.path, note, imported_from=str(path)))
     _print_results(results, directory, output, nothing="nothing imported")
 
 
@@ -243,8 +249,9 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
                 if r.hint:
                     err.print(f"[dim]hint: {escape(r.hint)}[/]")
                 continue
-            out.print(f"[{_OK[r.status]}]{r.status:8}[/] {escape(r.reference_id)}  [dim]{escape(r.content_type or '')}[/]"
-                      f"  {escape(r.title or '')}")
+            origin = f"{escape(r.imported_from)} → " if r.imported_from else ""
+            out.print(f"[{_OK[r.status]}]{r.status:8}[/] {origin}{escape(r.reference_id)}  "
+                      f"[dim]{escape(r.content_type or '')}[/]  {escape(r.title or '')}")
             if r.message:
                 out.print(f"         [dim]{escape(r.message)}[/]")
         summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
