@@ -245,7 +245,9 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
         out, err = Console(soft_wrap=True, highlight=False), Console(stderr=True, soft_wrap=True, highlight=False)
         for r in results:
             if r.status == "failed":
-                err.print(f"[bold red]error:[/] {escape(r.reference_id)}: {escape(r.message or 'failed')}")
+                named = (r.message or "").startswith(r.reference_id)  # an import's message names its file
+                err.print(f"[bold red]error:[/] {'' if named else escape(r.reference_id) + ': '}"
+                          f"{escape(r.message or 'failed')}")
                 if r.hint:
                     err.print(f"[dim]hint: {escape(r.hint)}[/]")
                 continue
