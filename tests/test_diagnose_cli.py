@@ -100,6 +100,10 @@ def test_similar_command(mini_home: Path, tmp_path: Path) -> None:
     assert data["same_as"] == ["OMIM:1", "ORPHA:1"] and data["kb"][0]["id"] == "MONDO:0000777"
     text = run_dmkb("similar", "Marfan_Like", "--kb", tmp_path)
     assert "HPO-annotated diseases" in text.stdout and "extracellular matrix organization" in text.stdout
+    # the score is explained, and each side's features are labelled with the side they belong to
+    assert "above 0 when they fit it better than an average disease" in text.stdout.replace("\n", " ")
+    header = next(line for line in text.stdout.splitlines() if line.lstrip().startswith("id "))
+    assert "only in Marfan_Like" in header and "only in the condition" in header
 
 
 # --- the real data: HPO 2025-11-24 with the annotation frequencies installed at set-up ---
@@ -173,3 +177,18 @@ def test_similar_conditions_of_the_corpus(real_engine: Engine) -> None:
     assert "OMIM:154700" in result["same_as"]
     assert any(row["name"].startswith("Loeys-Dietz syndrome") for row in result["hpo"])
     assert len(result["kb"]) == 5
+
+
+def test_similar_conditions_share_something_that_matters(real_engine: Engine) -> None:
+    if not (CORPUS / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    from dmkb.similarity.kb import read_kb_disorders
+    from dmkb.similarity.similar import similar_conditions
+
+    engine = Engine(real_engine.model, read_kb_disorders(CORPUS))
+    result = similar_conditions(engine, "Aggressive_NK-cell_Leukemia", limit=6)
+    listed = result["kb"] + result["hpo"]
+    assert result["kb"] and result["hpo"]
+    assert all(row["shared_phenotypes"] or row["shared_mechanisms"] for row in listed)
+    # it shares no phenotype and no mechanism term with ANKL: formerly listed with 0 and 0
+    assert "Ulcerative Colitis" not in [row["name"] for row in result["kb"]]

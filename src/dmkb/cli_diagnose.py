@@ -192,17 +192,22 @@ def similar(
 
 
 def _print_similar(result: dict) -> None:
+    from dmkb.similarity.stored import SCORE_MEANING
+
     console = Console(highlight=False, soft_wrap=True)
-    console.print(f"[bold]{escape(result['name'])}[/] ({escape(result['id'])})")
+    name = result["name"]
+    console.print(f"[bold]{escape(name)}[/] ({escape(result['id'])})")
+    console.print(f"[dim]{escape(SCORE_MEANING.format(name=name))}[/]")
     for key, title in (("kb", "KB disorders"), ("hpo", "HPO-annotated diseases")):
         console.print(f"\n[bold]{title}[/]")
-        table = Table("id", "name", "score", "shared", "apart", box=None, header_style="bold")
+        table = Table("id", "name", "score", "shared", f"only in {name}", "only in the condition", box=None,
+                      header_style="bold")
         for row in result[key]:
             shared = [t["label"] for t in row["shared_phenotypes"]] + [t["label"] for t in row["shared_mechanisms"]]
-            apart = [t["label"] for t in row["only_here"][:3]] + [t["label"] for t in row["only_there"][:3]]
             table.add_row(escape(row["id"]), escape(row["name"]), f"{row['score']:.1f}",
-                          escape(", ".join(shared[:5])), escape(", ".join(apart)))
-        console.print(table if result[key] else "none")
+                          escape(", ".join(shared[:5])), escape(", ".join(t["label"] for t in row["only_here"][:3])),
+                          escape(", ".join(t["label"] for t in row["only_there"][:3])))
+        console.print(table if result[key] else "none that shares a phenotype or a mechanism")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from dmkb.similarity.stored import SCORE_MEANING
 from dmkb.site.anchors import anchor_for, slug
 from dmkb.site.cards import CardSpec, PageContext, build_card, fold, term_of
 from dmkb.site.data import DisorderRecord
@@ -167,6 +168,7 @@ def similar_section(record: DisorderRecord, kb_index: dict[str, str]) -> Section
         kb=[_similar_item(item, kb_index, record.stem) for item in data.get("kb", [])],
         hpo=[_similar_item(item, {}, record.stem) for item in data.get("hpo", [])],
         same_as=[Term(curie, curie, term_url(curie)) for curie in data.get("same_as", [])],
+        score_meaning=SCORE_MEANING.format(name=record.name),
     )
     return section
 
@@ -180,7 +182,7 @@ def _similar_item(item: dict[str, Any], kb_index: dict[str, str], own: str) -> S
     href = f"{quote(stem)}.html" if stem else term_url(item["id"])
     return SimilarItem(item.get("name") or item["id"], href, item["id"], terms("shared_phenotypes"),
                        terms("only_here"), terms("only_there"), terms("shared_mechanisms"),
-                       terms("mechanisms_only_here"), terms("mechanisms_only_there"))
+                       terms("mechanisms_only_here"), terms("mechanisms_only_there"), item.get("score"))
 
 
 def _phenotype_table(record: DisorderRecord, ctx: PageContext) -> Table:

@@ -99,6 +99,7 @@ class SimilarItem:
     shared_mechanisms: list[Term] = field(default_factory=list)
     mechanisms_only_here: list[Term] = field(default_factory=list)
     mechanisms_only_there: list[Term] = field(default_factory=list)
+    score: float | None = None  # see dmkb.similarity.similar.SCORE_MEANING
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ class SimilarView:
     kb: list[SimilarItem]
     hpo: list[SimilarItem]
     same_as: list[Term]  # HPO's entries for the page's own disorder
+    score_meaning: str = ""
 
 
 @dataclass
