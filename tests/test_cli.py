@@ -69,6 +69,41 @@ def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(("args", "message", "hint"), [
+    (["validate", "--no-such-option"], "error: no such option: --no-such-option", "hint: see dmkb validate --help"),
+    (["no-such-command"], "error: no such command 'no-such-command'.", "hint: see dmkb --help"),
+    (["build"], "error: missing option '--out' / '-o'.", "hint: see dmkb build --help"),
+    (["terms", "search", "x", "--limit", "0"], "error: invalid value for '--limit' / '-n'",
+     "hint: see dmkb terms search --help"),
+])
+def test_usage_errors_read_like_dmkb_errors(args: list[str], message: str, hint: str) -> None:
+    result = run_dmkb(*args)
+    assert result.code == 2 and result.stdout == ""
+    first, second = result.stderr.splitlines()  # no box, no second style: the two lines dmkb always prints
+    assert first.startswith(message) and second == hint
+
+
+def _commands(group, path: tuple[str, ...] = ()):
+    for name, command in getattr(group, "commands", {}).items():
+        yield (*path, name)
+        yield from _commands(command, (*path, name))
+
+
+def test_every_help_page_has_an_example() -> None:
+    import typer.main
+    from typer.testing import CliRunner
+
+    from dmkb.cli import app
+
+    runner = CliRunner()
+    paths = [(), *_commands(typer.main.get_command(app))]
+    assert len(paths) > 12
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"], prog_name="dmkb", env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert "Example: dmkb " in result.output, f"dmkb {' '.join(path)} --help has no example"
+
+
 def test_a_folder_without_entries_is_refused(tmp_path: Path) -> None:
     result = run_dmkb("validate", tmp_path)
     assert result.code == 2

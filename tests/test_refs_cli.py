@@ -84,6 +84,20 @@ def test_a_source_that_always_fails_leaves_no_file_and_a_clear_error(
     assert "Traceback" not in result.stderr
 
 
+def test_a_source_that_is_down_is_one_message_not_one_per_id(
+    services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")
+    dois = [f"DOI:10.5555/dmkb.down.{n}" for n in range(3)]
+    for doi in dois:
+        services.route(f"/works/{doi.removeprefix('DOI:')}", failure(503))
+    result = run_dmkb("refs", "fetch", *dois, "--cache", tmp_path)
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Crossref (http://127.0.0.1:" in errors[0] and f"3 references failed: {', '.join(dois)}" in errors[0]
+
+
 def test_a_source_that_times_out(services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DMKB_HTTP_TIMEOUT", "0.2")
     monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")

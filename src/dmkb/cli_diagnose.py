@@ -43,6 +43,8 @@ def diagnose(
 
     Each candidate comes with the phenotypes it explains and how, those it does not, its frequent
     features the patient lacks, and excluded phenotypes that speak against it.
+
+    Example: dmkb diagnose HP:0001945 'enlarged liver and spleen' --exclude HP:0001250
     """
     observed, excluded = _split(phenotypes), _split(exclude)
     if batch is not None:
@@ -181,6 +183,8 @@ def similar(
 
     With the phenotypes and mechanism terms (GO, cell types, genes) they share, and those that
     tell them apart.
+
+    Example: dmkb similar Marfan_Syndrome --kb ROOT
     """
     from dmkb.similarity.similar import similar_conditions
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 refs_app = typer.Typer(
     name="refs",
-    help="References: fetch them into the cache, show and verify cached entries, import literature.",
+    help="References: fetch them into the cache, show and verify cached entries, import literature.\n\n"
+         "Example: dmkb refs fetch ROOT",
     no_args_is_help=True,
 )
 
@@ -39,6 +40,7 @@ ForceOption = Annotated[
 ]
 
 _OK = {"written": "green", "replaced": "green", "kept": "dim"}
+_LISTED = 10  # ids named in one error message
 
 
 @refs_app.command("fetch")
@@ -57,6 +59,8 @@ def fetch(
     """Fetch references from PubMed, PMC, Crossref and ClinicalTrials.gov into the cache.
 
     A record is stored only when it is the one asked for and better than the cached entry (a full text over an abstract). Exits 1 when some reference could not be fetched.
+
+    Example: dmkb refs fetch PMID:29263371 DOI:10.3390/cancers12102900 --cache ROOT/references_cache
     """
     from dmkb.references.fetch.config import FetchConfig
     from dmkb.references.fetch.runner import Sources, fetch_references
@@ -76,7 +80,10 @@ def show(
     cache: CacheOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Show a cached reference: its metadata, what is wrong with it, and its text."""
+    """Show a cached reference: its metadata, what is wrong with it, and its text.
+
+    Example: dmkb refs show PMID:29263371 --cache ROOT/references_cache
+    """
     from dmkb.references.store import ReferenceStore, record_of
 
     canonical = _canonical_id(reference_id, allow_local=True)
@@ -118,6 +125,8 @@ def verify(
     """Re-check the reference cache offline: contradicting ids, damaged or empty entries, entries cited nowhere.
 
     Exits 1 when there are errors.
+
+    Example: dmkb refs verify ROOT
     """
     from dmkb.load.kb import open_kb
     from dmkb.references.citations import cited_ids
@@ -151,6 +160,8 @@ def import_(
     Each line of the report names the file a record came from. A text file must read as an
     abstract: a saved web page or a YAML file is refused. Exits 1 when some file or record
     could not be imported.
+
+    Example: dmkb refs import abstract.txt pubmed.xml --cache ROOT/references_cache
     """
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.importers import import_file
@@ -243,13 +254,9 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
                      "results": [r.as_json() for r in results]})
     else:
         out, err = Console(soft_wrap=True, highlight=False), Console(stderr=True, soft_wrap=True, highlight=False)
+        _print_failures([r for r in results if r.status == "failed"], err)
         for r in results:
             if r.status == "failed":
-                named = (r.message or "").startswith(r.reference_id)  # an import's message names its file
-                err.print(f"[bold red]error:[/] {'' if named else escape(r.reference_id) + ': '}"
-                          f"{escape(r.message or 'failed')}")
-                if r.hint:
-                    err.print(f"[dim]hint: {escape(r.hint)}[/]")
                 continue
             origin = f"{escape(r.imported_from)} → " if r.imported_from else ""
             out.print(f"[{_OK[r.status]}]{r.status:8}[/] {origin}{escape(r.reference_id)}  "
@@ -260,6 +267,22 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
         out.print(f"{summary} (cache: {escape(str(directory))})" if results else nothing)
     if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _print_failures(failed: list[FetchResult], err: Console) -> None:
+    """One error per failure; failures with one cause (a source that is down) share one message."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for r in failed:
+        groups.setdefault((r.message or "failed", r.hint), []).append(r.reference_id)
+    for (message, hint), ids in groups.items():
+        if len(ids) > 1:
+            shown = ", ".join(ids[:_LISTED]) + (f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else "")
+            err.print(f"[bold red]error:[/] {escape(message)}: {len(ids)} references failed: {escape(shown)}")
+        else:
+            named = message.startswith(ids[0])  # an import's message names its file
+            err.print(f"[bold red]error:[/] {'' if named else escape(ids[0]) + ': '}{escape(message)}")
+        if hint:
+            err.print(f"[dim]hint: {escape(hint)}[/]")
 
 
 def _print_verify(report: VerifyReport, output: OutputFormat) -> None:

@@ -32,6 +32,8 @@ def build(
     """Compile the KB into OUT/kb.sqlite and write its website into OUT (only what changed).
 
     Exits 0 when every entry that could be read has its page, 1 when a page failed, 2 when it cannot run.
+
+    Example: dmkb build ROOT --out site
     """
     from dmkb.site.build import build_site
 
@@ -51,7 +53,10 @@ def serve(
         typer.Option("--out", "-o", help="Where to build the site. Default: a folder under DMKB_HOME for this KB."),
     ] = None,
 ) -> None:
-    """Build the site and serve it, with a JSON API; rebuild whenever a file of the KB changes."""
+    """Build the site and serve it, with a JSON API; rebuild whenever a file of the KB changes.
+
+    Example: dmkb serve ROOT --port 8080
+    """
     from dmkb.load.layout import find_layout
     from dmkb.server.run import listen
     from dmkb.server.run import serve as run_server

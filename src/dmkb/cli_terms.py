@@ -16,7 +16,8 @@ from rich.table import Table
 from dmkb.cli_common import FormatOption, OutputFormat
 from dmkb.errors import UsageError
 
-terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.",
+terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.\n\n"
+                             "Example: dmkb terms build, then dmkb terms search 'fever'",
                         no_args_is_help=True)
 
 RootArgument = Annotated[Path | None, typer.Argument(help="A KB root. Default: the current folder.")]
@@ -57,6 +58,8 @@ def build(
     """Build or refresh the term index from packaged ontologies, files and the KB's term caches.
 
     Only sources whose data changed are rebuilt. The index lives in DMKB_HOME/terms.
+
+    Example: dmkb terms build ROOT --only hp,mondo
     """
     from dmkb.terms.build import build as build_index
     from dmkb.terms.index import index_dir
@@ -121,6 +124,8 @@ def lookup(
     """Show each term: label, synonyms, obsolete or not and its replacement, parents, source release.
 
     Exits 1 when an id is unknown.
+
+    Example: dmkb terms lookup HP:0001945 hgnc:11364 --format json
     """
     from dmkb.terms.lookup import lookup_all
 
@@ -164,7 +169,10 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Find terms by label or synonym: exact names first, then names with every word, then any word."""
+    """Find terms by label or synonym: exact names first, then names with every word, then any word.
+
+    Example: dmkb terms search 'enlarged liver and spleen' --prefix HP
+    """
     from dmkb.terms.search import search as search_terms
 
     index = _open_index()
@@ -191,6 +199,8 @@ def sync(
     """Compare the KB's term caches with the index: terms to add, renamed and obsolete terms.
 
     Without --write nothing is changed. Disorder files are never edited.
+
+    Example: dmkb terms sync ROOT --write
     """
     from dmkb.terms.sync import apply_plan, plan_sync
 
