@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,16 @@ def test_hostile_files_give_findings_not_tracebacks(tiny_kb: TinyKb, content: by
 def test_version() -> None:
     result = run_dmkb("--version")
     assert result.code == 0 and result.stdout.startswith("dmkb ")
+
+
+def test_long_steps_print_a_line_every_few_seconds_when_not_on_a_terminal(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_PROGRESS_SECONDS", "0.2")  # instead of 5, so that a build of seconds shows it
+    result = run_dmkb("build", EXAMPLE, "--out", tmp_path / "site")
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("building: ")]
+    assert len(lines) >= 3, result.stderr
+    assert all(re.fullmatch(r"building: [a-z ]+( \d+ of \d+)? \(\d+ s\)", line) for line in lines), lines
+    assert "\x1b[" not in result.stderr  # lines, not a terminal's bar
+    quiet = run_dmkb("build", EXAMPLE, "--out", tmp_path / "site", "--quiet")
+    assert quiet.code == 0 and quiet.stderr == ""

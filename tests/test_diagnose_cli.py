@@ -63,6 +63,28 @@ def test_bad_arguments_are_errors_without_traceback(mini_home: Path, args: list[
     assert "Traceback" not in result.stderr
 
 
+def test_plain_words_need_the_term_index(mini_home: Path) -> None:
+    result = run_dmkb("diagnose", "enlarged liver and spleen")
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: 'enlarged liver and spleen' is not an HP id, and the term index that reads plain words is not built",
+        "hint: run dmkb terms build, or give HP ids such as HP:0001945"]
+
+
+def test_plain_words_are_read_through_the_term_index_and_printed_back(with_term_index: Path) -> None:
+    result = run_dmkb("diagnose", "enlarged liver and spleen", "fever", "HP:0001873", "--exclude", "seizures",
+                      "--format", "json", "--limit", "3")
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[:3] == ["'enlarged liver and spleen' read as HP:0001433 Hepatosplenomegaly",
+                                              "'fever' read as HP:0001945 Fever",
+                                              "'seizures' read as HP:0001250 Seizure"]
+    ranked = result.json()
+    asked = {m["term"]["id"] for c in ranked for m in c["explanation"]["matched"]}
+    assert {"HP:0001433", "HP:0001945", "HP:0001873"} <= asked
+    unknown = run_dmkb("diagnose", "zzqx blorf")
+    assert unknown.code == 2 and "no HPO term matches 'zzqx blorf'" in unknown.stderr
+
+
 def test_batch_writes_one_json_line_per_case(mini_home: Path, tmp_path: Path) -> None:
     cases = write_cases(tmp_path, f"c1\tOMIM:1\t{hp(11)}|{hp(21)}\t{hp(12)}\tcohort",
                         f"c2\tOMIM:3\t{hp(41)}|HP:0000077\t\tcohort")

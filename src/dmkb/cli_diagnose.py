@@ -4,6 +4,7 @@ to a KB disorder. Parse, call the engine, print."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,13 +24,16 @@ KbOption = Annotated[
                  "when it is a KB."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
+_HP_ID = re.compile(r"HP:\d+", re.IGNORECASE)
 
 
 def diagnose(
-    phenotypes: Annotated[list[str] | None, typer.Argument(help="Observed phenotypes: HPO ids, e.g. HP:0001166.",
-                                                           show_default=False)] = None,
+    phenotypes: Annotated[list[str] | None, typer.Argument(help="Observed phenotypes: HPO ids, e.g. HP:0001166, "
+                                                           "or plain words, e.g. 'long fingers' (read through the "
+                                                           "term index).", show_default=False)] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="A phenotype the patient does not "
-                                                      "have (repeatable; commas also separate ids).")] = None,
+                                                      "have, an id or words (repeatable; commas also separate "
+                                                      "them).")] = None,
     limit: LimitOption = 20,
     batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file; "
                                                "writes one JSON line per case.")] = None,
@@ -54,6 +58,7 @@ def diagnose(
         return
     if not observed:
         raise UsageError("no phenotypes given", "e.g. dmkb diagnose HP:0001166 HP:0001083 --exclude HP:0001249")
+    observed, excluded = _as_terms(observed, quiet), _as_terms(excluded, quiet)
     engine = _engine(kb, quiet)
     candidates = engine.rank(engine.query(observed, excluded), limit)
     if output is OutputFormat.json:
@@ -64,6 +69,31 @@ def diagnose(
 
 def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _as_terms(values: list[str], quiet: bool) -> list[str]:
+    """HP ids as they are; plain words read as the HPO term the term index finds first for them, as
+    the diagnose page does, and printed back as that term."""
+    phrases = [v for v in values if not _HP_ID.fullmatch(v)]
+    if not phrases:
+        return values
+    from dmkb.terms.index import TermIndex
+    from dmkb.terms.search import search
+
+    index = TermIndex()
+    if not index.sources:
+        raise UsageError(f"'{phrases[0]}' is not an HP id, and the term index that reads plain words is not built",
+                         "run dmkb terms build, or give HP ids such as HP:0001945")
+    err = Console(stderr=True, highlight=False)
+    terms = []
+    for value in values:
+        hits = [] if _HP_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
+        if value in phrases and not hits:
+            raise UsageError(f"no HPO term matches '{value}'", f"find one: dmkb terms search '{value}' --prefix HP")
+        if hits and not quiet:
+            err.print(f"'{escape(value)}' read as {escape(hits[0].id)} {escape(hits[0].label)}")
+        terms.append(hits[0].id if hits else value)
+    return terms
 
 
 def _kb_root(kb: Path | None) -> Path | None:

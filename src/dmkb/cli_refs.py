@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
 
 if TYPE_CHECKING:
@@ -68,9 +69,17 @@ def fetch(
 
     config = FetchConfig.from_env()
     ids, directory = _fetch_plan(targets or [], cache, force)
-    with _Progress("fetching", len(ids), quiet or output is OutputFormat.json) as progress, Sources(config) as sources:
+    done: list[FetchResult] = []
+
+    def fetched(result: FetchResult) -> None:
+        done.append(result)
+        progress("references fetched", len(done), len(ids))
+
+    with StepProgress("fetching", quiet=quiet or output is OutputFormat.json, bar_from=2) as progress, \
+            Sources(config) as sources:
+        progress("references fetched", 0, len(ids))
         results = fetch_references(ids, ReferenceStore(directory), sources, force=force,
-                                   full_text=not no_full_text, on_result=progress)
+                                   full_text=not no_full_text, on_result=fetched)
     _print_results(results, directory, output, nothing="nothing to fetch: every cited reference is cached")
 
 
@@ -303,30 +312,3 @@ def _print_verify(report: VerifyReport, output: OutputFormat) -> None:
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-class _Progress:
-    """A progress bar on stderr for runs of several items on a terminal; a no-op otherwise."""
-
-    def __init__(self, label: str, total: int, silent: bool) -> None:
-        self.label, self.total = label, total
-        self.silent = silent or total < 2 or not sys.stderr.isatty()
-        self.bar: Any = None
-
-    def __enter__(self) -> Self:
-        if not self.silent:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=self.total)
-        return self
-
-    def __call__(self, result: FetchResult) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=result.reference_id)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

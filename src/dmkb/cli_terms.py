@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dmkb.cli_common import FormatOption, OutputFormat
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
 terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.\n\n"
@@ -78,7 +77,14 @@ def build(
     if kb_root:
         sources += kb_sources(kb_root)
     directory = index_dir()
-    with _BuildProgress(len(sources), silent=output is OutputFormat.json) as on_done:
+    with StepProgress("indexing terms", quiet=output is OutputFormat.json) as progress:
+        built: list[str] = []
+
+        def on_done(row) -> None:
+            built.append(row.name)
+            progress("sources done", len(built), len(sources))
+
+        progress("sources done", 0, len(sources))
         report = build_index(directory, sources, force=force, on_done=on_done)
     if output is OutputFormat.json:
         print(json.dumps({"index": str(directory), "sources": [r.to_json() for r in report]}, indent=2))
@@ -90,30 +96,6 @@ def build(
     console = Console()
     console.print(table)
     console.print(f"[dim]index: {escape(str(directory))}[/]")
-
-
-class _BuildProgress:
-    """One bar step per source, on a terminal."""
-
-    def __init__(self, total: int, silent: bool) -> None:
-        self.bar = None
-        if not silent and sys.stderr.isatty():
-            self.bar = Progress(TextColumn("indexing terms"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self.done
-
-    def done(self, row) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1, description=f"{row.name} {row.status}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
 
 
 @terms_app.command()

