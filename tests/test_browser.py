@@ -409,3 +409,27 @@ def test_a_typo_keeps_the_last_good_page_with_a_visible_banner(browser, site: Si
         expect(page.locator(".banner")).to_contain_text("1 entry could not be read")
         expect(page.locator(".disorders tbody tr")).to_have_count(1)  # not "0 disorders"
         context.close()
+
+
+def test_the_corpus_ankl_page_is_much_shorter(browser, tmp_path: Path) -> None:
+    """The page of the 42-entry corpus' ANKL entry was 31,000–33,000 px tall (89 evidence blocks
+    shown open, 46 distinct quotes, one of them 9 times)."""
+    corpus = REPO.parent / "shared" / "corpus" / "dismech"
+    if not (corpus / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    root = tmp_path / "kb"
+    (root / "kb" / "disorders").mkdir(parents=True)
+    shutil.copy(corpus / "kb" / "disorders" / f"{ANKL}.yaml", root / "kb" / "disorders")
+    for folder in ("references_cache", "cache"):
+        (root / folder).symlink_to(corpus / folder)
+    build_site([root], tmp_path / "site")
+    with serve_in_thread(tmp_path / "site") as (port, _):
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/disorders/{ANKL}.html")
+        page.wait_for_function("window.dmkbGraph !== undefined")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 20_000, height
+        quotes = page.locator("details.evidence-list figure.evidence").count()
+        assert page.locator(".evidence-repeat").count() > 0 and quotes < 89  # each quote once per item
+        context.close()

@@ -71,9 +71,14 @@ class StepProgress:
                 print(f"{self.label}: {step}{counted} ({time.monotonic() - self._started:.0f} s)",
                       file=sys.stderr, flush=True)
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Stop reporting (also done on leaving the ``with`` block)."""
         self._stop.set()
-        if self._ticker is not None:
+        if self._ticker is not None and self._ticker is not threading.current_thread():
             self._ticker.join(timeout=1)
         if self._bar is not None:
             self._bar.stop()
+            self._bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

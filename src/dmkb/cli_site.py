@@ -83,9 +83,11 @@ def serve(
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
     console.print("[dim]building the site in the background: pages say so until it is ready[/]")
+    progress = StepProgress("building", quiet=quiet, bar_from=_BAR_FROM)  # follows the first build only
     first = {"done": False}
 
     def built(report) -> None:
+        progress.close()
         if not first["done"]:
             first["done"] = True
             _print_report(report, None)
@@ -95,12 +97,13 @@ def serve(
             console.print(f"rebuilt: {_count(len(report.rendered), 'page')} rendered, {len(report.removed)} removed")
 
     def failed(exc: DmkbError) -> None:
+        progress.close()
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         err.print(f"[bold red]error:[/] the site could not be built: {escape(exc.message)}")
         if exc.hint:
             err.print(f"[dim]hint: {escape(exc.hint)}[/]")
 
-    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
+    with progress:
         run_server(inputs, site, sock, on_built=built, on_build_error=failed, on_progress=progress)
 
 

@@ -8,7 +8,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.schema import SCHEMA_VERSION
+from dmkb.compile.store import connect_readonly, read_meta
 from dmkb.errors import DmkbError
 from dmkb.site.build import DB_NAME
 from dmkb.site.data import IndexRow, disorder_json, load_disorder, page_url
@@ -35,7 +36,7 @@ class SiteState:
         self.problem: str | None = None  # why the last build failed
         self._lock = threading.Lock()
         self._generation: tuple[sqlite3.Connection, Renderer, OrderedDict[str, bytes]] | None = None
-        if self.db_path.exists():
+        if read_meta(self.db_path, "schema_version") == SCHEMA_VERSION:  # an earlier build this code can read
             self.reload()
 
     @property

@@ -104,8 +104,7 @@ def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
     KB's disorders, the code."""
     code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
     kb = _hash(json.dumps(sorted(renderer.links.items())))
-    problems = conn.execute("SELECT value FROM meta WHERE key = 'problems'").fetchone()
-    shared = _hash(code, renderer_signature(), kb, problems[0] if problems else "")
+    shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems))
     rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
                         "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
     return {stem: _hash(shared, digest, depends, similar) for stem, digest, depends, similar in rows}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from dmkb.compile.incremental import PROBLEMS
+
 
 @dataclass(frozen=True)
 class IndexRow:
@@ -111,7 +113,7 @@ def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
 def load_problems(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """The entries the last build could not compile: ``{"file", "line", "message", "hint", "stem",
     "kept"}`` each (``kept``: the last version that could be read is still in the KB)."""
-    row = conn.execute("SELECT value FROM meta WHERE key = 'problems'").fetchone()
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PROBLEMS,)).fetchone()
     return json.loads(row[0]) if row else []
 
 
