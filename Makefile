@@ -8,6 +8,8 @@ SITE_SRC := src/dmkb/site
 VENDOR := $(SITE_SRC)/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed-stamp
 EXAMPLE_SITE := build/example-site
+# make run PORT=8080 serves on that port; without it, on 8000 or the next free port
+PORT ?=
 
 KGX_TOOL := .tools/kgx
 KGX_STAMP := $(KGX_TOOL)/.installed-stamp
@@ -58,7 +60,7 @@ browser:
 run: setup
 	$(VENV)/bin/dmkb terms build $(EXAMPLE)
 	$(VENV)/bin/dmkb validate $(EXAMPLE)
-	$(VENV)/bin/dmkb serve $(EXAMPLE) --out $(EXAMPLE_SITE)
+	$(VENV)/bin/dmkb serve $(EXAMPLE) --out $(EXAMPLE_SITE)$(if $(PORT), --port $(PORT))
 
 test: setup browser kgx
 	$(PY) -m pytest -q

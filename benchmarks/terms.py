@@ -8,7 +8,8 @@ the commands as a user runs them (a fresh process each). Figures are medians.
     python benchmarks/terms.py [--runs 5] [--skip-cold]
 
 --skip-cold reuses the index under $DMKB_HOME instead of building a new one (the cold build of
-every packaged ontology takes about half a minute, most of it NCBITaxon).
+every packaged ontology takes from half a minute on an idle machine to two minutes on a busy one,
+most of it NCBITaxon).
 """
 
 from __future__ import annotations

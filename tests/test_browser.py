@@ -8,6 +8,7 @@ A screenshot of the disorder page is saved under test-artifacts/.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -29,13 +30,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 OTHER = """\
 name: Familial Periodic Fever
 categories: [Autoinflammatory]
+notes: Curated from two cohort reviews; the fever pattern needs a third source.
+curation_history:
+- curation_timestamp: 2026-05-11T17:49:12Z
+  curation_action: CREATED
+  curation_model: a curator
+  curation_description: First version of the entry.
 pathophysiology:
 - name: Inflammasome Activation
   downstream: [{target: Fever}]
 phenotypes:
 - name: Fever
   phenotype_term: {preferred_term: Fever, term: {id: HP:0001945, label: Fever}}
+discussions:
+- discussion_id: fever_pattern
+  prompt: Is the fever pattern periodic in every family?
+  attaches_to: [phenotypes#Fever]
 """
+# mechanism steps with no causal links: drawn in a grid, never in one clipped row
+UNLINKED = "name: Unlinked Disorder\npathophysiology:\n" + "".join(
+    f"- name: Mechanism Step Number {n} With A Long Name\n" for n in range(1, 15))
 
 
 def chromium() -> str:
@@ -58,6 +72,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     shutil.copytree(EXAMPLE, root)
     (root / "kb" / "disorders" / "Familial_Periodic_Fever.yaml").write_text(OTHER, encoding="utf-8")
     (root / "kb" / "disorders" / "Evil.yaml").write_text(EVIL, encoding="utf-8")
+    (root / "kb" / "disorders" / "Unlinked.yaml").write_text(UNLINKED, encoding="utf-8")
     out = root.parent / "site"
     build_site([root], out)
     with contextlib.closing(sqlite3.connect(out / "kb.sqlite")) as conn:
@@ -96,12 +111,12 @@ def test_index_search_finds_the_nk_cell_leukemia_entry(page, site: Site) -> None
 
     page.goto(site.base + "/")
     rows = page.locator(".disorders tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     page.fill("#filter-text", "NK-cell leukemia")
     visible = page.locator(".disorders tbody tr:visible")
     expect(visible).to_have_count(1)
     expect(visible.first).to_contain_text("Aggressive NK-cell Leukemia")
-    expect(page.locator("#result-count")).to_have_text("1 of 3 disorders")
+    expect(page.locator("#result-count")).to_have_text("1 of 4 disorders")
     page.fill("#filter-text", "")
     page.select_option("#filter-category", "Autoinflammatory")
     expect(visible).to_have_count(1)
@@ -138,6 +153,7 @@ def test_graph_has_a_node_per_step_and_a_click_shows_the_evidence(page, site: Si
     page.goto(f"{site.base}/disorders/{ANKL}.html")
     page.wait_for_function("window.dmkbGraph !== undefined")
     assert page.evaluate("window.dmkbGraph.nodes('[kind = \"step\"]').length") == site.steps == 10
+    assert _drawn_outside_the_canvas(page) == []
     expect(page.locator(".graph-static")).to_be_hidden()
     page.locator("#mechanism-graph").scroll_into_view_if_needed()
     page.locator("#mechanism-graph").screenshot(path=str(ARTIFACTS / "ankl-graph.png"))
@@ -186,6 +202,22 @@ def test_no_script_from_an_entry_runs(page, site: Site) -> None:
                          ".length") == 0
 
 
+def test_without_the_term_index_the_diagnose_page_says_so(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    # runs before the term index is opened by the next test (the server opens it once it is there)
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    page.click("header .topnav a:text('Differential diagnosis')")  # linked from every page's header
+    expect(page).to_have_url(f"{site.base}/diagnose.html")
+    expect(page.locator("#no-term-index")).to_contain_text("The term index is not built")
+    expect(page.locator("#no-term-index")).to_contain_text("dmkb terms build")
+    expect(page.locator("#term-finder")).to_have_count(0)
+    page.fill("#observed", "HP:0001945")  # ids still work
+    page.click("button[type=submit]")
+    expect(page.locator("#ranking > li")).to_have_count(20)
+    assert site.console == []
+
+
 def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_index: Path) -> None:
     from playwright.sync_api import expect
 
@@ -199,10 +231,205 @@ def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_ind
     page.locator("#term-suggestions li", has_text="Seizure").first.locator(".add-excluded").click()
     expect(page.locator("#observed")).to_have_value("HP:0001433, HP:0001945, HP:0001873")
     expect(page.locator("#excluded")).to_have_value("HP:0001250")
+    # the chosen phenotypes are chips with their names, each removable
+    chips = page.locator("#observed-chips .chosen-term")
+    expect(chips).to_have_count(3)
+    expect(chips.locator(".chosen-label")).to_have_text(["Hepatosplenomegaly", "Fever", "Thrombocytopenia"])
+    expect(page.locator("#excluded-chips .chosen-label")).to_have_text(["Seizure"])
+    page.screenshot(path=str(ARTIFACTS / "diagnose-chips.png"), full_page=False)
+    chips.filter(has_text="Fever").locator(".remove-term").click()
+    expect(page.locator("#observed")).to_have_value("HP:0001433, HP:0001873")
+    expect(chips).to_have_count(2)
+    page.fill("#term-query", "fever")
+    page.locator("#term-suggestions li", has_text="Fever").first.locator(".add-observed").click()
     page.click("button[type=submit]")
     candidates = page.locator("#ranking > li")
     expect(candidates).to_have_count(20)
     expect(page.locator("#ranking")).to_contain_text("Aggressive NK-cell Leukemia")
     expect(candidates.first.locator("text=Explains")).to_be_visible()
+    expect(chips.locator(".chosen-label")).to_have_text(["Hepatosplenomegaly", "Thrombocytopenia", "Fever"])
     page.screenshot(path=str(ARTIFACTS / "diagnose.png"), full_page=False)
+    # beyond the first 20
+    first_twenty = candidates.locator("h2").all_inner_texts()
+    page.click(".pages a[rel=next]")
+    expect(page.locator("#ranking")).to_have_attribute("start", "21")
+    expect(candidates).to_have_count(20)
+    assert not set(candidates.locator("h2").all_inner_texts()) & set(first_twenty)
+    expect(page.locator(".pages a[rel=prev]")).to_have_text("← results 1–20")
     assert site.console == []
+
+
+def _drawn_outside_the_canvas(page) -> list[str]:
+    """Names of the graph's nodes drawn (even in part) outside its drawing area."""
+    return page.evaluate("""() => {
+        const cy = window.dmkbGraph, box = cy.container().getBoundingClientRect();
+        return cy.nodes().filter(n => {
+            const b = n.renderedBoundingBox();
+            return b.x1 < -1 || b.y1 < -1 || b.x2 > box.width + 1 || b.y2 > box.height + 1;
+        }).map(n => n.data('name'));
+    }""")
+
+
+def _visible_stems(page) -> list[str]:
+    return page.eval_on_selector_all(".disorders tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.stem)")
+
+
+def test_one_search_everywhere_forgiving_typos_and_sortable_columns(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(site.base + "/")
+    for query, first in (("hemophagocytic", ANKL), ("fevr", "Familial_Periodic_Fever"), ("stat3", ANKL),
+                         ("mechanism step", "Unlinked"), ("fever", "Familial_Periodic_Fever")):
+        page.fill("#filter-text", query)
+        api = page.request.get(f"{site.base}/api/search?q={query}").json()["results"]
+        assert _visible_stems(page) == [r["stem"] for r in api], query  # the page searches as the server does
+        assert _visible_stems(page)[0] == first, query
+    page.fill("#filter-text", "")
+    steps = page.locator(".disorders thead th", has_text="Steps")
+    steps.click()
+    expect(steps).to_have_attribute("aria-sort", "ascending")
+    counts = page.eval_on_selector_all(".disorders tbody tr", "rows => rows.map(r => +r.cells[3].textContent)")
+    assert counts == sorted(counts) and counts[0] < counts[-1]
+    steps.click()
+    expect(steps).to_have_attribute("aria-sort", "descending")
+    assert page.eval_on_selector(".disorders tbody tr", "r => r.dataset.stem") == "Unlinked"  # 14 steps
+    # the box in the header of every page leads to the same search
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    page.fill("header .site-search input", "fevr")
+    page.press("header .site-search input", "Enter")
+    expect(page).to_have_url(f"{site.base}/index.html?q=fevr")
+    expect(page.locator("#filter-text")).to_have_value("fevr")
+    assert _visible_stems(page)[0] == "Familial_Periodic_Fever"
+    assert site.console == []
+
+
+def test_evidence_is_folded_each_quote_once_per_item_and_links_in_words(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    folded = page.locator("details.evidence-list")
+    assert folded.count() > 30
+    assert page.locator("details.evidence-list[open]").count() == 0
+    expect(page.locator(".evidence").first).to_be_hidden()
+    summary = page.locator("#pathophysiology details.evidence-list > summary").first
+    assert re.fullmatch(r"evidence \d+ quotes? ✓ \d+ verified supports", " ".join(summary.inner_text().lower().split()))
+    summary.click()
+    expect(page.locator("#pathophysiology details.evidence-list .evidence").first).to_be_visible()
+    # a quote that backs several items says which; within one item it is shown once
+    also = page.locator(".also-cited a")
+    assert also.count() > 0
+    for href in also.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        assert page.locator(href).count() == 1, href
+    assert page.locator(".evidence-repeat").count() > 0
+    # edge labels in words, the phenotype table without empty columns
+    text = page.locator("#pathophysiology").inner_text()
+    assert "directly or indirectly: not established" in text and "unknown link" not in text
+    columns = page.locator("#phenotypes .summary thead th").all_inner_texts()
+    for k in range(len(columns)):
+        cells = page.locator(f"#phenotypes .summary tbody td:nth-child({k + 1})").all_inner_texts()
+        assert any(c.strip() for c in cells), columns[k]
+    assert site.console == []
+
+
+def test_notes_history_yaml_and_attachments_are_on_the_page(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.base}/disorders/Familial_Periodic_Fever.html")
+    entry = page.locator("#entry")
+    expect(entry.locator(".curator-notes")).to_contain_text("the fever pattern needs a third source")
+    expect(entry.locator(".curation-history tbody td")).to_have_text(
+        ["2026-05-11 17:49", "Created", "a curator", "First version of the entry."])
+    yaml = page.locator("#yaml")
+    expect(yaml.locator("pre").first).to_be_hidden()
+    yaml.locator("> summary").click()
+    expect(yaml.locator(".yk", has_text="curation_history")).to_be_visible()
+    expect(yaml.locator(".ln").first).to_have_text("1")
+    download = entry.locator("a.download")
+    response = page.request.get(f"{site.base}/disorders/{download.get_attribute('href')}")
+    assert response.ok and response.text() == OTHER
+    entry.screenshot(path=str(ARTIFACTS / "entry-yaml.png"))
+    # "Attaches to" names an item of another section: a link to it
+    link = page.locator("#discussions .links a", has_text="Fever")
+    link.click()
+    expect(page.locator(link.get_attribute("href"))).to_be_in_viewport()
+    assert site.console == []
+
+
+def test_a_graph_without_links_is_a_grid_and_never_clipped(browser, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    for width in (1360, 390):
+        context = browser.new_context(viewport={"width": width, "height": 1500})  # the whole graph in view
+        page = context.new_page()
+        page.goto(f"{site.base}/disorders/Unlinked.html")
+        page.wait_for_function("window.dmkbGraph !== undefined")
+        expect(page.locator(".graph-note")).to_contain_text("records no causal links")
+        assert _drawn_outside_the_canvas(page) == []
+        rows = page.evaluate("new Set(window.dmkbGraph.nodes().map(n => Math.round(n.position('y')))).size")
+        assert rows > 1 and (width == 390 or rows < 14)  # rows of several nodes, not one endless row
+        page.locator("#mechanism-graph").screenshot(path=str(ARTIFACTS / f"unlinked-graph-{width}.png"))
+        context.close()
+
+
+def test_at_phone_width_nothing_is_wider_than_the_screen(browser, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    for path in (f"/disorders/{ANKL}.html", "/", "/diagnose", "/disorders/Familial_Periodic_Fever.html"):
+        page.goto(site.base + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    page.screenshot(path=str(ARTIFACTS / "ankl-390.png"))
+    page.locator("#similar-conditions").screenshot(path=str(ARTIFACTS / "ankl-390-similar.png"))
+    page.locator("#phenotypes").screenshot(path=str(ARTIFACTS / "ankl-390-phenotypes.png"))
+    context.close()
+
+
+def test_a_typo_keeps_the_last_good_page_with_a_visible_banner(browser, site: Site, tiny_kb) -> None:
+    from playwright.sync_api import expect
+
+    out = tiny_kb.root.parent / "site"
+    build_site([tiny_kb.root], out)
+    entry = tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("name: Test Leukemia\n", "name: Test Leukemia\n  x: [\n"),
+                     encoding="utf-8")
+    with serve_in_thread(out) as (port, state):
+        build_site([tiny_kb.root], out)  # as the server's watcher does
+        state.reload()
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/disorders/Test_Leukemia.html")
+        banner = page.locator(".banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("kb/disorders/Test_Leukemia.yaml could not be read (line 2)")
+        expect(banner).to_contain_text("This page shows the entry as it was last read")
+        expect(page.locator("h1")).to_have_text("Test Leukemia")
+        page.screenshot(path=str(ARTIFACTS / "typo-banner.png"))
+        page.goto(f"http://127.0.0.1:{port}/")
+        expect(page.locator(".banner")).to_contain_text("1 entry could not be read")
+        expect(page.locator(".disorders tbody tr")).to_have_count(1)  # not "0 disorders"
+        context.close()
+
+
+def test_the_corpus_ankl_page_is_much_shorter(browser, tmp_path: Path) -> None:
+    """The page of the 42-entry corpus' ANKL entry was 31,000–33,000 px tall (89 evidence blocks
+    shown open, 46 distinct quotes, one of them 9 times)."""
+    corpus = REPO.parent / "shared" / "corpus" / "dismech"
+    if not (corpus / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    root = tmp_path / "kb"
+    (root / "kb" / "disorders").mkdir(parents=True)
+    shutil.copy(corpus / "kb" / "disorders" / f"{ANKL}.yaml", root / "kb" / "disorders")
+    for folder in ("references_cache", "cache"):
+        (root / folder).symlink_to(corpus / folder)
+    build_site([root], tmp_path / "site")
+    with serve_in_thread(tmp_path / "site") as (port, _):
+        context = browser.new_context(viewport={"width": 1360, "height": 900})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/disorders/{ANKL}.html")
+        page.wait_for_function("window.dmkbGraph !== undefined")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height < 20_000, height
+        quotes = page.locator("details.evidence-list figure.evidence").count()
+        assert page.locator(".evidence-repeat").count() > 0 and quotes < 89  # each quote once per item
+        context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ def test_json_report_shape(tiny_kb: TinyKb) -> None:
         "check": "term",
         "severity": "error",
         "file": "kb/disorders/Test_Leukemia.yaml",
-        "line": 25,
-        "path": "phenotypes[0].phenotype_term.term.label",
-        "message": "label 'Fever' differs from the label of HP:0001433: 'Hepatosplenomegaly'",
-        "hint": "write label: Hepatosplenomegaly",
+        "line": 24,
+        "path": "phenotypes[0].phenotype_term.term.id",
+        "message": "HP:0001433 is 'Hepatosplenomegaly' in the KB's term cache, but the label 'Fever' is the name "
+                   "of HP:0001945 there: the id is probably wrong",
+        "hint": "write id: HP:0001945 (Fever)",
     }
 
 
@@ -68,6 +70,41 @@ def test_bad_arguments_exit_2_without_traceback(args: list[str]) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(("args", "message", "hint"), [
+    (["validate", "--no-such-option"], "error: no such option: --no-such-option", "hint: see dmkb validate --help"),
+    (["no-such-command"], "error: no such command 'no-such-command'.", "hint: see dmkb --help"),
+    (["build"], "error: missing option '--out' / '-o'.", "hint: see dmkb build --help"),
+    (["terms", "search", "x", "--limit", "0"], "error: invalid value for '--limit' / '-n'",
+     "hint: see dmkb terms search --help"),
+])
+def test_usage_errors_read_like_dmkb_errors(args: list[str], message: str, hint: str) -> None:
+    result = run_dmkb(*args)
+    assert result.code == 2 and result.stdout == ""
+    first, second = result.stderr.splitlines()  # no box, no second style: the two lines dmkb always prints
+    assert first.startswith(message) and second == hint
+
+
+def _commands(group, path: tuple[str, ...] = ()):
+    for name, command in getattr(group, "commands", {}).items():
+        yield (*path, name)
+        yield from _commands(command, (*path, name))
+
+
+def test_every_help_page_has_an_example() -> None:
+    import typer.main
+    from typer.testing import CliRunner
+
+    from dmkb.cli import app
+
+    runner = CliRunner()
+    paths = [(), *_commands(typer.main.get_command(app))]
+    assert len(paths) > 12
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"], prog_name="dmkb", env={"COLUMNS": "200"})
+        assert result.exit_code == 0, path
+        assert "Example: dmkb " in result.output, f"dmkb {' '.join(path)} --help has no example"
+
+
 def test_a_folder_without_entries_is_refused(tmp_path: Path) -> None:
     result = run_dmkb("validate", tmp_path)
     assert result.code == 2
@@ -97,3 +134,16 @@ def test_hostile_files_give_findings_not_tracebacks(tiny_kb: TinyKb, content: by
 def test_version() -> None:
     result = run_dmkb("--version")
     assert result.code == 0 and result.stdout.startswith("dmkb ")
+
+
+def test_long_steps_print_a_line_every_few_seconds_when_not_on_a_terminal(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_PROGRESS_SECONDS", "0.2")  # instead of 5, so that a build of seconds shows it
+    result = run_dmkb("build", EXAMPLE, "--out", tmp_path / "site")
+    assert result.code == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("building: ")]
+    assert len(lines) >= 3, result.stderr
+    assert all(re.fullmatch(r"building: [a-z ]+( \d+ of \d+)? \(\d+ s\)", line) for line in lines), lines
+    assert "\x1b[" not in result.stderr  # lines, not a terminal's bar
+    quiet = run_dmkb("build", EXAMPLE, "--out", tmp_path / "site", "--quiet")
+    assert quiet.code == 0 and quiet.stderr == ""

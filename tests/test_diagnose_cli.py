@@ -67,6 +67,28 @@ def test_bad_arguments_are_errors_without_traceback(mini_home: Path, args: list[
     assert "Traceback" not in result.stderr
 
 
+def test_plain_words_need_the_term_index(mini_home: Path) -> None:
+    result = run_dmkb("diagnose", "enlarged liver and spleen")
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: 'enlarged liver and spleen' is not an HP id, and the term index that reads plain words is not built",
+        "hint: run dmkb terms build, or give HP ids such as HP:0001945"]
+
+
+def test_plain_words_are_read_through_the_term_index_and_printed_back(with_term_index: Path) -> None:
+    result = run_dmkb("diagnose", "enlarged liver and spleen", "fever", "HP:0001873", "--exclude", "seizures",
+                      "--format", "json", "--limit", "3")
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[:3] == ["'enlarged liver and spleen' read as HP:0001433 Hepatosplenomegaly",
+                                              "'fever' read as HP:0001945 Fever",
+                                              "'seizures' read as HP:0001250 Seizure"]
+    ranked = result.json()
+    asked = {m["term"]["id"] for c in ranked for m in c["explanation"]["matched"]}
+    assert {"HP:0001433", "HP:0001945", "HP:0001873"} <= asked
+    unknown = run_dmkb("diagnose", "zzqx blorf")
+    assert unknown.code == 2 and "no HPO term matches 'zzqx blorf'" in unknown.stderr
+
+
 def test_batch_writes_one_json_line_per_case(mini_home: Path, tmp_path: Path) -> None:
     cases = write_cases(tmp_path, f"c1\tOMIM:1\t{hp(11)}|{hp(21)}\t{hp(12)}\tcohort",
                         f"c2\tOMIM:3\t{hp(41)}|HP:0000077\t\tcohort")
@@ -138,6 +160,10 @@ def test_similar_command(mini_home: Path, tmp_path: Path) -> None:
     assert data["same_as"] == ["OMIM:1", "ORPHA:1"] and data["kb"][0]["id"] == "MONDO:0000777"
     text = run_dmkb("similar", "Marfan_Like", "--kb", tmp_path)
     assert "HPO-annotated diseases" in text.stdout and "extracellular matrix organization" in text.stdout
+    # the score is explained, and each side's features are labelled with the side they belong to
+    assert "above 0 when they fit it better than an average disease" in text.stdout.replace("\n", " ")
+    header = next(line for line in text.stdout.splitlines() if line.lstrip().startswith("id "))
+    assert "only in Marfan_Like" in header and "only in the condition" in header
 
 
 # --- the real data: HPO 2025-11-24 with the annotation frequencies installed at set-up ---
@@ -231,3 +257,18 @@ def test_similar_conditions_of_the_corpus(real_engine: Engine) -> None:
     assert "OMIM:154700" in result["same_as"]
     assert any(row["name"].startswith("Loeys-Dietz syndrome") for row in result["hpo"])
     assert len(result["kb"]) == 5
+
+
+def test_similar_conditions_share_something_that_matters(real_engine: Engine) -> None:
+    if not (CORPUS / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    from dmkb.similarity.kb import read_kb_disorders
+    from dmkb.similarity.similar import similar_conditions
+
+    engine = Engine(real_engine.model, read_kb_disorders(CORPUS))
+    result = similar_conditions(engine, "Aggressive_NK-cell_Leukemia", limit=6)
+    listed = result["kb"] + result["hpo"]
+    assert result["kb"] and result["hpo"]
+    assert all(row["shared_phenotypes"] or row["shared_mechanisms"] for row in listed)
+    # it shares no phenotype and no mechanism term with ANKL: formerly listed with 0 and 0
+    assert "Ulcerative Colitis" not in [row["name"] for row in result["kb"]]

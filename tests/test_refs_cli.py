@@ -84,6 +84,20 @@ def test_a_source_that_always_fails_leaves_no_file_and_a_clear_error(
     assert "Traceback" not in result.stderr
 
 
+def test_a_source_that_is_down_is_one_message_not_one_per_id(
+    services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")
+    dois = [f"DOI:10.5555/dmkb.down.{n}" for n in range(3)]
+    for doi in dois:
+        services.route(f"/works/{doi.removeprefix('DOI:')}", failure(503))
+    result = run_dmkb("refs", "fetch", *dois, "--cache", tmp_path)
+    assert result.code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "Crossref (http://127.0.0.1:" in errors[0] and f"3 references failed: {', '.join(dois)}" in errors[0]
+
+
 def test_a_source_that_times_out(services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DMKB_HTTP_TIMEOUT", "0.2")
     monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")
@@ -207,5 +221,31 @@ def test_importing_a_bad_file_names_it_and_exits_1(tmp_path: Path) -> None:
     bad.write_text("<PubmedArticleSet><PubmedArticle>", encoding="utf-8")
     result = run_dmkb("refs", "import", bad, SEED_ABSTRACT, "--cache", tmp_path / "cache")
     assert result.code == 1
-    assert f"error: {bad}: {bad} is not well-formed XML" in result.stderr
+    assert f"error: {bad} is not well-formed XML" in result.stderr
     assert "written" in result.stdout  # the good file was still imported
+
+
+PAGE_SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_451a494bdf03f360.txt"
+
+
+def test_each_imported_record_names_the_file_it_came_from(tmp_path: Path) -> None:
+    result = run_dmkb("refs", "import", SEED_AGGREGATOR, SEED_ABSTRACT, "--cache", tmp_path)
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{SEED_AGGREGATOR} → DOI:10.1007/s10238-025-01559-5" in lines[0]
+    assert f"{SEED_ABSTRACT} → LOCAL:" in lines[1]
+    as_json = run_dmkb("refs", "import", SEED_ABSTRACT, "--cache", tmp_path, "--format", "json").json()
+    assert as_json["results"][0]["imported_from"] == str(SEED_ABSTRACT)
+
+
+def test_a_saved_web_page_is_refused_unless_kept_whole(tmp_path: Path) -> None:
+    if not PAGE_SEED.exists():
+        pytest.skip("the shared seeds are not beside the repository")
+    cache = tmp_path / "cache"
+    result = run_dmkb("refs", "import", PAGE_SEED, "--cache", cache)
+    assert result.code == 1
+    assert f"{PAGE_SEED}: this does not read as an abstract (68,241 characters" in result.stderr
+    assert "--whole-text" in result.stderr
+    assert not cache.exists() or not any(cache.iterdir())  # nothing was stored
+    kept = run_dmkb("refs", "import", PAGE_SEED, "--cache", cache, "--whole-text")
+    assert kept.code == 0 and f"{PAGE_SEED} → LOCAL:" in kept.stdout

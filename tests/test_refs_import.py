@@ -111,3 +111,26 @@ def test_bad_files_are_named_in_a_clear_error(tmp_path: Path, content: bytes, me
 def test_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DmkbError, match="cannot read"):
         import_file(tmp_path / "nope.txt")
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("word " * 5000, "24,999 characters, far more than an abstract holds"),
+    ("\n".join(f"key_{i}: value {i}" for i in range(30)), "30 of its 30 lines are 'key: value' lines"),
+    ("\n".join(["Home", "About us", "Search", "Log in", "Share"] * 5), "25 of its 25 lines are short"),
+])
+def test_texts_that_are_no_abstract_are_refused(tmp_path: Path, text: str, reason: str) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text(text, encoding="utf-8")
+    with pytest.raises(DmkbError, match=f"does not read as an abstract \\({reason}") as raised:
+        import_file(page)
+    assert "--whole-text" in raised.value.hint
+    assert import_file(page, whole_text=True)[0].text == text.strip()
+
+
+def test_a_structured_abstract_reads_as_one() -> None:
+    from dmkb.references.importers import not_an_abstract
+
+    text = "\n".join(f"{label}: {'words of the section ' * 8}" for label in
+                     ("BACKGROUND", "OBJECTIVE", "METHODS", "RESULTS", "CONCLUSIONS"))
+    assert not_an_abstract(text) is None
+    assert not_an_abstract(SEED_ABSTRACT.read_text(encoding="utf-8")) is None

@@ -3,8 +3,10 @@ concurrent clients, and a rebuild when a file of the KB changes."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -196,22 +198,124 @@ def test_a_changed_kb_file_is_rebuilt_and_served(served: Served) -> None:
         served.state.reload()
 
 
-def test_cli_serve_prints_its_address_and_serves(tmp_path: Path) -> None:
+def _start_serving(*args: str | Path) -> tuple[subprocess.Popen, str]:
+    """``dmkb serve …`` in a real process; its first line (the address, printed before any build)."""
+    proc = subprocess.Popen([sys.executable, "-m", "dmkb", "serve", *map(str, args)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline()  # type: ignore[union-attr]
+
+
+def _wait_until_ready(proc: subprocess.Popen) -> list[str]:
+    lines = []
+    while not (lines and lines[-1].startswith("the site is ready at")):
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert line, f"serve stopped: {proc.stderr.read()}"  # type: ignore[union-attr]
+        lines.append(line)
+    return lines
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_cli_serve_prints_its_address_first_and_builds_in_the_background(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "dmkb", "serve", str(EXAMPLE), "--port", str(port),
-                             "--out", str(tmp_path / "site")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
+    proc, first = _start_serving(EXAMPLE, "--port", port, "--out", tmp_path / "site")
     try:
-        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
-        assert lines[-1].strip() == f"serving at http://127.0.0.1:{port}/ (Ctrl-C to stop)", lines
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        conn.request("GET", f"/disorders/{ANKL}.html")
-        assert conn.getresponse().status == 200
-        conn.close()
+        assert first.strip() == f"serving at http://127.0.0.1:{port}/ (Ctrl-C to stop)"
+        assert time.monotonic() - started < 15  # before the build, which takes longer the first time
+        lines = _wait_until_ready(proc)
+        assert any(line.startswith("1 disorder page: 1 rendered") for line in lines), lines
+        assert _get(port, f"/disorders/{ANKL}.html")[0] == 200
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_cli_serve_takes_the_next_free_port_when_8000_is_taken(tmp_path: Path) -> None:
+    """A newcomer's first run on a machine where port 8000 is taken ends with a working site."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):  # taken already: as good for this test
+            holder.bind(("127.0.0.1", 8000))
+            holder.listen()
+        proc, first = _start_serving(EXAMPLE, "--out", tmp_path / "site")
+        try:
+            found = re.fullmatch(r"serving at http://127\.0\.0\.1:(\d+)/ \(port 8000 is taken\) \(Ctrl-C to stop\)",
+                                 first.strip())
+            assert found, first
+            port = int(found.group(1))
+            _wait_until_ready(proc)
+            status, page = _get(port, f"/disorders/{ANKL}.html")
+            assert status == 200 and b"Aggressive NK-cell Leukemia" in page
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def test_make_run_passes_port_on(tmp_path: Path) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    repo = Path(__file__).resolve().parents[1]
+
+    def planned(*args: str) -> str:
+        return subprocess.run(["make", "-n", "-C", str(repo), "run", *args], capture_output=True, text=True,
+                              timeout=60).stdout
+
+    assert "--port 8123" in planned("PORT=8123")
+    assert "--port" not in planned()  # serve then takes 8000, or the next free port
+
+
+def test_before_the_first_build_pages_say_the_site_is_being_built(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    with serve_in_thread(out) as (port, state):
+        status, page = _get(port, "/")
+        assert status == 503 and b"the site is being built" in page
+        assert b'<meta http-equiv="refresh" content="2">' in page
+        assert _get(port, "/static/dmkb.css")[0] == 200  # the page has its style sheet already
+        status, body = _get(port, "/api/disorders")
+        assert status == 503 and json.loads(body)["error"]["message"].startswith("the site is being built")
+        build_site([EXAMPLE], out)
+        state.reload()
+        assert _get(port, "/")[0] == 200
+
+
+def test_cli_serve_logs_a_typo_and_keeps_serving_the_last_good_page(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    shutil.copytree(EXAMPLE, root)
+    proc, first = _start_serving(root, "--out", tmp_path / "site", "--port", _free_port())
+    port = int(re.search(r":(\d+)/", first).group(1))
+    try:
+        _wait_until_ready(proc)
+        entry = root / "kb" / "disorders" / f"{ANKL}.yaml"
+        entry.write_text(entry.read_text(encoding="utf-8").replace("categories:\n", "categories:\n bad: [\n", 1),
+                         encoding="utf-8")
+        line = ""
+        deadline = time.monotonic() + 60
+        while "could not be compiled" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()  # type: ignore[union-attr]
+        assert re.match(rf"error: kb/disorders/{ANKL}\.yaml:\d+: could not be compiled: YAML syntax error", line), line
+        assert "its page shows the last version that could be read" in line
+        status, page = _get(port, f"/disorders/{ANKL}.html")
+        assert status == 200 and b'<div class="banner" role="alert">' in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_cli_serve_on_a_busy_port_is_a_clean_error(tmp_path: Path) -> None:

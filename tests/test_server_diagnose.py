@@ -73,3 +73,21 @@ def test_bad_queries_are_refused_with_a_reason(port: int, query: str, message: s
     assert status == 400 and message in json.loads(body)["error"]["message"]
     status, _, body = get(port, "/diagnose" + query)
     assert status in (200, 400) and (status == 200) == (query == "")
+
+
+def test_the_ranking_goes_on_page_by_page(port: int) -> None:
+    status, _, body = get(port, f"/diagnose.html?hpo={ANKL_PHENOTYPES}&page=2")
+    html = body.decode()
+    assert status == 200 and '<ol class="ranking" id="ranking" start="21">' in html
+    assert len(re.findall(r'<li class="candidate">', html)) == 20
+    links = dict(re.findall(r'<a rel="(prev|next)" href="([^"]+)">', html))
+    assert links["prev"].endswith("page=1") and links["next"].endswith("page=3")
+    assert f"hpo={ANKL_PHENOTYPES.replace(':', '%3A').replace(',', '%2C')}" in links["next"]
+    status, _, _ = get(port, f"/diagnose?hpo={ANKL_PHENOTYPES}&page=26")
+    assert status == 400  # only the 500 best-ranked diseases are paged through
+
+
+def test_the_page_says_when_the_term_index_is_missing(port: int) -> None:
+    status, _, body = get(port, "/diagnose")
+    assert status == 200 and b'id="no-term-index"' in body and b"dmkb terms build" in body
+    assert b'id="term-finder"' not in body

@@ -128,7 +128,7 @@ def test_serve_rebuilds_after_a_file_with_a_huge_integer(tmp_path: Path, monkeyp
     failed: list = []
     sock = listen("127.0.0.1", 0)
     thread = threading.Thread(target=run.serve, args=([root], tmp_path / "site", sock),
-                              kwargs={"on_built": built.append, "on_rebuild_error": failed.append}, daemon=True)
+                              kwargs={"on_built": built.append, "on_build_error": failed.append}, daemon=True)
     thread.start()
 
     def wait_for(count: int) -> None:

@@ -174,11 +174,34 @@ def test_refuses_to_write_into_a_foreign_folder(tiny_kb: TinyKb, tmp_path: Path)
 def test_cli_build_reports_pages_and_unreadable_entries(tiny_kb: TinyKb, tmp_path: Path) -> None:
     (tiny_kb.root / "kb" / "disorders" / "Broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
     result = run_dmkb("build", tiny_kb.root, "--out", tmp_path / "site")
-    assert result.code == 0, result.stderr
+    assert result.code == 1, result.stderr  # an entry could not be compiled: the build says so and fails
     assert "1 disorder page: 1 rendered" in result.stdout
-    assert re.search(r"skipped kb/disorders/Broken\.yaml:\d+: YAML syntax error", result.stderr)
+    assert re.search(r"error: kb/disorders/Broken\.yaml:\d+: could not be compiled: YAML syntax error.*"
+                     r"\(it has no page\)", result.stderr)
     assert (tmp_path / "site" / "disorders" / "Test_Leukemia.html").exists()
     assert (tmp_path / "site" / MANIFEST).exists()
+
+
+def test_a_typo_keeps_the_last_good_page_with_a_banner(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    assert run_dmkb("build", tiny_kb.root, "--out", out).code == 0
+    page = out / "disorders" / "Test_Leukemia.html"
+    good = tiny_kb.write_entry(ENTRY).read_text(encoding="utf-8")
+    tiny_kb.write_entry(good.replace("  description: Malignant NK cells expand.\n",
+                                     "  description: Malignant NK cells expand.\n   bad: indent\n"))
+    result = run_dmkb("build", tiny_kb.root, "--out", out)
+    assert result.code == 1
+    assert re.search(r"error: kb/disorders/Test_Leukemia\.yaml:11: could not be compiled: YAML syntax error.*"
+                     r"its page shows the last version that could be read", result.stderr)
+    html = page.read_text(encoding="utf-8")
+    assert '<div class="banner" role="alert">' in html and "(line 11): YAML syntax error" in html
+    assert "NK-Cell Expansion" in html  # the last good version, still whole
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "1 entry could not be read" in index and "Test Leukemia" in index
+    tiny_kb.write_entry(good)
+    assert run_dmkb("build", tiny_kb.root, "--out", out).code == 0
+    assert 'class="banner"' not in page.read_text(encoding="utf-8")
+    assert 'class="banner"' not in (out / "index.html").read_text(encoding="utf-8")
 
 
 def test_odd_entries_still_get_a_page(tiny_kb: TinyKb, tmp_path: Path) -> None:

@@ -31,6 +31,9 @@ def test_the_example_page_lists_hpo_diseases_like_it(tmp_path: Path) -> None:
                for href in rows)
     assert "Phenotypes in common" in similar and 'href="#similar-conditions"' in html  # in the contents
     assert re.search(r"Only in Aggressive NK-cell Leukemia:", similar)
+    # what the score means is said, and each row shows its score
+    assert "above 0 when they fit it better than an average disease" in similar
+    assert len(re.findall(r'<span class="score"[^>]*>score [+-]\d+\.\d</span>', similar)) == 6
 
 
 def test_kb_disorders_link_to_their_own_pages(corpus_root: Path, tmp_path: Path) -> None:

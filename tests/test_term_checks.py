@@ -31,8 +31,9 @@ def test_the_tiny_entry_is_clean_against_the_index(tiny_kb: TinyKb, with_term_in
      "GO:0007259 is a GO term, but phenotype terms come from HP or MONDO"),
     ("      id: HP:0000735\n      label: obsolete Impaired social interactions", ".id", "error",
      "HP:0000735 (obsolete Impaired social interactions) is obsolete in HP 2025-11-24"),
-    ("      id: HP:0001433\n      label: Enlarged liver", ".label", "error",
-     "label 'Enlarged liver' differs from the current label of HP:0001433 in HP 2025-11-24: 'Hepatosplenomegaly'"),
+    ("      id: HP:0001433\n      label: Liver and spleen grown", ".label", "error",
+     "label 'Liver and spleen grown' differs from the current label of HP:0001433 in HP 2025-11-24: "
+     "'Hepatosplenomegaly'"),
     ("      id: HP:0000006\n      label: Autosomal dominant inheritance", ".id", "error",
      "HP:0000006 (Autosomal dominant inheritance) is not under HP:0000118 (Phenotypic abnormality), "
      "where phenotype terms belong"),
@@ -44,6 +45,42 @@ def test_term_defects_are_found_at_the_right_path(tiny_kb: TinyKb, with_term_ind
     assert (finding.path, finding.severity) == (PHENOTYPE_PATH + path, severity)
     assert finding.message == message
     assert finding.line == ENTRY.splitlines().index("      id: HP:0001433") + 1 + (path == ".label")
+
+
+STEP_LINE = "  description: Malignant NK cells expand.\n"
+
+
+def _step_term(slot: str, curie: str, label: str) -> str:
+    """The tiny entry with one more term on its mechanism step."""
+    return ENTRY.replace(STEP_LINE, f"{STEP_LINE}  {slot}:\n  - preferred_term: x\n    term:\n"
+                                    f"      id: {curie}\n      label: {label}\n")
+
+
+@pytest.mark.parametrize(("entry", "path", "message", "hint"), [
+    # the label is right and the id is another term's: the hint names the id that fits, not a label to copy
+    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Fever"), PHENOTYPE_PATH + ".id",
+     "HP:0001433 is 'Hepatosplenomegaly', but the label 'Fever' is the name of HP:0001945 in HP 2025-11-24: "
+     "the id is probably wrong", "write id: HP:0001945 (Fever)"),
+    (_step_term("genes", "hgnc:936", "BACH2"), "pathophysiology[0].genes[0].term.id",
+     "hgnc:936 is 'BAD', but the label 'BACH2' is the name of HGNC:14078 in HGNC",
+     "write id: HGNC:14078 (BACH2)"),
+    (_step_term("locations", "UBERON:0002104", "zona glomerulosa of adrenal gland"),
+     "pathophysiology[0].locations[0].term.id", "the id is probably wrong", "write id: UBERON:0002053 "
+     "(zona glomerulosa of adrenal gland)"),
+    # a synonym of another term counts as its name
+    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Pyrexia"), PHENOTYPE_PATH + ".id",
+     "the label 'Pyrexia' is the name of HP:0001945", "write id: HP:0001945 (Fever)"),
+    # a label that names no term: only then is the label what to change
+    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Liver and spleen too large"),
+     PHENOTYPE_PATH + ".label", "differs from the current label of HP:0001433",
+     "if HP:0001433 is meant, write label: Hepatosplenomegaly; if not, find the id: "
+     "dmkb terms search 'Liver and spleen too large' --prefix HP"),
+])
+def test_a_right_label_on_a_wrong_id_names_the_id_that_fits(tiny_kb: TinyKb, with_term_index: Path, entry: str,
+                                                             path: str, message: str, hint: str) -> None:
+    [finding] = term_findings(tiny_kb, entry)
+    assert (finding.path, finding.severity, finding.hint) == (path, "error", hint)
+    assert message in finding.message
 
 
 def test_obsolete_finding_names_the_replacement(tiny_kb: TinyKb, with_term_index: Path) -> None:

@@ -18,7 +18,7 @@ from dmkb.errors import DmkbError
 
 app = typer.Typer(
     name="dmkb",
-    help="dmkb: the Disorder Mechanisms Knowledge Base.",
+    help="dmkb: the Disorder Mechanisms Knowledge Base.\n\nExample: dmkb validate ROOT, then dmkb serve ROOT",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -60,6 +60,8 @@ def validate(
     """Validate disorder entries: YAML, schema, graph, references, snippets and terms.
 
     Exits 0 when there is no error, 1 when there are errors, 2 when it cannot run.
+
+    Example: dmkb validate ROOT --format json   (or: dmkb validate kb/disorders/Gout.yaml)
     """
     from dmkb.validate import validate as run_validation
 
@@ -107,21 +109,45 @@ def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
     err = Console(stderr=True)
     try:
-        app(prog_name="dmkb")
+        code = app(prog_name="dmkb", standalone_mode=False)
     except DmkbError as exc:
-        err.print(f"[bold red]error:[/] {_escape(exc.message)}")
-        if exc.hint:
-            err.print(f"[dim]hint: {_escape(exc.hint)}[/]")
+        _print_error(err, exc.message, exc.hint)
         sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        usage = _usage_error(exc)
+        if usage is not None:
+            if usage[0]:  # a group called without a command has printed its help already
+                _print_error(err, *usage)
+            sys.exit(2)
+        if type(exc).__name__ == "Abort":  # Ctrl-C, as the argument parser reports it
+            err.print("interrupted")
+            sys.exit(130)
         if os.environ.get("DMKB_DEBUG"):
             raise
         err.print(f"[bold red]internal error:[/] {_escape(repr(exc))}")
         err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
         sys.exit(2)
+    sys.exit(code or 0)
+
+
+def _usage_error(exc: Exception) -> tuple[str, str] | None:
+    """``(message, hint)`` of the argument parser's usage errors (an unknown option, a missing or
+    bad value), so they read like dmkb's own; ``None`` for other errors. Typer vendors its parser,
+    so its exception classes are recognised by their attributes rather than imported."""
+    if not (hasattr(exc, "format_message") and hasattr(exc, "ctx") and getattr(exc, "exit_code", None) == 2):
+        return None
+    message = exc.format_message().strip()
+    command = exc.ctx.command_path if exc.ctx is not None else "dmkb"
+    return message[:1].lower() + message[1:], f"see {command} --help"
+
+
+def _print_error(err: Console, message: str, hint: str | None) -> None:
+    err.print(f"[bold red]error:[/] {_escape(message)}")
+    if hint:
+        err.print(f"[dim]hint: {_escape(hint)}[/]")
 
 
 def _escape(text: str) -> str:

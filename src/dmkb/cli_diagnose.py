@@ -4,6 +4,7 @@ to a KB disorder. Parse, call the engine, print."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,13 +24,16 @@ KbOption = Annotated[
                  "when it is a KB."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
+_HP_ID = re.compile(r"HP:\d+", re.IGNORECASE)
 
 
 def diagnose(
-    phenotypes: Annotated[list[str] | None, typer.Argument(help="Observed phenotypes: HPO ids, e.g. HP:0001166.",
-                                                           show_default=False)] = None,
+    phenotypes: Annotated[list[str] | None, typer.Argument(help="Observed phenotypes: HPO ids, e.g. HP:0001166, "
+                                                           "or plain words, e.g. 'long fingers' (read through the "
+                                                           "term index).", show_default=False)] = None,
     exclude: Annotated[list[str] | None, typer.Option("--exclude", "-x", help="A phenotype the patient does not "
-                                                      "have (repeatable; commas also separate ids).")] = None,
+                                                      "have, an id or words (repeatable; commas also separate "
+                                                      "them).")] = None,
     limit: LimitOption = 20,
     gene: Annotated[list[str] | None, typer.Option("--gene", "-g", help="A causal gene found in the patient "
                                                    "(symbol or HGNC id; repeatable): its diseases rise.")] = None,
@@ -47,6 +51,8 @@ def diagnose(
 
     Each candidate comes with the phenotypes it explains and how, those it does not, its frequent
     features the patient lacks, and excluded phenotypes that speak against it.
+
+    Example: dmkb diagnose HP:0001945 'enlarged liver and spleen' --exclude HP:0001250
     """
     observed, excluded, genes = _split(phenotypes), _split(exclude), _split(gene)
     if batch is not None or phenopacket is not None:
@@ -63,6 +69,7 @@ def diagnose(
         observed, excluded = case.observed, case.excluded
     if not observed:
         raise UsageError("no phenotypes given", "e.g. dmkb diagnose HP:0001166 HP:0001083 --exclude HP:0001249")
+    observed, excluded = _as_terms(observed, quiet), _as_terms(excluded, quiet)
     engine = _engine(kb, quiet)
     query = engine.query(observed, excluded, genes=genes)
     _warn_unlinked(engine, query, quiet)
@@ -75,6 +82,31 @@ def diagnose(
 
 def _split(values: list[str] | None) -> list[str]:
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _as_terms(values: list[str], quiet: bool) -> list[str]:
+    """HP ids as they are; plain words read as the HPO term the term index finds first for them, as
+    the diagnose page does, and printed back as that term."""
+    phrases = [v for v in values if not _HP_ID.fullmatch(v)]
+    if not phrases:
+        return values
+    from dmkb.terms.index import TermIndex
+    from dmkb.terms.search import search
+
+    index = TermIndex()
+    if not index.sources:
+        raise UsageError(f"'{phrases[0]}' is not an HP id, and the term index that reads plain words is not built",
+                         "run dmkb terms build, or give HP ids such as HP:0001945")
+    err = Console(stderr=True, highlight=False)
+    terms = []
+    for value in values:
+        hits = [] if _HP_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
+        if value in phrases and not hits:
+            raise UsageError(f"no HPO term matches '{value}'", f"find one: dmkb terms search '{value}' --prefix HP")
+        if hits and not quiet:
+            err.print(f"'{escape(value)}' read as {escape(hits[0].id)} {escape(hits[0].label)}")
+        terms.append(hits[0].id if hits else value)
+    return terms
 
 
 def _kb_root(kb: Path | None) -> Path | None:
@@ -227,6 +259,8 @@ def similar(
 
     With the phenotypes and mechanism terms (GO, cell types, genes) they share, and those that
     tell them apart.
+
+    Example: dmkb similar Marfan_Syndrome --kb ROOT
     """
     from dmkb.similarity.similar import similar_conditions
 
@@ -238,17 +272,22 @@ def similar(
 
 
 def _print_similar(result: dict) -> None:
+    from dmkb.similarity.stored import SCORE_MEANING
+
     console = Console(highlight=False, soft_wrap=True)
-    console.print(f"[bold]{escape(result['name'])}[/] ({escape(result['id'])})")
+    name = result["name"]
+    console.print(f"[bold]{escape(name)}[/] ({escape(result['id'])})")
+    console.print(f"[dim]{escape(SCORE_MEANING.format(name=name))}[/]")
     for key, title in (("kb", "KB disorders"), ("hpo", "HPO-annotated diseases")):
         console.print(f"\n[bold]{title}[/]")
-        table = Table("id", "name", "score", "shared", "apart", box=None, header_style="bold")
+        table = Table("id", "name", "score", "shared", f"only in {name}", "only in the condition", box=None,
+                      header_style="bold")
         for row in result[key]:
             shared = [t["label"] for t in row["shared_phenotypes"]] + [t["label"] for t in row["shared_mechanisms"]]
-            apart = [t["label"] for t in row["only_here"][:3]] + [t["label"] for t in row["only_there"][:3]]
             table.add_row(escape(row["id"]), escape(row["name"]), f"{row['score']:.1f}",
-                          escape(", ".join(shared[:5])), escape(", ".join(apart)))
-        console.print(table if result[key] else "none")
+                          escape(", ".join(shared[:5])), escape(", ".join(t["label"] for t in row["only_here"][:3])),
+                          escape(", ".join(t["label"] for t in row["only_there"][:3])))
+        console.print(table if result[key] else "none that shares a phenotype or a mechanism")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
 
 if TYPE_CHECKING:
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 refs_app = typer.Typer(
     name="refs",
-    help="References: fetch them into the cache, show and verify cached entries, import literature.",
+    help="References: fetch them into the cache, show and verify cached entries, import literature.\n\n"
+         "Example: dmkb refs fetch ROOT",
     no_args_is_help=True,
 )
 
@@ -39,6 +41,7 @@ ForceOption = Annotated[
 ]
 
 _OK = {"written": "green", "replaced": "green", "kept": "dim"}
+_LISTED = 10  # ids named in one error message
 
 
 @refs_app.command("fetch")
@@ -57,6 +60,8 @@ def fetch(
     """Fetch references from PubMed, PMC, Crossref and ClinicalTrials.gov into the cache.
 
     A record is stored only when it is the one asked for and better than the cached entry (a full text over an abstract). Exits 1 when some reference could not be fetched.
+
+    Example: dmkb refs fetch PMID:29263371 DOI:10.3390/cancers12102900 --cache ROOT/references_cache
     """
     from dmkb.references.fetch.config import FetchConfig
     from dmkb.references.fetch.runner import Sources, fetch_references
@@ -64,9 +69,17 @@ def fetch(
 
     config = FetchConfig.from_env()
     ids, directory = _fetch_plan(targets or [], cache, force)
-    with _Progress("fetching", len(ids), quiet or output is OutputFormat.json) as progress, Sources(config) as sources:
+    done: list[FetchResult] = []
+
+    def fetched(result: FetchResult) -> None:
+        done.append(result)
+        progress("references fetched", len(done), len(ids))
+
+    with StepProgress("fetching", quiet=quiet or output is OutputFormat.json, bar_from=2) as progress, \
+            Sources(config) as sources:
+        progress("references fetched", 0, len(ids))
         results = fetch_references(ids, ReferenceStore(directory), sources, force=force,
-                                   full_text=not no_full_text, on_result=progress)
+                                   full_text=not no_full_text, on_result=fetched)
     _print_results(results, directory, output, nothing="nothing to fetch: every cited reference is cached")
 
 
@@ -76,7 +89,10 @@ def show(
     cache: CacheOption = None,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Show a cached reference: its metadata, what is wrong with it, and its text."""
+    """Show a cached reference: its metadata, what is wrong with it, and its text.
+
+    Example: dmkb refs show PMID:29263371 --cache ROOT/references_cache
+    """
     from dmkb.references.store import ReferenceStore, record_of
 
     canonical = _canonical_id(reference_id, allow_local=True)
@@ -118,6 +134,8 @@ def verify(
     """Re-check the reference cache offline: contradicting ids, damaged or empty entries, entries cited nowhere.
 
     Exits 1 when there are errors.
+
+    Example: dmkb refs verify ROOT
     """
     from dmkb.load.kb import open_kb
     from dmkb.references.citations import cited_ids
@@ -142,11 +160,17 @@ def import_(
         str | None, typer.Option("--id", help="The id of the one record in FILE, when the file does not say it.")
     ] = None,
     force: ForceOption = False,
+    whole_text: Annotated[bool, typer.Option("--whole-text", help="Keep a text file whole even when it does not "
+                                             "read as an abstract (a saved web page, a long document).")] = False,
     output: FormatOption = OutputFormat.text,
 ) -> None:
     """Import literature records from files into the cache, replacing only worse entries.
 
-    Exits 1 when some file or record could not be imported.
+    Each line of the report names the file a record came from. A text file must read as an
+    abstract: a saved web page or a YAML file is refused. Exits 1 when some file or record
+    could not be imported.
+
+    Example: dmkb refs import abstract.txt pubmed.xml --cache ROOT/references_cache
     """
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.importers import import_file
@@ -159,20 +183,22 @@ def import_(
     results = []
     for path in files:
         try:
-            records = import_file(path, reference_id)
+            records = import_file(path, reference_id, whole_text=whole_text)
         except DmkbError as exc:
-            results.append(FetchResult(str(path), "failed", message=exc.message, hint=exc.hint))
+            results.append(FetchResult(str(path), "failed", message=exc.message, hint=exc.hint,
+                                       imported_from=str(path)))
             continue
         for record in records:
             try:
                 saved = store.save(record, force=force)
             except EmptyRecord as exc:
                 results.append(FetchResult(record.reference_id, "failed", title=record.title,
-                                           message=f"{path}: {exc.message}", hint="the record has no abstract"))
+                                           message=f"{path}: {exc.message}", hint="the record has no abstract",
+                                           imported_from=str(path)))
                 continue
             note = f"the cached entry ({saved.previous}) is as good; kept it" if saved.status == "kept" else None
             results.append(FetchResult(record.reference_id, saved.status, record.content_type, record.title,
-                                       saved.path, note))
+                                       saved.path, note, imported_from=str(path)))
     _print_results(results, directory, output, nothing="nothing imported")
 
 
@@ -237,20 +263,35 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
                      "results": [r.as_json() for r in results]})
     else:
         out, err = Console(soft_wrap=True, highlight=False), Console(stderr=True, soft_wrap=True, highlight=False)
+        _print_failures([r for r in results if r.status == "failed"], err)
         for r in results:
             if r.status == "failed":
-                err.print(f"[bold red]error:[/] {escape(r.reference_id)}: {escape(r.message or 'failed')}")
-                if r.hint:
-                    err.print(f"[dim]hint: {escape(r.hint)}[/]")
                 continue
-            out.print(f"[{_OK[r.status]}]{r.status:8}[/] {escape(r.reference_id)}  [dim]{escape(r.content_type or '')}[/]"
-                      f"  {escape(r.title or '')}")
+            origin = f"{escape(r.imported_from)} → " if r.imported_from else ""
+            out.print(f"[{_OK[r.status]}]{r.status:8}[/] {origin}{escape(r.reference_id)}  "
+                      f"[dim]{escape(r.content_type or '')}[/]  {escape(r.title or '')}")
             if r.message:
                 out.print(f"         [dim]{escape(r.message)}[/]")
         summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
         out.print(f"{summary} (cache: {escape(str(directory))})" if results else nothing)
     if counts["failed"]:
         raise typer.Exit(1)
+
+
+def _print_failures(failed: list[FetchResult], err: Console) -> None:
+    """One error per failure; failures with one cause (a source that is down) share one message."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for r in failed:
+        groups.setdefault((r.message or "failed", r.hint), []).append(r.reference_id)
+    for (message, hint), ids in groups.items():
+        if len(ids) > 1:
+            shown = ", ".join(ids[:_LISTED]) + (f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else "")
+            err.print(f"[bold red]error:[/] {escape(message)}: {len(ids)} references failed: {escape(shown)}")
+        else:
+            named = message.startswith(ids[0])  # an import's message names its file
+            err.print(f"[bold red]error:[/] {'' if named else escape(ids[0]) + ': '}{escape(message)}")
+        if hint:
+            err.print(f"[dim]hint: {escape(hint)}[/]")
 
 
 def _print_verify(report: VerifyReport, output: OutputFormat) -> None:
@@ -271,30 +312,3 @@ def _print_verify(report: VerifyReport, output: OutputFormat) -> None:
 
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
-
-
-class _Progress:
-    """A progress bar on stderr for runs of several items on a terminal; a no-op otherwise."""
-
-    def __init__(self, label: str, total: int, silent: bool) -> None:
-        self.label, self.total = label, total
-        self.silent = silent or total < 2 or not sys.stderr.isatty()
-        self.bar: Any = None
-
-    def __enter__(self) -> Self:
-        if not self.silent:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            self.bar = Progress(TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=self.total)
-        return self
-
-    def __call__(self, result: FetchResult) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=result.reference_id)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
 from dmkb.settings import dmkb_home
 
@@ -21,6 +20,8 @@ RootArgument = Annotated[
     typer.Argument(help="A KB root (holding kb/disorders/). Default: the current folder.", show_default=False),
 ]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+DEFAULT_PORT = 8000
+_BAR_FROM = 50  # smaller KBs are built faster than a bar can be drawn
 
 
 def build(
@@ -31,51 +32,79 @@ def build(
 ) -> None:
     """Compile the KB into OUT/kb.sqlite and write its website into OUT (only what changed).
 
-    Exits 0 when every entry that could be read has its page, 1 when a page failed, 2 when it cannot run.
+    Exits 0 when every entry has its page, 1 when an entry could not be compiled (its YAML cannot be
+    read: it keeps the page of its last good version, if any) or a page failed, 2 when it cannot run.
+
+    Example: dmkb build ROOT --out site
     """
     from dmkb.site.build import build_site
 
     started = time.perf_counter()
-    with _Progress(quiet) as progress:
+    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
         report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
     _print_report(report, time.perf_counter() - started)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(1 if report.failed or report.compile.skipped else 0)
 
 
 def serve(
     root: RootArgument = None,
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port to listen on.", min=1, max=65535)] = 8000,
+    port: Annotated[int | None, typer.Option(help=f"The port to listen on. Default: {DEFAULT_PORT}, or the next "
+                                             "free port when it is taken.", min=1, max=65535,
+                                             show_default=False)] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Where to build the site. Default: a folder under DMKB_HOME for this KB."),
     ] = None,
+    quiet: QuietOption = False,
 ) -> None:
-    """Build the site and serve it, with a JSON API; rebuild whenever a file of the KB changes."""
+    """Serve the site at once, build it in the background, and rebuild whenever a file of the KB changes.
+
+    The address comes first; until the first build is done, pages say that the site is being
+    built (an earlier build in OUT is served meanwhile). An entry whose YAML cannot be read keeps
+    its last good page, with a banner naming the file, line and problem.
+
+    Example: dmkb serve ROOT --port 8080
+    """
     from dmkb.load.layout import find_layout
-    from dmkb.server.run import listen
+    from dmkb.server.run import listen, listen_free
     from dmkb.server.run import serve as run_server
+    from dmkb.site.build import check_output
 
     inputs = [root or Path.cwd()]
     kb_root = find_layout(inputs).root
     site = out or dmkb_home() / "sites" / hashlib.sha256(str(kb_root).encode()).hexdigest()[:20]
-    sock = listen(host, port)
-    shown_host = f"[{host}]" if ":" in host else host
+    check_output(site)
+    sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
+    bound = sock.getsockname()[1]
+    address = f"http://{f'[{host}]' if ':' in host else host}:{bound}/"
+    console = Console(highlight=False, soft_wrap=True)
+    taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
+    console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
+    console.print(f"differential diagnosis: {address}diagnose")
+    console.print("[dim]building the site in the background: pages say so until it is ready[/]")
+    progress = StepProgress("building", quiet=quiet, bar_from=_BAR_FROM)  # follows the first build only
     first = {"done": False}
 
     def built(report) -> None:
+        progress.close()
         if not first["done"]:
             first["done"] = True
             _print_report(report, None)
-            Console().print(f"serving at [bold]http://{shown_host}:{port}/[/] (Ctrl-C to stop)", highlight=False)
-            Console().print(f"differential diagnosis: http://{shown_host}:{port}/diagnose", highlight=False)
-        elif report.rendered or report.removed:
-            Console().print(f"rebuilt: {len(report.rendered)} page(s) rendered, {len(report.removed)} removed")
+            console.print(f"the site is ready at [bold]{address}[/]")
+        elif report.rendered or report.removed or report.compile.skipped:
+            _print_problems(report)
+            console.print(f"rebuilt: {_count(len(report.rendered), 'page')} rendered, {len(report.removed)} removed")
 
     def failed(exc: DmkbError) -> None:
-        Console(stderr=True).print(f"[bold red]rebuild failed:[/] {escape(exc.message)}")
+        progress.close()
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] the site could not be built: {escape(exc.message)}")
+        if exc.hint:
+            err.print(f"[dim]hint: {escape(exc.hint)}[/]")
 
-    run_server(inputs, site, sock, on_built=built, on_rebuild_error=failed)
+    with progress:
+        run_server(inputs, site, sock, on_built=built, on_build_error=failed, on_progress=progress)
 
 
 def _waiting(out: Path) -> None:
@@ -84,16 +113,7 @@ def _waiting(out: Path) -> None:
 
 def _print_report(report, seconds: float | None) -> None:
     console = Console(highlight=False, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for skipped in report.compile.skipped:
-        err.print(f"[yellow]skipped[/] {escape(skipped.file)}:{skipped.line}: {escape(skipped.message)}")
-        if skipped.hint:
-            err.print(f"  [dim]hint: {escape(skipped.hint)}[/]")
-    if report.similar_problem:
-        err.print(f"[yellow]warning:[/] similar conditions were not computed: {escape(report.similar_problem)}")
-    for stem, error in report.failed:
-        err.print(f"[bold red]error:[/] the page of {escape(stem)} could not be rendered ({escape(error)}); "
-                  "this is a bug in dmkb: run again with DMKB_DEBUG=1 and report it")
+    _print_problems(report)
     compiled = report.compile
     timing = f" in {seconds:.2f} s" if seconds is not None else ""
     console.print(
@@ -104,35 +124,24 @@ def _print_report(report, seconds: float | None) -> None:
     console.print(f"site: {escape(str(report.index))}")
 
 
+def _print_problems(report) -> None:
+    """Entries that could not be compiled, pages that could not be rendered, similar conditions not computed."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for skipped in report.compile.skipped:
+        kept = "its page shows the last version that could be read" if skipped.kept else "it has no page"
+        err.print(f"[bold red]error:[/] {escape(skipped.file)}:{skipped.line}: could not be compiled: "
+                  f"{escape(skipped.message)} ({kept})")
+        if skipped.hint:
+            err.print(f"[dim]hint: {escape(skipped.hint)}[/]")
+    if report.similar_problem:
+        err.print(f"[yellow]warning:[/] similar conditions were not computed: {escape(report.similar_problem)}")
+    for stem, error in report.failed:
+        err.print(f"[bold red]error:[/] the page of {escape(stem)} could not be rendered ({escape(error)}); "
+                  "this is a bug in dmkb: run again with DMKB_DEBUG=1 and report it")
+
+
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-class _Progress:
-    """A progress bar on stderr for builds of many entries on a terminal; a no-op otherwise."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.silent = quiet or not sys.stderr.isatty()
-        self.bar: Progress | None = None
-        self.tasks: dict[str, object] = {}
-
-    def __enter__(self):
-        return self.advance
-
-    def advance(self, phase: str, done: int, total: int) -> None:
-        if self.silent or total < 50:
-            return
-        if self.bar is None:
-            self.bar = Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-                                console=Console(stderr=True), transient=True)
-            self.bar.start()
-        if phase not in self.tasks:
-            self.tasks[phase] = self.bar.add_task(phase, total=total)
-        self.bar.update(self.tasks[phase], completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def register(app: typer.Typer) -> None:

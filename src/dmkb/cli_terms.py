@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dmkb.cli_common import FormatOption, OutputFormat
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
-terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.",
+terms_app = typer.Typer(help="Ontology terms, offline: build the index, look up, search, sync caches.\n\n"
+                             "Example: dmkb terms build, then dmkb terms search 'fever'",
                         no_args_is_help=True)
 
 RootArgument = Annotated[Path | None, typer.Argument(help="A KB root. Default: the current folder.")]
@@ -57,6 +57,8 @@ def build(
     """Build or refresh the term index from packaged ontologies, files and the KB's term caches.
 
     Only sources whose data changed are rebuilt. The index lives in DMKB_HOME/terms.
+
+    Example: dmkb terms build ROOT --only hp,mondo
     """
     from dmkb.terms.build import build as build_index
     from dmkb.terms.index import index_dir
@@ -75,7 +77,14 @@ def build(
     if kb_root:
         sources += kb_sources(kb_root)
     directory = index_dir()
-    with _BuildProgress(len(sources), silent=output is OutputFormat.json) as on_done:
+    with StepProgress("indexing terms", quiet=output is OutputFormat.json) as progress:
+        built: list[str] = []
+
+        def on_done(row) -> None:
+            built.append(row.name)
+            progress("sources done", len(built), len(sources))
+
+        progress("sources done", 0, len(sources))
         report = build_index(directory, sources, force=force, on_done=on_done)
     if output is OutputFormat.json:
         print(json.dumps({"index": str(directory), "sources": [r.to_json() for r in report]}, indent=2))
@@ -89,30 +98,6 @@ def build(
     console.print(f"[dim]index: {escape(str(directory))}[/]")
 
 
-class _BuildProgress:
-    """One bar step per source, on a terminal."""
-
-    def __init__(self, total: int, silent: bool) -> None:
-        self.bar = None
-        if not silent and sys.stderr.isatty():
-            self.bar = Progress(TextColumn("indexing terms"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
-            self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self.done
-
-    def done(self, row) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1, description=f"{row.name} {row.status}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
-
-
 @terms_app.command()
 def lookup(
     ids: Annotated[list[str], typer.Argument(help="Term ids, e.g. HP:0001945 hgnc:11364.")],
@@ -121,6 +106,8 @@ def lookup(
     """Show each term: label, synonyms, obsolete or not and its replacement, parents, source release.
 
     Exits 1 when an id is unknown.
+
+    Example: dmkb terms lookup HP:0001945 hgnc:11364 --format json
     """
     from dmkb.terms.lookup import lookup_all
 
@@ -164,7 +151,10 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=500, help="How many results.")] = 10,
     output: FormatOption = OutputFormat.text,
 ) -> None:
-    """Find terms by label or synonym: exact names first, then names with every word, then any word."""
+    """Find terms by label or synonym: exact names first, then names with every word, then any word.
+
+    Example: dmkb terms search 'enlarged liver and spleen' --prefix HP
+    """
     from dmkb.terms.search import search as search_terms
 
     index = _open_index()
@@ -191,6 +181,8 @@ def sync(
     """Compare the KB's term caches with the index: terms to add, renamed and obsolete terms.
 
     Without --write nothing is changed. Disorder files are never edited.
+
+    Example: dmkb terms sync ROOT --write
     """
     from dmkb.terms.sync import apply_plan, plan_sync
 

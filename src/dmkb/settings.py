@@ -26,6 +26,8 @@ SETTINGS = (
     Setting("DMKB_HTTP_MAX_MB", "The largest answer taken from a source, in MiB (default 64)."),
     Setting("DMKB_MAX_FILE_MB", "The largest file dmkb reads from a KB or imports, in MiB (default 64)."),
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
+    Setting("DMKB_PROGRESS_SECONDS",
+            "Seconds between the progress lines of long steps when stderr is not a terminal (default 5)."),
 )
 
 

@@ -17,7 +17,9 @@ from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.checks.walk import bound_terms, term_references, text
 from dmkb.schema.model import ONTOLOGY_ROOTS, TERM_PREFIXES
+from dmkb.terms.cache import curie_key
 from dmkb.terms.index import TermIndex, TermInfo
+from dmkb.terms.search import Hit, search
 from dmkb.terms.store import normalize_name
 
 NAME = "term"
@@ -36,6 +38,7 @@ _LOCAL_IDS = {
     "ncit": re.compile(r"C\d+"),
 }
 _CLOSE = 90  # rapidfuzz similarity of two spellings of one name
+_EXACT_NAME = 0.95  # search scores of exact labels (1.0) and exact synonyms (0.95)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 
@@ -98,7 +101,27 @@ def _against_index(ctx: CheckContext, index: TermIndex, path, curie: str, label:
     if wrong_branch:
         yield wrong_branch  # the id is wrong, so its label is beside the point
     elif label and info.label and not same_label(label, info.label):
-        yield _label_finding(ctx, path, curie, label, info)
+        named = _term_named(index, label, curie, binding)
+        if named is not None:  # the label is right and the id is wrong: changing the label would corrupt the entry
+            yield ctx.finding("error", (*path, "id"),
+                              f"{curie} is '{info.label}', but the label '{label}' is the name of {named.id} "
+                              f"in {info.source.title}: the id is probably wrong",
+                              f"write id: {named.id} ({named.label})")
+        else:
+            yield _label_finding(ctx, path, curie, label, info)
+
+
+def _term_named(index: TermIndex, label: str, curie: str, binding: str | None) -> Hit | None:
+    """Another current term of ``curie``'s ontology, within the slot's branch, whose exact label or
+    synonym is ``label``."""
+    prefix = curie.partition(":")[0]
+    roots = _slot_roots(binding, prefix)
+    for hit in search(index, label, prefix=prefix, limit=3):
+        if hit.score < _EXACT_NAME:
+            break
+        if curie_key(hit.id) != curie_key(curie) and (not roots or index.ancestor_among(hit.id, roots) is not False):
+            return hit
+    return None
 
 
 def _replacement_hint(index: TermIndex, info: TermInfo) -> str:
@@ -114,6 +137,9 @@ def _label_finding(ctx: CheckContext, path, curie: str, label: str, info: TermIn
     stale_cache = " (the KB's term cache still holds this older label)" \
         if cached and same_label(cached.label, label) else ""
     hint = f"write label: {info.label}" + ("; refresh the cache with: dmkb terms sync --write" if stale_cache else "")
+    if not _close(label, info):  # another term may be meant, one whose name the index does not hold exactly
+        prefix = curie.partition(":")[0]
+        hint = f"if {curie} is meant, {hint}; if not, find the id: dmkb terms search '{label}' --prefix {prefix}"
     if not info.source.dated and _close(label, info):  # the KB's label may be newer than this copy
         return ctx.finding("warning", (*path, "label"),
                            f"label '{label}' differs from the label of {curie} in {info.source.title}: "
@@ -137,14 +163,18 @@ def _close(label: str, info: TermInfo) -> bool:
 
 def _wrong_branch(ctx: CheckContext, index: TermIndex, path, curie: str, info: TermInfo,
                   binding: str | None) -> Finding | None:
-    prefix = curie.partition(":")[0].lower()
-    roots = tuple(r for r in ONTOLOGY_ROOTS.get(binding or "", ()) if r.partition(":")[0].lower() == prefix)
+    roots = _slot_roots(binding, curie.partition(":")[0])
     if not roots or index.ancestor_among(curie, roots) is not False:
         return None
     named = " or ".join(f"{r} ({index.label(r)})" if index.label(r) else r for r in roots)
     return ctx.finding("error", (*path, "id"),
                       f"{curie} ({info.label}) is not under {named}, where {_slot_words(binding)} belong",
                       f"choose a term under {named}")
+
+
+def _slot_roots(binding: str | None, prefix: str) -> tuple[str, ...]:
+    """The roots of the slot's branch in the ontology of ``prefix``."""
+    return tuple(r for r in ONTOLOGY_ROOTS.get(binding or "", ()) if r.partition(":")[0].lower() == prefix.lower())
 
 
 def _against_cache(ctx: CheckContext, path, curie: str, label: str | None) -> Iterator[Finding]:
@@ -160,9 +190,16 @@ def _against_cache(ctx: CheckContext, path, curie: str, label: str | None) -> It
                           f"check the id, then add it to cache/{prefix}/terms.csv (dmkb terms sync --write)")
         return
     if label and row.label and not same_label(label, row.label):
-        yield ctx.finding("error", (*path, "label"),
-                          f"label '{label}' differs from the label of {curie}: '{row.label}'",
-                          f"write label: {row.label}")
+        named = terms.named(prefix, lambda cached: same_label(label, cached))
+        if named is not None:
+            yield ctx.finding("error", (*path, "id"),
+                              f"{curie} is '{row.label}' in the KB's term cache, but the label '{label}' is the "
+                              f"name of {named.curie} there: the id is probably wrong",
+                              f"write id: {named.curie} ({named.label})")
+        else:
+            yield ctx.finding("error", (*path, "label"),
+                              f"label '{label}' differs from the label of {curie}: '{row.label}'",
+                              f"write label: {row.label}")
 
 
 def _slot_words(binding: str | None) -> str:

@@ -7,8 +7,9 @@ changed. When nothing changed the database is not written at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +21,20 @@ from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
 from dmkb.references.ids import parse_reference_id
 from dmkb.signature import code_signature
 
+PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled (Skipped)
+
 
 @dataclass(frozen=True)
 class Skipped:
-    """An entry that has no page: its file cannot be read as YAML at all."""
+    """An entry that could not be compiled: its file cannot be read as YAML at all. When it was
+    compiled before, its last good version is kept (``kept``) and its page stays, with a banner."""
 
     file: str
     line: int
     message: str
     hint: str | None
+    stem: str | None = None
+    kept: bool = False
 
 
 @dataclass
@@ -76,8 +82,10 @@ def compile_kb(
         if on_file:
             on_file(kb.layout.display_name(path), len(files))
     report.removed = sorted(set(known or {}) - set(report.stems))
-    if known is None or report.changed:
-        store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None)
+    problems = json.dumps([asdict(s) for s in report.skipped], sort_keys=True)
+    if known is None or report.changed or store.read_meta(db_path, PROBLEMS) != problems:
+        store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None,
+                    meta={PROBLEMS: problems})
     return report
 
 
@@ -96,14 +104,14 @@ def _compile_file(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
     try:
         entry = kb.read_disorder(path)
     except LoadError as exc:
-        report.skipped.append(Skipped(name, 1, exc.message, exc.hint))
+        _skip(report, Skipped(name, 1, exc.message, exc.hint, stem), known)
         return None
     before = known.get(stem)
     if before and before.digest == entry.digest and before.depends == _depends(kb, before.depends):
         report.stems.append(stem)
         return None
     if not isinstance(entry.doc.data, dict):
-        report.skipped.append(_unreadable(entry))
+        _skip(report, _unreadable(entry, stem), known)
         return None
     report.stems.append(stem)
     report.compiled.append(stem)
@@ -119,6 +127,7 @@ def _compiled(kb: KnowledgeBase, entry: DisorderFile, stem: str) -> store.Compil
         depends=_depends(kb, rows.cited),
         rows=rows,
         data=entry.doc.data,
+        source=entry.raw.decode("utf-8", "replace").removeprefix("\ufeff"),
         statuses=[verify(kb, ev.item) for ev in rows.evidence],
         sources={ref: _source(kb, ref, title) for ref, title in rows.cited.items()},
     )
@@ -163,10 +172,19 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
-def _unreadable(entry: DisorderFile) -> Skipped:
+def _skip(report: CompileReport, skipped: Skipped, known: dict[str, store.Known]) -> None:
+    """Report an entry that cannot be read; keep its last good version, if there is one (a typo made
+    while editing must not take its page away)."""
+    if skipped.stem in known:
+        skipped = replace(skipped, kept=True)
+        report.stems.append(skipped.stem)
+    report.skipped.append(skipped)
+
+
+def _unreadable(entry: DisorderFile, stem: str) -> Skipped:
     problems = entry.doc.problems
     if problems:
         first = problems[0]
-        return Skipped(entry.name, first.line, first.message, first.hint)
+        return Skipped(entry.name, first.line, first.message, first.hint, stem)
     return Skipped(entry.name, 1, "the file holds no entry (it is empty or not a mapping)",
-                   "an entry is a mapping with at least 'name:'")
+                   "an entry is a mapping with at least 'name:'", stem)

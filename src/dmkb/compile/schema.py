@@ -1,6 +1,7 @@
 """The tables of ``kb.sqlite``. One row per thing a reader or a query needs; lists are JSON text.
 
-``disorders.data`` keeps the whole entry (as JSON) so pages can show every field; the other
+``disorders.data`` keeps the whole entry (as JSON) so pages can show every field, and
+``disorders.source`` its YAML text, for readers to see and download; the other
 tables are the parts people query: mechanism steps, causal edges, phenotypes, genes,
 treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
@@ -24,7 +25,8 @@ CREATE TABLE disorders (
     categories TEXT NOT NULL,           -- JSON list
     synonyms TEXT NOT NULL,             -- JSON list
     parents TEXT NOT NULL,              -- JSON list
-    data TEXT NOT NULL                  -- the entry as JSON
+    data TEXT NOT NULL,                 -- the entry as JSON
+    source TEXT NOT NULL                -- the entry's YAML, as the curator wrote it
 );
 
 CREATE TABLE steps (

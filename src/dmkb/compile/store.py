@@ -39,6 +39,7 @@ class Compiled:
     depends: dict[str, Any]
     rows: Extracted
     data: Any
+    source: str  # the YAML text
     statuses: list[str]
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
 
@@ -70,14 +71,16 @@ def read_known(path: Path, signature: str) -> dict[str, Known] | None:
 
 
 def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], removed: Iterable[str],
-          *, fresh: bool) -> None:
+          *, fresh: bool, meta: dict[str, str] | None = None) -> None:
     """Apply changes to the database at ``path``: replace ``compiled`` disorders, drop ``removed`` ones.
 
     :param fresh: start from an empty database instead of the existing one.
+    :param meta: more values for the ``meta`` table.
     """
     with _rewrite(path, fresh=fresh) as conn:
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                         [("schema_version", SCHEMA_VERSION), ("code", signature), ("root", str(root))])
+                         [("schema_version", SCHEMA_VERSION), ("code", signature), ("root", str(root)),
+                          *(meta or {}).items()])
         for stem in removed:
             _delete(conn, stem)
         for entry in compiled:
@@ -146,10 +149,10 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
     r = entry.rows
     cursor = conn.execute(
         "INSERT INTO disorders (stem, file, digest, depends, name, mondo_id, mondo_label, description,"
-        " categories, synonyms, parents, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " categories, synonyms, parents, data, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (entry.stem, entry.file, entry.digest, json.dumps(entry.depends), r.name, r.mondo_id, r.mondo_label,
          r.description, json.dumps(r.categories), json.dumps(r.synonyms), json.dumps(r.parents),
-         json.dumps(entry.data, ensure_ascii=False, default=str)),
+         json.dumps(entry.data, ensure_ascii=False, default=str), entry.source),
     )
     did = cursor.lastrowid
     rows = {

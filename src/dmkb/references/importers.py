@@ -36,20 +36,33 @@ _FORMATS = "PubMed or PMC XML, aggregator JSON records, or a text file holding a
 _YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _DOI_IN_URL = re.compile(r"doi\.org/(10\.\S+)$", re.IGNORECASE)
 _PMCID = re.compile(r"\bPMC[0-9]+\b")
+MAX_ABSTRACT = 20_000  # characters: long structured abstracts run to 5,000
+_KEY_LINE = re.compile(r"^[-\w]+:(\s|$)")
+_SHORT_LINE = 60
+_MANY_LINES = 20
 
 
-def import_file(path: Path, reference_id: str | None = None) -> list[LiteratureRecord]:
+def import_file(path: Path, reference_id: str | None = None, *, whole_text: bool = False) -> list[LiteratureRecord]:
     """The literature records in ``path``.
 
     :param reference_id: the id of the file's one record, when the file does not say it.
-    :raises DmkbError: naming the file, when it cannot be read or holds no record.
+    :param whole_text: keep a text file whole even when it does not read as an abstract.
+    :raises DmkbError: naming the file, when it cannot be read, holds no record, or is a text that
+        does not read as an abstract (a saved web page, a YAML file, a long document).
     """
     raw = _read(path)
     if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         records = _xml_records(raw, path)  # bytes: the XML declaration may name another encoding
     else:
         text = _text(raw, path)
-        records = [aggregator_record(obj) for obj in _json_objects(text, path)] or [text_record(text)]
+        records = [aggregator_record(obj) for obj in _json_objects(text, path)]
+        if not records:
+            problem = None if whole_text else not_an_abstract(text)
+            if problem:
+                raise DmkbError(f"{path}: this does not read as an abstract ({problem}); nothing was imported",
+                                "put the abstract alone in a text file, or import the record as PubMed XML or "
+                                "JSON; --whole-text keeps the file whole anyway")
+            records = [text_record(text)]
     if reference_id:
         records = [_with_id(records, reference_id, path)]
     return [r.with_changes(source="import", extra={**r.extra, "imported_from": path.name}) for r in records]
@@ -138,6 +151,20 @@ def aggregator_record(obj: dict[str, Any]) -> LiteratureRecord:
         pmcid=_first(_pmcid(layer) for layer in layers),
     )
     return record.with_changes(reference_id=_id_of(record))
+
+
+def not_an_abstract(text: str) -> str | None:
+    """Why a text does not read as a bare abstract (one or a few paragraphs of prose), or ``None``."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    keyed = sum(1 for line in lines if _KEY_LINE.match(line))
+    short = sum(1 for line in lines if len(line) < _SHORT_LINE)
+    if len(text) > MAX_ABSTRACT:
+        return f"{len(text):,} characters, far more than an abstract holds"
+    if keyed >= _MANY_LINES:
+        return f"{keyed} of its {len(lines)} lines are 'key: value' lines, as in YAML or a web page's data"
+    if len(lines) >= _MANY_LINES and short > len(lines) / 2:
+        return f"{short} of its {len(lines)} lines are short, as in a web page's menus and lists"
+    return None
 
 
 def text_record(text: str) -> LiteratureRecord:

@@ -1,7 +1,7 @@
 """The web application: the static site's pages and files, rendered live, plus a JSON API.
 
     /                          the index page (also /index.html)
-    /disorders/<stem>.html     a disorder's page; /disorders/<stem>.json is its data
+    /disorders/<stem>.html     a disorder's page; /disorders/<stem>.json is its data, .yaml its entry
     /static/<file>             the site's styles and scripts
     /kb.sqlite                 the compiled knowledge base
     /api/disorders             every disorder: name, MONDO id, categories, counts
@@ -9,7 +9,8 @@
     /api/search?q=<words>      disorders matching every word, best first
     /api/terms?q=<words>       ontology terms (the term index), best first; &prefix=HP &limit=N
     /api/terms/<id>            one ontology term: label, synonyms, obsolete, parents, release
-    /diagnose?hpo=…&exclude=…  differential diagnosis: a form, and the ranked diseases explained
+    /diagnose?hpo=…&exclude=…  differential diagnosis: a form, and the ranked diseases explained, a page
+                               (&page=N) at a time; also /diagnose.html, where every page's header links
     /api/diagnose?hpo=…        the same ranking as JSON
 
 Errors are answered in the shape of the route: JSON under /api and for .json, a page elsewhere.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,15 +31,16 @@ from starlette.exceptions import HTTPException
 from dmkb.errors import DmkbError
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.limits import ANY_HOST, HostPolicy, RequestLimits
-from dmkb.server.state import SiteState
+from dmkb.server.state import NotBuilt, SiteState
 from dmkb.server.terms import TermService
 from dmkb.site.data import page_url
 from dmkb.site.links import term_url
-from dmkb.site.policy import FORM_POLICY
 from dmkb.site.render import render_diagnose, render_error
 
 MAX_QUERY = 200  # characters of a search
 MAX_TERMS = 50  # terms a search may ask for
+BUILDING_RETRY = 2  # seconds after which a page asked for during the first build reloads itself
+MAX_RANKED = 500  # diseases a ranking shows, over all its pages
 
 
 class NotFound(HTTPException):
@@ -55,11 +58,13 @@ def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST) -> Any:
     names it answers for)."""
     app = FastAPI(title="dmkb", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.site = state
+    terms = TermService()
     _pages(app, state)
     _api(app, state)
-    _terms_api(app, TermService())
-    _diagnose(app, state, DiagnoseService(state.db_path))
+    _terms_api(app, terms)
+    _diagnose(app, state, DiagnoseService(state.db_path), terms)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(NotBuilt, _not_built)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
     return RequestLimits(app, hosts)
@@ -79,6 +84,11 @@ def _pages(app: FastAPI, state: SiteState) -> None:
             if found is None:
                 raise NotFound(f"no disorder is named {stem!r}")
             return JSONResponse(found)
+        if dot and kind == "yaml":
+            source = state.source(stem)
+            if source is None:
+                raise NotFound(f"no disorder is named {stem!r}")
+            return Response(source, media_type="text/yaml; charset=utf-8")
         page = state.page(stem) if dot and kind == "html" else None
         if page is None:
             raise NotFound(f"no page {name!r}")
@@ -90,6 +100,7 @@ def _pages(app: FastAPI, state: SiteState) -> None:
 
     @app.api_route("/kb.sqlite", methods=["GET", "HEAD"], include_in_schema=False)
     def database() -> Response:
+        state.check_built()
         return FileResponse(state.db_path, media_type="application/vnd.sqlite3", filename="kb.sqlite")
 
 
@@ -152,7 +163,7 @@ def _terms_api(app: FastAPI, terms: TermService) -> None:
         return JSONResponse(found)
 
 
-def _diagnose(app: FastAPI, state: SiteState, service: DiagnoseService) -> None:
+def _diagnose(app: FastAPI, state: SiteState, service: DiagnoseService, terms: TermService) -> None:
     def query(request: Request) -> tuple[list[str], list[str], int]:
         params = request.query_params
         try:
@@ -164,23 +175,29 @@ def _diagnose(app: FastAPI, state: SiteState, service: DiagnoseService) -> None:
         return parse_terms(params.getlist("hpo")), parse_terms(params.getlist("exclude")), limit
 
     @app.api_route("/diagnose", methods=["GET", "HEAD"], include_in_schema=False)
+    @app.api_route("/diagnose.html", methods=["GET", "HEAD"], include_in_schema=False)
     def diagnose_page(request: Request) -> Response:
-        observed, excluded, limit = query(request)
+        observed, excluded, per_page = query(request)
+        page = _page_number(request)
+        if per_page * page > MAX_RANKED:
+            raise BadRequest(f"only the {MAX_RANKED} best-ranked diseases are shown, page by page")
         context = {"observed_text": ", ".join(observed), "excluded_text": ", ".join(excluded),
-                   "result": None, "error": None, "kb_pages": _kb_pages(state), "public_pages": {}}
+                   "result": None, "error": None, "kb_pages": _kb_pages(state), "public_pages": {},
+                   "terms_ready": terms.available(), "first": 1, "pages": {}}
         status = 200
         if observed or excluded:
             try:
-                result = service.diagnose(observed, excluded, limit)
+                result = service.diagnose(observed, excluded, per_page * page)
             except DmkbError as exc:
                 context["error"] = exc.message + (f" ({exc.hint})" if exc.hint else "")
                 status = 503 if isinstance(exc, EngineUnavailable) else 400
             else:
-                context["result"] = result
-                context["public_pages"] = {r["id"]: term_url(r["id"]) for r in result["results"]}
-        page = render_diagnose(context)
-        return Response(page, status_code=status, media_type="text/html; charset=utf-8",
-                        headers={"content-security-policy": f"{FORM_POLICY}; frame-ancestors 'none'"})
+                shown = result["results"][per_page * (page - 1):]
+                context["result"] = {**result, "results": shown}
+                context["public_pages"] = {r["id"]: term_url(r["id"]) for r in shown}
+                context["first"] = per_page * (page - 1) + 1
+                context["pages"] = _pages_around(request, page, per_page, len(shown))
+        return Response(render_diagnose(context), status_code=status, media_type="text/html; charset=utf-8")
 
     @app.api_route("/api/diagnose", methods=["GET", "HEAD"])
     def diagnose_api(request: Request) -> JSONResponse:
@@ -194,8 +211,34 @@ def _diagnose(app: FastAPI, state: SiteState, service: DiagnoseService) -> None:
             raise BadRequest(exc.message) from None
 
 
+def _page_number(request: Request) -> int:
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        raise BadRequest("page must be a whole number") from None
+    if page < 1:
+        raise BadRequest("page must be 1 or more")
+    return page
+
+
+def _pages_around(request: Request, page: int, per_page: int, shown: int) -> dict[str, tuple[str, str]]:
+    """Links to the previous and the next page of a ranking: ``{"previous": (url, "results 1–20"), …}``."""
+    def link(number: int) -> tuple[str, str]:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"] + [("page", str(number))]
+        first = per_page * (number - 1) + 1
+        return f"{request.url.path}?{urlencode(params)}", f"results {first}–{first + per_page - 1}"
+
+    links = {"previous": link(page - 1)} if page > 1 else {}
+    if shown == per_page and per_page * (page + 1) <= MAX_RANKED:
+        links["next"] = link(page + 1)
+    return links
+
+
 def _kb_pages(state: SiteState) -> dict[str, str]:
-    """The KB's disorders by MONDO id -> their pages, to link candidates that have one."""
+    """The KB's disorders by MONDO id -> their pages, to link candidates that have one (none while the
+    site is being built: the ranking does not need the site)."""
+    if not state.ready:
+        return {}
     return {row.mondo_id: page_url(row.stem) for row in state.index_rows if row.mondo_id}
 
 
@@ -233,10 +276,17 @@ def _wants_json(request: Request) -> bool:
     return path.startswith("/api/") or path.endswith(".json")
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+def _error(request: Request, status: int, message: str, *, retry_after: int | None = None) -> Response:
+    headers = {"retry-after": str(retry_after)} if retry_after else None
     if _wants_json(request):
-        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status)
-    return Response(render_error(status, message), status_code=status, media_type="text/html; charset=utf-8")
+        return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
+    return Response(render_error(status, message, refresh=retry_after), status_code=status, headers=headers,
+                    media_type="text/html; charset=utf-8")
+
+
+async def _not_built(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotBuilt)
+    return _error(request, 503, f"{exc.message}: {exc.hint}", retry_after=BUILDING_RETRY)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

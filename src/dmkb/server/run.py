@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import socket
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,13 +19,26 @@ from dmkb.server.connections import HEAD_TIMEOUT, bounded_h11
 from dmkb.server.limits import HostPolicy
 from dmkb.server.state import SiteState
 from dmkb.server.watch import KbWatcher
-from dmkb.site.build import SiteReport, build_site
+from dmkb.site.build import Progress, SiteReport, build_site
+
+
+class PortTaken(UsageError):
+    """Another program listens on the port."""
+
+
+def listen_free(host: str, first: int, tries: int = 20) -> socket.socket:
+    """A socket bound to ``host`` on ``first``, or on the next free port after it when it is taken."""
+    for port in range(first, first + tries):
+        with contextlib.suppress(PortTaken):
+            return listen(host, port)
+    return listen(host, 0)  # any port the system gives
 
 logger = logging.getLogger(__name__)
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port``. :raises UsageError: when it cannot be had."""
+    """A socket bound to ``host:port``. :raises UsageError: when it cannot be had (:class:`PortTaken`
+    when another program listens on it)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -36,7 +52,8 @@ def listen(host: str, port: int) -> socket.socket:
         sock.listen(2048)  # from now on connections wait in the queue until the server takes them
     except OSError as exc:
         sock.close()
-        raise UsageError(f"cannot listen on {host}:{port} ({exc.strerror})", "choose another --port") from exc
+        error = PortTaken if exc.errno == errno.EADDRINUSE else UsageError
+        raise error(f"cannot listen on {host}:{port} ({exc.strerror})", "choose another --port") from exc
     return sock
 
 
@@ -46,31 +63,41 @@ def serve(
     sock: socket.socket,
     *,
     on_built: Callable[[SiteReport], None],
-    on_rebuild_error: Callable[[DmkbError], None],
+    on_build_error: Callable[[DmkbError], None],
+    on_progress: Progress | None = None,
 ) -> None:
-    """Build the site into ``out``, then serve it on ``sock`` until interrupted.
+    """Serve the site in ``out`` on ``sock`` until interrupted, building it in the background at once
+    and again whenever a file of the KB changes. Until the first build is done, pages say that the
+    site is being built (an earlier build in ``out`` is served meanwhile).
 
     :param on_built: called after the first build and after every rebuild.
-    :param on_rebuild_error: called when a rebuild fails; the last good build stays served.
+    :param on_build_error: called when a build fails; the last good build stays served.
+    :param on_progress: follows the first build.
     """
     root = find_layout(inputs).root
-    on_built(build_site(inputs, out))
     state = SiteState(out.resolve())
+    one_at_a_time = threading.Lock()
 
-    def rebuild() -> None:
-        try:
-            report = build_site(inputs, out)
-            state.reload()
-        except DmkbError as exc:
-            on_rebuild_error(exc)
-        except Exception as exc:  # noqa: BLE001 - a bug must not stop the rebuilds of later changes
-            logger.exception("rebuild failed")
-            on_rebuild_error(DmkbError(f"internal error: {exc!r}", "this is a bug in dmkb; please report it"))
-        else:
-            on_built(report)
+    def build(progress: Progress | None = None) -> None:
+        with one_at_a_time:
+            try:
+                report = build_site(inputs, out, on_progress=progress)
+                state.reload()
+            except DmkbError as exc:
+                state.problem = exc.message
+                on_build_error(exc)
+            except Exception as exc:  # noqa: BLE001 - a bug must not stop the rebuilds of later changes
+                logger.exception("build failed")
+                error = DmkbError(f"internal error: {exc!r}", "this is a bug in dmkb; please report it")
+                state.problem = error.message
+                on_build_error(error)
+            else:
+                state.problem = None
+                on_built(report)
 
-    watcher = KbWatcher(root, rebuild)
+    watcher = KbWatcher(root, build)
     watcher.start()
+    threading.Thread(target=build, args=(on_progress,), name="dmkb-first-build", daemon=True).start()
     try:
         make_server(state, HostPolicy.bound_to(host_of(sock))).run(sockets=[sock])
     finally:

@@ -8,27 +8,46 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.schema import SCHEMA_VERSION
+from dmkb.compile.store import connect_readonly, read_meta
+from dmkb.errors import DmkbError
 from dmkb.site.build import DB_NAME
-from dmkb.site.data import IndexRow, disorder_json, load_disorder, search
-from dmkb.site.render import Renderer
+from dmkb.site.data import IndexRow, disorder_json, load_disorder, page_url
+from dmkb.site.render import STATIC, Renderer
+from dmkb.site.search import context
 
 _CACHED_PAGES = 256
+
+
+class NotBuilt(DmkbError):
+    """The site has no ``kb.sqlite`` yet: its first build is running (or failed)."""
 
 
 class SiteState:
     """What the server answers from: one ``kb.sqlite`` and the pages rendered from it.
 
     :meth:`reload` swaps in a rebuilt database; requests already running finish on the old one.
+    Until there is a database, every request for the KB's data raises :class:`NotBuilt`.
     """
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.static = out / "static"
         self.db_path = out / DB_NAME
+        self.problem: str | None = None  # why the last build failed
         self._lock = threading.Lock()
         self._generation: tuple[sqlite3.Connection, Renderer, OrderedDict[str, bytes]] | None = None
-        self.reload()
+        if read_meta(self.db_path, "schema_version") == SCHEMA_VERSION:  # an earlier build this code can read
+            self.reload()
+
+    @property
+    def ready(self) -> bool:
+        return self._generation is not None
+
+    @property
+    def static(self) -> Path:
+        """The site's assets: those the build copied, or before it the same files in dmkb itself."""
+        copied = self.out / "static"
+        return copied if copied.is_dir() else STATIC
 
     def reload(self) -> None:
         """Serve the current ``kb.sqlite`` from now on. :raises LoadError: when it cannot be opened."""
@@ -37,9 +56,18 @@ class SiteState:
         with self._lock:
             self._generation = generation
 
+    def check_built(self) -> None:
+        """:raises NotBuilt: when there is no database yet."""
+        self._current()
+
     def _current(self) -> tuple[sqlite3.Connection, Renderer, OrderedDict[str, bytes]]:
-        assert self._generation is not None
-        return self._generation
+        generation = self._generation
+        if generation is None:
+            if self.problem:
+                raise NotBuilt(f"the site could not be built: {self.problem}",
+                               "fix the problem: the site is built again when a file of the KB changes")
+            raise NotBuilt("the site is being built", "this page reloads itself until the site is ready")
+        return generation
 
     @property
     def index_rows(self) -> list[IndexRow]:
@@ -72,7 +100,13 @@ class SiteState:
             record = load_disorder(conn, stem)
         return disorder_json(record) if record else None
 
-    def search(self, query: str) -> list[dict[str, Any]]:
-        conn = self._current()[0]
+    def source(self, stem: str) -> str | None:
+        """The YAML of the disorder ``stem``, as compiled."""
+        renderer = self._current()[1]
         with self._lock:
-            return search(conn, query)
+            return renderer.source(stem)
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        """Disorders matching every word of ``query`` (see :mod:`dmkb.site.search`), best first."""
+        return [{"stem": e.stem, "name": e.name, "mondo_id": e.mondo_id, "context": context(e, query),
+                 "url": page_url(e.stem)} for e, _ in self._current()[1].search.search(query)]

@@ -18,10 +18,15 @@ class TermService:
         self._index: TermIndex | None = None
 
     def _opened(self) -> TermIndex | None:
-        if self._index is None:
+        if self._index is None:  # looked for again at each request until it is built
             index = TermIndex()
             self._index = index if index.sources else None
         return self._index
+
+    def available(self) -> bool:
+        """Whether the term index is built (else terms cannot be found by words)."""
+        with self._lock:
+            return self._opened() is not None
 
     def search(self, text: str, prefix: str | None, limit: int) -> list[dict[str, Any]] | None:
         with self._lock:

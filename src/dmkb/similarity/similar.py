@@ -22,6 +22,7 @@ from dmkb.similarity.explain import Explainer
 from dmkb.similarity.kb import KbDisorder
 
 DIFFERENCES_LIMIT = 10
+SCANNED = 5  # candidates looked at per condition listed: the best-scored that share nothing are passed over
 
 
 def similar_conditions(engine: Engine, stem: str, limit: int = 10) -> dict:
@@ -30,7 +31,8 @@ def similar_conditions(engine: Engine, stem: str, limit: int = 10) -> dict:
     ``{"stem", "id", "name", "same_as": [ids of HPO diseases naming the same MONDO term],
     "kb": [...], "hpo": [...]}``; each item ``{"id", "name", "score", "shared_phenotypes",
     "only_here", "only_there", "shared_mechanisms", "mechanisms_only_here",
-    "mechanisms_only_there"}`` (phenotypes and terms as ``{"id", "label"}``).
+    "mechanisms_only_there"}`` (phenotypes and terms as ``{"id", "label"}``). Only conditions that
+    share a phenotype or a mechanism term with the disorder are listed.
 
     :raises UsageError: when the KB has no disorder ``stem``.
     """
@@ -43,14 +45,29 @@ def similar_conditions(engine: Engine, stem: str, limit: int = 10) -> dict:
     same = _same_condition(engine, row)
     explainer = Explainer(engine.scorer, query.observed, [], ratios)
     kb_scores = scores + _mechanism_evidence(engine, disorder)
-    kb_rows = [r for r in _order(kb_scores) if table.kinds[r] == KB and r != row][:limit]
-    hpo_rows = [r for r in _order(scores) if table.kinds[r] != KB and r not in same][:limit] if query.observed else []
+    kb_rows = [r for r in _order(kb_scores) if table.kinds[r] == KB and r != row]
+    hpo_rows = [r for r in _order(scores) if table.kinds[r] != KB and r not in same] if query.observed else []
     return {
         "stem": stem, "id": disorder.id, "name": disorder.name,
         "same_as": [table.ids[r] for r in sorted(same)],
-        "kb": [_item(engine, explainer, disorder, r, kb_scores[r]) for r in kb_rows],
-        "hpo": [_item(engine, explainer, disorder, r, scores[r]) for r in hpo_rows],
+        "kb": _closest(engine, explainer, disorder, kb_rows, kb_scores, limit),
+        "hpo": _closest(engine, explainer, disorder, hpo_rows, scores, limit),
     }
+
+
+def _closest(engine: Engine, explainer: Explainer, disorder: KbDisorder, rows: list[int], scores: np.ndarray,
+             limit: int) -> list[dict]:
+    """The ``limit`` best-scored of ``rows`` that share something that matters with the disorder: a
+    phenotype (itself, or a more or less specific form of it) or a mechanism term. A condition
+    that only shares broad ancestors of phenotypes is no differential."""
+    found = []
+    for row in rows[: limit * SCANNED]:
+        item = _item(engine, explainer, disorder, row, scores[row])
+        if item is not None:
+            found.append(item)
+            if len(found) == limit:
+                break
+    return found
 
 
 def _row_of(engine: Engine, stem: str) -> int:
@@ -87,10 +104,14 @@ def _order(scores: np.ndarray) -> list[int]:
     return finite[np.lexsort((finite, -scores[finite]))].tolist()
 
 
-def _item(engine: Engine, explainer: Explainer, disorder: KbDisorder, row: int, score: float) -> dict:
+def _item(engine: Engine, explainer: Explainer, disorder: KbDisorder, row: int, score: float) -> dict | None:
+    """What the disorder and the condition in ``row`` share and what tells them apart; ``None`` when
+    they share nothing that matters."""
     table = engine.table
     why = explainer.explain(row)
     here, there = _mechanisms(disorder), _mechanisms_of(engine, row)
+    if not any(m["relation"] != "common ancestor" for m in why["matched"]) and not here.keys() & there.keys():
+        return None
     return {
         "id": table.ids[row], "name": table.names[row], "score": round(float(score), 3),
         "shared_phenotypes": [m["term"] for m in why["matched"]],

@@ -18,6 +18,11 @@ from dmkb.errors import DmkbError
 from dmkb.signature import code_signature
 
 SIMILAR_LIMIT = 6  # KB disorders and HPO diseases listed on a page, each
+# what the score of a similar condition means, for the pages and the command line
+SCORE_MEANING = ("The score says how well the phenotypes of {name} fit each condition: the sum of their log "
+                 "likelihood ratios, above 0 when they fit it better than an average disease, below 0 when "
+                 "worse; between disorders of the knowledge base each shared mechanism term adds how rare it "
+                 "is among them. Only conditions that share a phenotype or a mechanism term are listed.")
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -48,8 +53,10 @@ def _compute(db_path: Path, kb_root: Path, on_progress: Progress | None) -> dict
     from dmkb.similarity.engine import Engine
     from dmkb.similarity.similar import similar_conditions
 
-    engine = Engine.load(kb_root)
     stems = _stems(db_path)
+    if on_progress:
+        on_progress(0, len(stems))  # loading the engine can take a while: the first time, it builds the model
+    engine = Engine.load(kb_root)
     rows = {}
     for done, stem in enumerate(stems, 1):
         with contextlib.suppress(DmkbError):  # an entry the engine cannot read has no similar conditions

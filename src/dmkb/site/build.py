@@ -1,5 +1,6 @@
 """Build the static site: compile the KB into ``DIR/kb.sqlite``, then write ``DIR/index.html``,
-``DIR/disorders/<stem>.html`` and ``DIR/static/``.
+``DIR/disorders/<stem>.html`` (with the entry's YAML beside it, ``<stem>.yaml``), ``DIR/diagnose.html``
+(a note: the differential diagnosis needs the server) and ``DIR/static/``.
 
 Incremental: a page is rendered again only when its entry, the cached texts its entry cites,
 the KB's list of disorders (pages link to one another) or the site's code changed; a file is
@@ -24,7 +25,7 @@ from dmkb.compile.store import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
 from dmkb.similarity.stored import refresh_similar
-from dmkb.site.render import STATIC, Renderer, renderer_signature
+from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 
 MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
 LOCK = ".dmkb-site.lock"
@@ -90,9 +91,11 @@ def _build(inputs: Sequence[str | Path], out: Path, on_progress: Progress | None
         renderer = Renderer(conn)
         hashes = _page_hashes(conn, renderer)
         _write_pages(renderer, hashes, manifest, report, on_progress)
-        index_hash = _hash(renderer_signature(), json.dumps([r.to_json() for r in renderer.index_rows]))
+        index_hash = _hash(renderer_signature(), json.dumps([r.to_json() for r in renderer.index_rows]),
+                           json.dumps(renderer.problems))
         if manifest.get("index") != index_hash or not report.index.exists():
             _write(out, "index.html", renderer.index(), report)
+    _write(out, "diagnose.html", render_diagnose_notice(), report)  # the server has the page itself
     _copy_static(out, report)
     _write_manifest(out, {"format": 1, "index": index_hash, "pages": hashes})
     return report
@@ -115,7 +118,7 @@ def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
     KB's disorders, the code."""
     code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
     kb = _hash(json.dumps(sorted(renderer.links.items())))
-    shared = _hash(code, renderer_signature(), kb)
+    shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems))
     rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
                         "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
     return {stem: _hash(shared, digest, depends, similar) for stem, digest, depends, similar in rows}
@@ -127,11 +130,13 @@ def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str,
     started = time.perf_counter()
     for done, (stem, page_hash) in enumerate(hashes.items(), 1):
         name = f"{PAGES}/{stem}.html"
-        if before.get(stem) != page_hash or not (report.out / name).exists():
+        if before.get(stem) != page_hash or not (report.out / name).exists() \
+                or not (report.out / PAGES / f"{stem}.yaml").exists():
             html = _render(renderer, stem, report)
             if html is not None:
                 report.rendered.append(stem)
                 _write(report.out, name, html, report)
+                _write(report.out, f"{PAGES}/{stem}.yaml", renderer.source(stem) or "", report)
             else:
                 hashes[stem] = ""  # tried again next time
         if on_progress:
@@ -143,6 +148,7 @@ def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str,
         if path.is_file():
             path.unlink()
             report.removed.append(stem)
+        (report.out / PAGES / f"{stem}.yaml").unlink(missing_ok=True)
 
 
 def _render(renderer: Renderer, stem: str, report: SiteReport) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dmkb.load.yaml_reader import Path, format_path
 from dmkb.site.anchors import anchor_for
+from dmkb.site.graph import CAUSAL_LINK_WORDS
 from dmkb.site.links import reference_url, term_url
 from dmkb.site.views import Badge, Card, EvidenceView, Link, Relation, Term, humanize, pretty
 
@@ -94,19 +95,10 @@ def build_card(path: Path, item: dict[str, Any], spec: CardSpec, ctx: PageContex
         if key not in used:
             _add_field(card, path, key, value, ctx, depth)
     card.links = [(label, links) for label, links in (
-        *_relation_summary(card.relations),
         ("Arises from", ctx.upstream.get(anchor, [])),
         ("Acted on by", ctx.acted_on_by.get(anchor, [])),
-    ) if links]
+    ) if links]  # what the item leads to is in its relations, each with its evidence
     return card
-
-
-def _relation_summary(relations: list[Relation]) -> list[tuple[str, list[Link]]]:
-    """``Leads to: A · B`` — the card's relations at a glance (each is shown in full below)."""
-    grouped: dict[str, list[Link]] = {}
-    for relation in relations:
-        grouped.setdefault(relation.verb, []).append(relation.target)
-    return list(grouped.items())
 
 
 def _title_key(item: dict[str, Any], spec: CardSpec) -> str | None:
@@ -210,7 +202,7 @@ def _relation(path: Path, edge: dict[str, Any], verb: str, ctx: PageContext) -> 
     if isinstance(effect, str) and effect in _EFFECT_VERBS:
         verb = _EFFECT_VERBS[effect]
     link_type = edge.get("causal_link_type")
-    qualifier = f"{pretty(link_type).lower()} link" if isinstance(link_type, str) else None
+    qualifier = CAUSAL_LINK_WORDS.get(link_type, pretty(link_type).lower()) if isinstance(link_type, str) else None
     description = edge.get("description") if isinstance(edge.get("description"), str) else None
     evidence = next((evidence_views((*path, key), edge.get(key), ctx) for key in EVIDENCE_KEYS if key in edge), [])
     return Relation(verb, Link(name, f"#{anchor}" if anchor else None), qualifier, description, evidence)

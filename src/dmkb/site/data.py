@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
+
+from dmkb.compile.incremental import PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,6 @@ class IndexRow:
     categories: list[str]
     synonyms: list[str]
     counts: dict[str, int]
-    search_text: str  # what the index page's filter matches against
 
     def to_json(self) -> dict[str, Any]:
         return {"stem": self.stem, "name": self.name, "mondo_id": self.mondo_id,
@@ -50,6 +50,8 @@ class DisorderRecord:
     edges: list[dict[str, Any]]
     rows: dict[str, list[dict[str, Any]]]  # steps, phenotypes, genes, treatments, treatment_targets
     similar: dict[str, Any] | None = None  # computed similar conditions (dmkb.similarity.similar)
+    source: str = ""  # the entry's YAML
+    problem: dict[str, Any] | None = None  # why the file's current version could not be compiled (see problems)
 
 
 _COUNTED = ("steps", "phenotypes", "genes", "treatments")
@@ -69,13 +71,12 @@ def load_index(conn: sqlite3.Connection) -> list[IndexRow]:
     verified = dict(conn.execute("SELECT disorder_id, count(*) FROM evidence WHERE status = 'verified' "
                                  "GROUP BY disorder_id").fetchall())
     found = []
-    for row in conn.execute("SELECT d.id, d.stem, d.name, d.mondo_id, d.categories, d.synonyms, s.keywords "
-                            "FROM disorders d LEFT JOIN search s ON s.stem = d.stem ORDER BY d.name COLLATE NOCASE"):
-        did, stem, name, mondo_id, categories, synonyms, keywords = row
+    for row in conn.execute("SELECT id, stem, name, mondo_id, categories, synonyms FROM disorders "
+                            "ORDER BY name COLLATE NOCASE"):
+        did, stem, name, mondo_id, categories, synonyms = row
         numbers = {table: counts.get(did, {}).get(table, 0) for table in (*_COUNTED, "evidence")}
         numbers["verified"] = verified.get(did, 0)
-        found.append(IndexRow(stem, name, mondo_id, json.loads(categories), json.loads(synonyms), numbers,
-                              " ".join([name, *json.loads(synonyms), keywords or ""])))
+        found.append(IndexRow(stem, name, mondo_id, json.loads(categories), json.loads(synonyms), numbers))
     return found
 
 
@@ -104,7 +105,16 @@ def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
         rows={table: rows(f"SELECT * FROM {table} WHERE disorder_id = ? ORDER BY rowid")
               for table in ("steps", "phenotypes", "genes", "treatments", "treatment_targets")},
         similar=_similar(conn, stem),
+        source=row["source"],
+        problem=next((p for p in load_problems(conn) if p.get("stem") == stem and p.get("kept")), None),
     )
+
+
+def load_problems(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The entries the last build could not compile: ``{"file", "line", "message", "hint", "stem",
+    "kept"}`` each (``kept``: the last version that could be read is still in the KB)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PROBLEMS,)).fetchone()
+    return json.loads(row[0]) if row else []
 
 
 def _similar(conn: sqlite3.Connection, stem: str) -> dict[str, Any] | None:
@@ -133,18 +143,3 @@ def disorder_json(record: DisorderRecord) -> dict[str, Any]:
         "similar_conditions": record.similar,
         "url": page_url(record.stem),
     }
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def search(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    """Disorders matching every word of ``query`` (word prefixes count), best first."""
-    words = _WORD.findall(query)[:12]
-    if not words:
-        return []
-    match = " ".join(f'"{w}"*' for w in words)
-    sql = ("SELECT s.stem, d.name, d.mondo_id, snippet(search, -1, '', '', ' … ', 12) AS context "
-           "FROM search s JOIN disorders d ON d.stem = s.stem WHERE search MATCH ? "
-           "ORDER BY bm25(search, 0, 10.0, 6.0, 3.0, 1.0) LIMIT ?")
-    return [{"stem": stem, "name": name, "mondo_id": mondo_id, "context": context, "url": page_url(stem)} for stem, name, mondo_id, context in conn.execute(sql, (match, limit))]

@@ -27,6 +27,13 @@ _WIDE = frozenset("mwMW@%")
 
 KIND_LABELS = {"step": "Mechanism step", "phenotype": "Phenotype", "treatment": "Treatment"}
 EDGE_LABELS = {"downstream": "causes / leads to", "sequela": "sequela", "treatment": "treatment acts on"}
+# the causal link types of the format, in words
+CAUSAL_LINK_WORDS = {
+    "DIRECT": "directly",
+    "INDIRECT_KNOWN_INTERMEDIATES": "indirectly, through known intermediate steps",
+    "INDIRECT_UNKNOWN_INTERMEDIATES": "indirectly, through steps not yet known",
+    "UNKNOWN": "directly or indirectly: not established",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,12 @@ class Graph:
     @property
     def steps(self) -> int:
         return sum(1 for n in self.nodes if n.kind == "step")
+
+    @property
+    def unlinked(self) -> int:
+        """Nodes no link touches (drawn in a grid below the linked ones)."""
+        touched = {n for e in self.edges if e.source != e.target for n in (e.source, e.target)}
+        return sum(1 for n in self.nodes if n.id not in touched)
 
     @property
     def kinds(self) -> set[str]:
@@ -121,7 +134,8 @@ def _svg(nodes: list[GraphNode], edges: list[GraphEdge]) -> tuple[Markup, int]:
     ]
     for edge, points in zip(edges, layout.routes):
         if points:
-            title = escape(edge.label or EDGE_LABELS.get(edge.kind, edge.kind))
+            words = CAUSAL_LINK_WORDS.get(edge.label or "", (edge.label or "").replace("_", " ").lower())
+            title = escape(f"{EDGE_LABELS.get(edge.kind, edge.kind)}{f' ({words})' if words else ''}")
             marker = "inhibits" if edge.kind == "treatment" and edge.label == "INHIBITS" else edge.kind
             parts.append(f'<path class="edge edge-{escape(edge.kind)}" d="{_curve(points)}" '
                          f'marker-end="url(#arrow-{escape(marker)})"><title>{title}</title></path>')

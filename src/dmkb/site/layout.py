@@ -8,6 +8,7 @@
    and up, keeping the order with the fewest crossings.
 5. Horizontal positions: each node as near the mean of its neighbours as its layer's order and
    spacing allow (isotonic regression, solved exactly by pooling adjacent violators).
+6. Nodes without links go in a grid below the rest.
 Pure and deterministic: the same graph always gives the same picture.
 """
 
@@ -22,6 +23,7 @@ DUMMY_GAP = 14.0  # beside an edge's bend point
 LAYER_GAP = 56.0  # between layers
 MARGIN = 12.0
 SWEEPS = 10
+GRID_WIDTH = 840.0  # the least width of the grid of nodes without links
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,41 @@ class Layout:
 
 
 def layered_layout(sizes: dict[str, tuple[float, float]], edges: list[tuple[str, str]]) -> Layout:
-    """Lay out nodes (id -> (width, height)) and directed edges (source id, target id)."""
+    """Lay out nodes (id -> (width, height)) and directed edges (source id, target id). Nodes that no
+    edge touches go in a grid below the others, rather than in one endless row."""
+    links = [(u, v) for u, v in dict.fromkeys(edges) if u != v and u in sizes and v in sizes]
+    touched = {n for edge in links for n in edge}
+    linked = _linked_layout({n: size for n, size in sizes.items() if n in touched}, edges, links)
+    unlinked = [n for n in sizes if n not in touched]
+    if not unlinked:
+        return linked
+    top = linked.height + (LAYER_GAP - MARGIN if linked.centres else 0.0)
+    centres, width, height = _grid({n: sizes[n] for n in unlinked}, top, max(linked.width, GRID_WIDTH))
+    return Layout({**linked.centres, **centres}, linked.routes, max(linked.width, width), height,
+                  linked.layers + 1)
+
+
+def _grid(sizes: dict[str, tuple[float, float]], top: float, room: float) -> tuple[dict, float, float]:
+    """Nodes in rows as wide as ``room`` allows, in their order, starting at ``top``."""
+    cell = max(w for w, _ in sizes.values()) + NODE_GAP
+    columns = max(1, min(len(sizes), int((room - 2 * MARGIN + NODE_GAP) // cell)))
+    names = list(sizes)
+    centres: dict[str, tuple[float, float]] = {}
+    y = top + MARGIN
+    for row in range(0, len(names), columns):
+        tallest = max(sizes[n][1] for n in names[row:row + columns])
+        for k, node in enumerate(names[row:row + columns]):
+            centres[node] = (MARGIN + cell * k + (cell - NODE_GAP) / 2, y + tallest / 2)
+        y += tallest + NODE_GAP
+    return centres, 2 * MARGIN + cell * columns - NODE_GAP, y - NODE_GAP + MARGIN
+
+
+def _linked_layout(sizes: dict[str, tuple[float, float]], edges: list[tuple[str, str]],
+                   links: list[tuple[str, str]]) -> Layout:
     nodes = list(sizes)
     if not nodes:
         return Layout({}, [[] for _ in edges], 0.0, 0.0, 0)
-    dag = _acyclic(nodes, [(u, v) for u, v in dict.fromkeys(edges) if u != v and u in sizes and v in sizes])
+    dag = _acyclic(nodes, links)
     layer = _layers(nodes, dag)
     chains, succ, pred, order_nodes = _with_dummies(nodes, dag, layer)
     width_of = {n: sizes[n][0] if n in sizes else 0.0 for n in order_nodes}

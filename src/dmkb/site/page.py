@@ -12,24 +12,31 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from dmkb.similarity.stored import SCORE_MEANING
 from dmkb.site.anchors import anchor_for, slug
 from dmkb.site.cards import CardSpec, PageContext, build_card, fold, term_of
 from dmkb.site.data import DisorderRecord
+from dmkb.site.evidence import tidy_evidence
 from dmkb.site.graph import Graph, build_graph
 from dmkb.site.links import reference_url, term_url
 from dmkb.site.views import (
     Card,
+    CurationEvent,
     DisorderPage,
+    EntryView,
     Link,
     Overview,
+    Problem,
     ReferenceView,
     Section,
     SimilarItem,
     SimilarView,
     Table,
     Term,
+    humanize,
     pretty,
 )
+from dmkb.site.yaml_view import yaml_blocks
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,11 @@ SECTIONS = (
 )
 MECHANISM_GRAPH = "mechanism-graph"
 SIMILAR = "similar-conditions"
+ENTRY = "entry"
 STANDARD_IDS = ("overview", MECHANISM_GRAPH, "subtypes", "infectious-agents", "pathophysiology", "histopathology",
                 "phenotypes", "genetics", "progression", "diagnosis", "treatments", "clinical-trials",
-                "differential-diagnoses", SIMILAR, "research", "references")
+                "differential-diagnoses", SIMILAR, "research", "references", ENTRY)
+ATTACHES_TO = humanize("attaches_to")
 
 
 def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None = None) -> DisorderPage:
@@ -111,8 +120,49 @@ def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None 
     sections.append(Section("research", "Research questions", "Research questions", template="research"))
     reference_section = Section("references", "References", "References", template="references")
     (sections if references else empty).append(reference_section)
+    sections.append(Section(ENTRY, "The entry, as curated", "The entry (YAML)", template="entry"))
     sections.insert(0, Section("overview", "Overview", "Overview", template="overview"))
-    return DisorderPage(record.stem, record.name, _overview(record, sections), sections, empty, graph, references)
+    _link_attachments(sections)
+    tidy_evidence(sections)
+    problem = Problem(**{k: record.problem[k] for k in ("file", "line", "message", "hint")}) \
+        if record.problem else None
+    return DisorderPage(record.stem, record.name, _overview(record, sections), sections, empty, graph, references,
+                        _entry(record), problem)
+
+
+def _entry(record: DisorderRecord) -> EntryView:
+    data = record.data
+    notes = [(label, data[key].strip()) for key, label in (("notes", "Notes"), ("review_notes", "Review notes"))
+             if isinstance(data.get(key), str) and data[key].strip()]
+    history = [CurationEvent(str(e.get("curation_timestamp", ""))[:16].replace("T", " "),
+                             pretty(e["curation_action"]) if isinstance(e.get("curation_action"), str) else None,
+                             _text(e.get("curation_model")), _text(e.get("curation_description")))
+               for _, e in _dicts(data.get("curation_history"))]
+    return EntryView(record.file, f"{quote(record.stem)}.yaml", notes, history, yaml_blocks(record.source),
+                     len(record.source.splitlines()))
+
+
+def _link_attachments(sections: list[Section]) -> None:
+    """``attaches_to: [progression#Prodromal Course]`` names an item of another section: link to its card."""
+    anchors: dict[tuple[str, str], str] = {}
+    for section in sections:
+        for key in next((d.keys for d in SECTIONS if d.id == section.id), ()):
+            for card in section.cards:
+                if card.anchor:
+                    anchors.setdefault((key, fold(card.title)), card.anchor)
+    section_of = {key: d.id for d in SECTIONS for key in d.keys}
+    for section in sections:
+        for card in section.cards:
+            for label, values in list(card.bullets):
+                if label != ATTACHES_TO:
+                    continue
+                links = []
+                for value in values:
+                    key, _, name = value.partition("#")
+                    anchor = anchors.get((key, fold(name))) or section_of.get(key)
+                    links.append(Link(name or value, f"#{anchor}" if anchor else None))
+                card.bullets.remove((label, values))
+                card.links.append((label, links))
 
 
 def _context(record: DisorderRecord, graph: Graph | None) -> PageContext:
@@ -167,6 +217,7 @@ def similar_section(record: DisorderRecord, kb_index: dict[str, str]) -> Section
         kb=[_similar_item(item, kb_index, record.stem) for item in data.get("kb", [])],
         hpo=[_similar_item(item, {}, record.stem) for item in data.get("hpo", [])],
         same_as=[Term(curie, curie, term_url(curie)) for curie in data.get("same_as", [])],
+        score_meaning=SCORE_MEANING.format(name=record.name),
     )
     return section
 
@@ -180,7 +231,7 @@ def _similar_item(item: dict[str, Any], kb_index: dict[str, str], own: str) -> S
     href = f"{quote(stem)}.html" if stem else term_url(item["id"])
     return SimilarItem(item.get("name") or item["id"], href, item["id"], terms("shared_phenotypes"),
                        terms("only_here"), terms("only_there"), terms("shared_mechanisms"),
-                       terms("mechanisms_only_here"), terms("mechanisms_only_there"))
+                       terms("mechanisms_only_here"), terms("mechanisms_only_there"), item.get("score"))
 
 
 def _phenotype_table(record: DisorderRecord, ctx: PageContext) -> Table:
@@ -194,7 +245,9 @@ def _phenotype_table(record: DisorderRecord, ctx: PageContext) -> Table:
             Link(pretty(row["frequency"] or "")),
             Link(pretty(row["severity"] or "")),
         ])
-    return Table(["Phenotype", "HPO", "Category", "Frequency", "Severity"], rows)
+    columns = ["Phenotype", "HPO", "Category", "Frequency", "Severity"]
+    kept = [i for i in range(len(columns)) if i == 0 or any(r[i].text for r in rows)]  # no empty columns
+    return Table([columns[i] for i in kept], [[r[i] for i in kept] for r in rows])
 
 
 def _stage_card(path: tuple[Any, ...], stage: dict[str, Any], ctx: PageContext) -> Card:
@@ -220,6 +273,10 @@ def _kb_link(item: dict[str, Any], kb_index: dict[str, str], own: str) -> str | 
 
 def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
     return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() or None if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
 
 
 def _overview(record: DisorderRecord, sections: list[Section]) -> Overview:

@@ -12,10 +12,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from dmkb import __version__
 from dmkb.site.cards import fold
-from dmkb.site.data import IndexRow, load_disorder, load_index
+from dmkb.site.data import IndexRow, load_disorder, load_index, load_problems
 from dmkb.site.index import build_index_page
 from dmkb.site.page import build_disorder_page
-from dmkb.site.policy import CONTENT_SECURITY_POLICY, FORM_POLICY
+from dmkb.site.policy import CONTENT_SECURITY_POLICY
+from dmkb.site.search import SearchIndex, load_entries
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -64,6 +65,13 @@ class Renderer:
         self.conn = conn
         self.index_rows = load_index(conn)
         self.links = kb_links(self.index_rows)
+        self.problems = load_problems(conn)
+        self.search = SearchIndex(load_entries(conn))
+
+    def source(self, stem: str) -> str | None:
+        """The YAML of the disorder ``stem`` as compiled (``None`` when there is none)."""
+        row = self.conn.execute("SELECT source FROM disorders WHERE stem = ?", (stem,)).fetchone()
+        return row[0] if row else None
 
     def disorder(self, stem: str) -> str | None:
         """The page of the disorder ``stem`` (``None`` when there is none), as at ``disorders/<stem>.html``."""
@@ -75,15 +83,21 @@ class Renderer:
 
     def index(self) -> str:
         """The index page, as at ``index.html``."""
-        page = build_index_page(self.index_rows)
+        page = build_index_page(self.index_rows, self.problems, self.search.entries)
         return environment().get_template("index.html").render(page=page, root="")
 
 
 def render_diagnose(context: dict, root: str = "/") -> str:
     """The server's differential diagnosis page (see :mod:`dmkb.server.diagnose`)."""
-    return environment().get_template("diagnose.html").render(**context, root=root, csp=FORM_POLICY)
+    return environment().get_template("diagnose.html").render(**context, root=root)
 
 
-def render_error(status: int, message: str, root: str = "/") -> str:
-    """A plain error page (the server's 404s and 400s)."""
-    return environment().get_template("error.html").render(status=status, message=message, root=root)
+def render_diagnose_notice(root: str = "") -> str:
+    """The static site's ``diagnose.html``: the differential diagnosis needs the server."""
+    return environment().get_template("diagnose_static.html").render(root=root)
+
+
+def render_error(status: int, message: str, root: str = "/", refresh: int | None = None) -> str:
+    """A plain error page (the server's 404s and 400s); ``refresh``: seconds after which it reloads itself."""
+    return environment().get_template("error.html").render(status=status, message=message, root=root,
+                                                           refresh=refresh)

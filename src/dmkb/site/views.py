@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from dmkb.site.graph import Graph
+from dmkb.site.yaml_view import YamlBlock
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class EvidenceView:
     source_type: str | None  # "Human clinical", "Model organism", …
     status: str  # verified | not_found | not_cached | no_snippet
     status_label: str
+    also_cited_by: tuple[Link, ...] = ()  # other items of the page backed by the same quote
+    repeat: bool = False  # the same quote is shown above, for this same item
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Relation:
     qualifier: str | None = None
     description: str | None = None
     evidence: list[EvidenceView] = field(default_factory=list)
+    evidence_summary: list[tuple[str, str]] = field(default_factory=list)  # see dmkb.site.evidence
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Card:
     links: list[tuple[str, list[Link]]] = field(default_factory=list)  # "Arises from", "Acted on by", …
     relations: list[Relation] = field(default_factory=list)
     evidence: list[EvidenceView] = field(default_factory=list)
+    evidence_summary: list[tuple[str, str]] = field(default_factory=list)  # see dmkb.site.evidence
     children: list[Card] = field(default_factory=list)
     in_graph: bool = False
 
@@ -99,6 +104,7 @@ class SimilarItem:
     shared_mechanisms: list[Term] = field(default_factory=list)
     mechanisms_only_here: list[Term] = field(default_factory=list)
     mechanisms_only_there: list[Term] = field(default_factory=list)
+    score: float | None = None  # see dmkb.similarity.similar.SCORE_MEANING
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class SimilarView:
     kb: list[SimilarItem]
     hpo: list[SimilarItem]
     same_as: list[Term]  # HPO's entries for the page's own disorder
+    score_meaning: str = ""
 
 
 @dataclass
@@ -119,7 +126,8 @@ class Section:
     label: str  # short, for the table of contents
     cards: list[Card] = field(default_factory=list)
     intro: str | None = None
-    template: str = "cards"  # which partial lays it out: overview | cards | graph | similar | research | references
+    template: str = "cards"  # which partial lays it out: overview | cards | graph | similar | research |
+    # references | entry
     table: Table | None = None
     similar: SimilarView | None = None
 
@@ -155,6 +163,36 @@ class Overview:
     evidence: dict[str, int]  # verification status -> count
 
 
+@dataclass(frozen=True)
+class CurationEvent:
+    when: str
+    action: str | None
+    by: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """The entry as curated: its file, the curators' notes and history, and its YAML."""
+
+    file: str
+    download: str  # the YAML file beside the page
+    notes: list[tuple[str, str]]  # (label, text): "Notes", "Review notes"
+    history: list[CurationEvent]
+    yaml: list[YamlBlock]
+    lines: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why the entry's file could not be compiled: the page shows its last good version."""
+
+    file: str
+    line: int
+    message: str
+    hint: str | None
+
+
 @dataclass
 class DisorderPage:
     """Everything a disorder page shows."""
@@ -166,6 +204,8 @@ class DisorderPage:
     empty: list[Section]  # the standard sections this entry has no data for
     graph: Graph | None
     references: list[ReferenceView]
+    entry: EntryView | None = None
+    problem: Problem | None = None
 
     @property
     def section_ids(self) -> list[str]:

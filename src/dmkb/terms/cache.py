@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,13 @@ class TermCache:
         if prefix not in self._rows:
             self._rows[prefix] = self._read(prefix)
         return self._rows[prefix].get(curie_key(curie))
+
+    def named(self, prefix: str, same: Callable[[str], bool]) -> TermRow | None:
+        """The first cached ``prefix`` term whose label passes ``same``."""
+        prefix = prefix.lower()
+        if prefix not in self._rows:
+            self._rows[prefix] = self._read(prefix)
+        return next((row for row in self._rows[prefix].values() if same(row.label)), None)
 
     def file_problems(self) -> list[CacheProblem]:
         """Read every cache file and say what is wrong with them (a bad file is never skipped quietly)."""

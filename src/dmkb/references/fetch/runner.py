@@ -45,11 +45,13 @@ class FetchResult:
     path: Path | None = None
     message: str | None = None
     hint: str | None = None
+    imported_from: str | None = None  # the file a record was imported from
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.reference_id, "status": self.status, "content_type": self.content_type,
-                "title": self.title, "file": str(self.path) if self.path else None,
-                "message": self.message, "hint": self.hint}
+        found = {"id": self.reference_id, "status": self.status, "content_type": self.content_type,
+                 "title": self.title, "file": str(self.path) if self.path else None,
+                 "message": self.message, "hint": self.hint}
+        return found | ({"imported_from": self.imported_from} if self.imported_from else {})
 
 
 class Sources:

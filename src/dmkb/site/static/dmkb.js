@@ -1,12 +1,79 @@
-/* dmkb pages: the index filter, and the interactive mechanism graph of a disorder page.
-   Without scripts the index lists every disorder and the graph is a static picture. */
+/* dmkb pages: the index page's search, sortable tables, evidence opened where a link leads, and the
+   interactive mechanism graph of a disorder page. Without scripts the index lists every disorder,
+   tables keep their order and the graph is a static picture. */
 (function () {
   "use strict";
 
+  /* The site's one search (dmkb.site.search does the same for the server's /api/search): every
+     query word must match a word of the disorder exactly, as its beginning, or with a typing
+     mistake or two; matches count by field, and rows are shown best first. */
+  function words(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().match(/[\p{L}\p{N}_]+/gu) || [];
+  }
+
+  function typoDistance(a, b, most) { // optimal string alignment, given up beyond `most`
+    if (Math.abs(a.length - b.length) > most) return most + 1;
+    var before = null, previous = [], i, j;
+    for (j = 0; j <= b.length; j++) previous.push(j);
+    for (i = 1; i <= a.length; i++) {
+      var current = [i], lowest = i;
+      for (j = 1; j <= b.length; j++) {
+        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        var d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+        if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2] + 1);
+        current.push(d);
+        lowest = Math.min(lowest, d);
+      }
+      if (lowest > most) return most + 1;
+      before = previous;
+      previous = current;
+    }
+    return previous[b.length];
+  }
+
+  function searcher(data) {
+    var places = {};
+    data.entries.forEach(function (entry, k) {
+      entry.fields.forEach(function (field, f) {
+        field.split(" ").filter(Boolean).forEach(function (word) {
+          (places[word] = places[word] || []).push([k, data.weights[f]]);
+        });
+      });
+    });
+    function quality(query, word) {
+      if (word === query) return data.quality[0];
+      if (word.indexOf(query) === 0) return data.quality[1];
+      var most = data.typos_from.filter(function (n) { return query.length >= n; }).length;
+      return most && typoDistance(query, word, most) <= most ? data.quality[2] : 0;
+    }
+    return function (query) { // stem -> score, or null for an empty query
+      var wanted = words(query).slice(0, data.max_words);
+      if (!wanted.length) return null;
+      var totals = null;
+      wanted.forEach(function (q) {
+        var best = {};
+        Object.keys(places).forEach(function (word) {
+          var found = quality(q, word);
+          if (found) places[word].forEach(function (p) { best[p[0]] = Math.max(best[p[0]] || 0, p[1] * found); });
+        });
+        if (totals === null) { totals = best; return; }
+        var both = {};
+        Object.keys(best).forEach(function (k) { if (k in totals) both[k] = totals[k] + best[k]; });
+        totals = both;
+      });
+      var scores = {};
+      Object.keys(totals).forEach(function (k) { scores[data.entries[k].stem] = totals[k]; });
+      return scores;
+    };
+  }
+
   function setUpIndexFilter() {
     var form = document.querySelector(".filters");
-    var rows = Array.prototype.slice.call(document.querySelectorAll(".disorders tbody tr"));
-    if (!form || !rows.length) return;
+    var body = document.querySelector(".disorders tbody");
+    var source = document.getElementById("search-data");
+    if (!form || !body || !source) return;
+    var rows = Array.prototype.slice.call(body.rows);
+    var search = searcher(JSON.parse(source.textContent));
     var text = document.getElementById("filter-text");
     var category = document.getElementById("filter-category");
     var counter = document.getElementById("result-count");
@@ -15,25 +82,67 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
 
     function apply() {
-      var words = text.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var scores = search(text.value);
       var wanted = category.value;
-      var shown = 0;
-      rows.forEach(function (row) {
-        var haystack = row.getAttribute("data-search");
-        var categories = row.getAttribute("data-categories").split("|");
-        var match = words.every(function (w) { return haystack.indexOf(w) !== -1; }) &&
-          (!wanted || categories.indexOf(wanted) !== -1);
+      var shown = rows.filter(function (row) {
+        var match = (!scores || row.getAttribute("data-stem") in scores) &&
+          (!wanted || row.getAttribute("data-categories").split("|").indexOf(wanted) !== -1);
         row.hidden = !match;
-        if (match) shown += 1;
+        return match;
       });
-      counter.textContent = shown === rows.length ? rows.length + " disorders" : shown + " of " + rows.length + " disorders";
-      none.hidden = shown !== 0;
+      if (scores) { // best first, as the server's search ranks them
+        shown.sort(function (a, b) { return scores[b.getAttribute("data-stem")] - scores[a.getAttribute("data-stem")]; });
+        shown.forEach(function (row) { body.appendChild(row); });
+        body.closest("table").querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+      }
+      counter.textContent = shown.length === rows.length ? rows.length + " disorders" : shown.length + " of " + rows.length + " disorders";
+      none.hidden = shown.length !== 0;
     }
     text.addEventListener("input", apply);
     category.addEventListener("change", apply);
     var query = new URLSearchParams(window.location.search).get("q");
     if (query) text.value = query;
     apply();
+  }
+
+  /* Tables whose columns sort on a click on their heading (numbers as numbers). */
+  function setUpSortableTables() {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      var headings = Array.prototype.slice.call(table.querySelectorAll("thead th"));
+      headings.forEach(function (th, column) {
+        th.tabIndex = 0;
+        th.title = "Sort by this column";
+        function sort() {
+          var ascending = th.getAttribute("aria-sort") !== "ascending";
+          headings.forEach(function (other) { other.removeAttribute("aria-sort"); });
+          th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows);
+          function value(row) {
+            var cell = row.cells[column];
+            var raw = cell ? (cell.getAttribute("data-value") || cell.textContent.trim()) : "";
+            var number = parseFloat(raw);
+            return isNaN(number) || !/^[\d.\-]/.test(raw) ? raw.toLowerCase() : number;
+          }
+          rows.sort(function (a, b) {
+            var x = value(a), y = value(b);
+            var order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+            return ascending ? order : -order;
+          });
+          rows.forEach(function (row) { body.appendChild(row); });
+        }
+        th.addEventListener("click", sort);
+        th.addEventListener("keydown", function (event) { if (event.key === "Enter") sort(); });
+      });
+    });
+  }
+
+  /* A card shown from a link or the graph opens its own evidence. */
+  function openEvidence(card) {
+    if (!card) return;
+    Array.prototype.forEach.call(card.children, function (child) {
+      if (child.matches("details.evidence-list")) child.open = true;
+    });
   }
 
   var COLORS = {
@@ -76,6 +185,7 @@
   function goTo(anchor) {
     var target = document.getElementById(anchor);
     if (!target) return;
+    openEvidence(target);
     if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + anchor);
     target.scrollIntoView({ behavior: "smooth", block: "start" });
     target.classList.remove("flash");
@@ -83,18 +193,46 @@
     target.classList.add("flash");
   }
 
-  /* As large as the width allows, but never so small that labels cannot be read: the drawing
-     area takes the graph's height, and a graph wider than the page is panned by dragging. */
+  /* Linked nodes top-down; nodes without links in a grid below them, as many to a row as the
+     drawing's width holds at full size, so that nothing is ever cut off. */
+  function arrange(cy, canvas) {
+    var unlinked = cy.nodes().filter(function (n) {
+      return n.connectedEdges().filter(function (e) { return e.source().id() !== e.target().id(); }).length === 0;
+    });
+    var linked = cy.elements().not(unlinked);
+    var top = 0, left = 0, gap = 20;
+    if (linked.nodes().length) {
+      linked.layout(window.cytoscapeDagre
+        ? { name: "dagre", rankDir: "TB", nodeSep: 16, rankSep: 44, edgeSep: 10, fit: false }
+        : { name: "breadthfirst", directed: true, spacingFactor: 1.1, fit: false }).run();
+      var box = linked.boundingBox();
+      top = box.y2 + 2 * gap;
+      left = box.x1;
+    }
+    if (!unlinked.length) return;
+    var cell = Math.max.apply(null, unlinked.map(function (n) { return n.data("w"); })) + gap;
+    var columns = Math.max(1, Math.min(unlinked.length, Math.floor((canvas.clientWidth - 36 + gap) / cell)));
+    var y = top;
+    for (var start = 0; start < unlinked.length; start += columns) {
+      var row = unlinked.slice(start, start + columns);
+      var tallest = Math.max.apply(null, row.map(function (n) { return n.data("h"); }));
+      row.forEach(function (n, k) { n.position({ x: left + cell * k + (cell - gap) / 2, y: y + tallest / 2 }); });
+      y += tallest + gap;
+    }
+  }
+
+  /* As large as the width allows (up to a little over full size), and never cut off: the drawing
+     area takes the graph's whole height. */
   function fitReadably(cy, canvas) {
-    var pad = 18, readable = 0.72, largest = 1.15;
+    var pad = 18, top = 48, largest = 1.15; // room above for the zoom buttons
     var box = cy.elements().boundingBox();
     var width = canvas.clientWidth;
-    var zoom = Math.max(readable, Math.min(largest, (width - 2 * pad) / box.w));
-    var height = Math.max(260, Math.min(box.h * zoom + 2 * pad, 1100));
+    var zoom = Math.min(largest, (width - 2 * pad) / box.w);
+    var height = Math.max(160, box.h * zoom + top + pad);
     canvas.style.height = Math.round(height) + "px";
     cy.resize();
     cy.zoom(zoom);
-    cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: pad - box.y1 * zoom });
+    cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: top - box.y1 * zoom });
   }
 
   function setUpGraph() {
@@ -112,20 +250,18 @@
     canvas.style.height = (parseInt(holder.getAttribute("data-height"), 10) || 480) + "px";
     holder.querySelector(".graph-static").hidden = true;
     holder.querySelector(".graph-tools").hidden = false;
-    var layout = window.cytoscapeDagre
-      ? { name: "dagre", rankDir: "TB", nodeSep: 16, rankSep: 44, edgeSep: 10, padding: 18, fit: true }
-      : { name: "breadthfirst", directed: true, padding: 18, spacingFactor: 1.1 };
     var cy = window.cytoscape({
       container: canvas,
       elements: elements,
       style: graphStyle(),
-      layout: layout,
+      layout: { name: "preset" },
       userZoomingEnabled: false,
       boxSelectionEnabled: false,
       autoungrabify: true,
       minZoom: 0.15,
       maxZoom: 2.5
     });
+    arrange(cy, canvas);
     fitReadably(cy, canvas);
     cy.on("tap", "node", function (event) {
       cy.nodes().removeClass("selected");
@@ -162,7 +298,9 @@
 
   function start() {
     setUpIndexFilter();
+    setUpSortableTables();
     setUpGraph();
+    if (window.location.hash) openEvidence(document.getElementById(window.location.hash.slice(1)));
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
