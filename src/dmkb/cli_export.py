@@ -32,6 +32,8 @@ def export(
     """Export the compiled KB: KGX (Biolink nodes and edges), RDF (Turtle, N-Triples), HPOA, JSON Lines.
 
     Files are written only when their bytes change; each says which KB revision and dmkb version made it.
+
+    Example: dmkb export examples/ankl --format kgx --out export/kgx
     """
     from dmkb.export import export as run_export
 
