@@ -143,3 +143,7 @@ register_site_commands(app)
 from dmkb.cli_diagnose import register as register_diagnose_commands  # noqa: E402
 
 register_diagnose_commands(app)
+
+from dmkb.cli_research import register as register_research_commands  # noqa: E402
+
+register_research_commands(app)

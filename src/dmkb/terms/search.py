@@ -70,6 +70,19 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     return ranked[:limit]
 
 
+def exact(index: TermIndex, text: str, prefix: str | None = None) -> list[Hit]:
+    """Terms one of whose names (label or synonym) is ``text``, case, punctuation and spacing aside."""
+    query = normalize_name(text)
+    hits: dict[str, Hit] = {}
+    for source in index.sources:
+        if query and (not prefix or source.serves(prefix)):
+            for term_id, label, name, _norm, is_label in index.connection(source).execute(_EXACT, (query,)):
+                if not prefix or term_id.partition(":")[0].lower() == prefix.lower():
+                    hits.setdefault(term_id, Hit(term_id, label, name, _EXACT_LABEL if is_label else _EXACT_SYNONYM,
+                                                 source.title))
+    return list(hits.values())
+
+
 def _full_text(db: sqlite3.Connection, words: list[str], operator: str) -> list[tuple]:
     terms = [_alternatives(w) for w in words]
     if len(words[-1]) >= 3:
