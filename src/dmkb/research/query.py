@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmkb.compile.store import connect_readonly
-from dmkb.research.text import QUESTION_WORDS, STOP_WORDS, stem, words
+from dmkb.research.text import QUESTION_WORDS, STOP_WORDS, stem, stems, words
 from dmkb.terms.index import TermIndex
 from dmkb.terms.search import exact
 
@@ -89,16 +89,16 @@ def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], term
     asked = _without_names(question, disorder.names if disorder else ())
     concept_words = [w for w in words(asked) if w not in STOP_WORDS and w not in QUESTION_WORDS]
     weights: dict[str, float] = {}
-    for word in concept_words:
-        if word not in _GENERIC:
-            weights[stem(word)] = 1.0
-    phrases = _question_phrases([stem(w) for w in concept_words if w not in _GENERIC])
+    asked_stems = [s for w in concept_words if w not in _GENERIC for s in stems(w)]
+    for s in asked_stems:
+        weights[s] = 1.0
+    phrases = _question_phrases(asked_stems)
     # other names of the terms asked about count only when they appear whole
-    expansions = [tuple(stem(w) for w in words(name)) for name in _expansions(concept_words, terms)]
+    expansions = [tuple(stems(name)) for name in _expansions(concept_words, terms)]
     for name_stems in expansions:
         if len(name_stems) == 1:
             weights.setdefault(name_stems[0], EXPANSION_WEIGHT)
-    disorder_phrases = [tuple(stem(w) for w in words(n)) for n in (disorder.names if disorder else ())]
+    disorder_phrases = [tuple(stems(n)) for n in (disorder.names if disorder else ())]
     disorder_stems = frozenset(s for p in disorder_phrases if len(p) <= 4 for s in p if s not in _GENERIC_STEMS)
     return Query(question, disorder, weights, list(dict.fromkeys(phrases)),
                  [p for p in dict.fromkeys(expansions) if len(p) > 1], disorder_stems,

@@ -42,10 +42,10 @@ class Params:
     disorder_in_passage: float = 1.0
     neighbour: float = 0.3  # share of the best neighbouring passage's concept score
     document: float = 3.0  # times the document's concept score relative to the best document's
-    full_text: float = 0.0  # times the document's full-text score relative to the best document's
+    full_text: float = 20.0  # times the document's full-text score relative to the best document's
     disorder_in_title: float = 4.0
-    disorder_in_text: float = 3.0  # times the share of the document's passages naming the disorder (capped)
-    statement: float = 3.0  # a curated statement quotes this passage (times its relative score)
+    disorder_in_text: float = 1.0  # times the share of the document's passages naming the disorder (capped)
+    statement: float = 1.0  # a curated statement quotes this passage (times its relative score)
     per_reference: int = 2  # passages of one reference before any other reference's next
 
 

@@ -48,8 +48,13 @@ def words(text: str) -> list[str]:
     return normalize(text).split()
 
 
+# letters and digits are apart: "CTLA4" and "CTLA-4", "IL6" and "IL-6" are the same words
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+
+
 def stems(text: str) -> list[str]:
-    return [stem(w) for w in words(text)]
+    """The stems of the words of ``text``, runs of letters and of digits taken apart."""
+    return [stem(part) for w in words(text) for part in (_LETTERS_OR_DIGITS.findall(w) if not w.isalpha() else (w,))]
 
 
 @dataclass(frozen=True)
