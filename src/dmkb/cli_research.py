@@ -50,6 +50,7 @@ def ask(
     Exits 0 with an answer, 2 when nothing could be answered.
     """
     from dmkb.research.ask import ask as answer_question
+    from dmkb.research.ask import check_question
     from dmkb.research.writer import Writer
 
     if batch is not None:
@@ -60,6 +61,7 @@ def ask(
     if question is None:
         raise UsageError("no question given", 'e.g. dmkb ask "What drives JAK-STAT activation in aggressive '
                          'NK-cell leukemia?" --kb examples/ankl')
+    check_question(question)  # before the index is opened (or built)
     library = _open(kb, quiet)
     started = datetime.now().astimezone()
     answer = answer_question(library, question, disorder=disorder, limit=limit, writer=Writer.from_settings())
@@ -73,8 +75,6 @@ def ask(
 
 
 def _open(kb: Path | None, quiet: bool):
-    from dmkb.research.ask import open_library
-
     with _Bar(quiet) as progress:
         library = _library(kb, progress)
     built = library.built

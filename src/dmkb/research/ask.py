@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dmkb.compile import compile_kb
@@ -22,9 +22,9 @@ from dmkb.load.text import decode
 from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
 from dmkb.research.compose import compose_offline
-from dmkb.research.query import MAX_QUESTION, KbDisorder, analyse, read_kb_disorders
-from dmkb.research.report import Answer, Evidence, unique_keys
-from dmkb.research.retrieve import Params, retrieve
+from dmkb.research.query import MAX_QUESTION, KbDisorder, Query, analyse, read_kb_disorders
+from dmkb.research.report import DOMAINS, Answer, Evidence, unique_keys
+from dmkb.research.retrieve import Params, Scored, retrieve
 from dmkb.research.sqlite_index import BuildReport, DamagedIndexError, SqliteIndex, update_index
 from dmkb.research.writer import Writer
 from dmkb.settings import dmkb_home
@@ -94,13 +94,13 @@ def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
 
 def check_question(question: str) -> str:
     """The question, stripped. :raises UsageError: when it is empty or far too long."""
-    text = " ".join(question.split())
+    text = question.strip()
     if not text:
         raise UsageError("the question is empty", 'ask in words, e.g. dmkb ask "What drives X in Y?"')
     if len(text) > MAX_QUESTION:
         raise UsageError(f"the question is {len(text):,} characters long; a question has at most {MAX_QUESTION:,}",
                          "ask one question in a sentence or two")
-    return text
+    return " ".join(text.split())
 
 
 def ask(library: Library, question: str, *, disorder: str | None = None, limit: int = 10,
@@ -118,8 +118,9 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
         raise UsageError(f"nothing to search for in {question!r}: it names no disorder and no concept",
                          "name what you ask about, or give --disorder")
     notes = list(library.notes) + query.notes
-    # a question about the whole disorder is answered domain by domain: ask for more passages
-    found = retrieve(library.index, query, limit * (4 if query.whole_disorder else 2), hidden=hidden, params=params)
+    found = retrieve(library.index, query, limit * 2, hidden=hidden, params=params)
+    if query.whole_disorder:
+        found = _by_domain(library, query, limit, hidden, params) or found
     keys = unique_keys(list({d.id: d for s in found for d in (s.document, *s.also)}.values()))
     evidence, documents, dropped = [], {}, 0
     sources: dict[str, SourceText | None] = {}
@@ -147,6 +148,20 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
     d = query.disorder
     return Answer(question_id, question, d.name if d else None, d.mondo_id if d else None, d.stem if d else None,
                   shown, report, engine, notes)
+
+
+def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[str], params: Params) -> list[Scored]:
+    """A question about a whole disorder is asked again for each domain (cause, treatment, …)."""
+    found: list[Scored] = []
+    seen: set[int] = set()
+    params = replace(params, disorder_in_passage=params.disorder_in_passage + 6)  # passages that name it
+    for _name, marks in DOMAINS:
+        asked = replace(query, terms=dict.fromkeys(marks, 1.0), phrases=[], synonyms=[])
+        for item in retrieve(library.index, asked, max(2, limit // 4), hidden=hidden, params=params):
+            if item.passage.id not in seen:
+                seen.add(item.passage.id)
+                found.append(item)
+    return found
 
 
 def _verified(library: Library, sources: dict[str, SourceText | None], reference: str, quote: str) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dmkb.research.index import Document
 from dmkb.research.query import Query
-from dmkb.research.report import DOMAINS, Evidence, Report, Section, Statement, TableRow, domain_of, reference_entry
+from dmkb.research.report import DOMAINS, OTHER, Evidence, Report, Section, Statement, TableRow, domain_of, reference_entry
 from dmkb.research.text import stems
 
+DOMAIN_NAMES = tuple(name for name, _marks in DOMAINS)
 SHORT_ANSWER = 3  # statements in the short answer
 PER_SECTION = 4
 
@@ -28,16 +29,18 @@ def compose_offline(query: Query, evidence: list[Evidence], documents: dict[str,
     by_domain: dict[str, list[tuple[Statement, Evidence]]] = {}
     for statement, first in statements:
         by_domain.setdefault(domain_of(stems(first.quote), first.section), []).append((statement, first))
-    short = [s for s, _ in statements[:SHORT_ANSWER]]
-    report.sections.append(Section("Short answer", tuple(short)))
     if query.whole_disorder:
-        for name, _marks in DOMAINS:
+        for name in DOMAIN_NAMES:
             if name in by_domain:
                 statement = by_domain[name][0][0]
                 report.table.append(TableRow(name, statement.text, statement.citations))
+        short = [Statement(row.key_points, row.citations) for row in report.table[:SHORT_ANSWER]]
+    else:
+        short = [s for s, _ in statements[:SHORT_ANSWER]]
+    report.sections.append(Section("Short answer", tuple(short)))
     used = {s.text for s in short} if not query.whole_disorder else set()
     budget = max(limit - len(short), 0) if not query.whole_disorder else limit * 2
-    for name, _marks in DOMAINS:
+    for name in (*DOMAIN_NAMES, OTHER):
         chosen = [s for s, _ in by_domain.get(name, []) if s.text not in used][:PER_SECTION]
         chosen = chosen[:budget]
         budget -= len(chosen)

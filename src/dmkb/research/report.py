@@ -192,10 +192,13 @@ def reference_entry(document: Document, key: str) -> Reference:
                      document.journal, url)
 
 
+OTHER = "Other findings"
+
+
 def domain_of(quote_stems: list[str], section: str | None) -> str:
     """The domain a passage speaks to, by the words it uses (and its section's name)."""
     words = set(quote_stems) | set(stems(section or ""))
-    best, best_count = DOMAINS[4][0], 0
+    best, best_count = OTHER, 0
     for name, marks in DOMAINS:
         count = len(words & marks)
         if count > best_count:

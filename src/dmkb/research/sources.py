@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 from dmkb.compile.store import connect_readonly
 from dmkb.load.reference_files import ReferenceText
 from dmkb.references.cache import ReferenceCache
-from dmkb.research.text import Passage, passages
+from dmkb.research.text import Passage, passages, words
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,8 @@ def read_document(cache: ReferenceCache, file: CachedFile) -> DocumentRecord:
     if not isinstance(reference, str) or ":" not in reference:
         reference = _id_from_file_name(file.name)
     found = passages(cached.text) if cached.text else []
+    title_words = words(cached.title or "")
+    found = [p for p in found if words(p.text) != title_words]  # the title again, as PubMed's text repeats it
     problem = cached.problem or (None if found else "no text to index")
     return DocumentRecord(file, reference.strip(), meta, cached.title, found, problem)
 
@@ -133,16 +133,3 @@ def _kind(path: str) -> str:
 
 def _plain(value: Any) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
-
-
-def kb_is_readable(kb_db: Path) -> bool:
-    try:
-        with contextlib.closing(sqlite3.connect(f"{kb_db.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            conn.execute("SELECT 1 FROM evidence LIMIT 1")
-        return True
-    except sqlite3.Error:
-        return False
-
-
-def file_exists(path: Path) -> bool:
-    return os.path.exists(path)
