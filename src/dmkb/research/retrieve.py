@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from dmkb.research.index import Document, LiteratureIndex, Passage
@@ -96,25 +96,34 @@ class _Scorer:
         self.idf = {s: math.log(1 + (total - frequencies.get(s, 0) + 0.5) / (frequencies.get(s, 0) + 0.5))
                     for s in query.terms}
         self.weight_sum = sum(w * self.idf[s] for s, w in query.terms.items()) or 1.0
+        self.phrases = [_joined(p) for p in query.phrases]
+        self.synonyms = [_joined(p) for p in query.synonyms]
+        self.disorder = [_joined(p) for p in query.disorder_phrases]
+        # a passage holding none of these stems scores nothing of its own
+        self.wanted = frozenset(query.terms) | {p[0] for p in (*query.synonyms, *query.disorder_phrases)}
 
     def score(self, passages: list[Passage], documents: dict[int, Document], full_text: dict[int, float]) -> list[float]:
         p = self.params
         own, concept, names_disorder = [], [], []
+        doc_counts: dict[int, Counter[str]] = defaultdict(Counter)
         for passage in passages:
-            c, text_score, mentions = self._passage(passage)
+            c, text_score, mentions, counts = self._passage(passage)
             concept.append(c)
             own.append(text_score)
             names_disorder.append(mentions)
+            doc_counts[passage.doc].update(counts)
         by_doc: dict[int, list[int]] = defaultdict(list)
         for i, passage in enumerate(passages):
             by_doc[passage.doc].append(i)
-        doc_concept = {doc: self._document(passages, members) for doc, members in by_doc.items()}
+        # the concepts in the whole document: saturated counts, so long texts do not win by length
+        doc_concept = {doc: sum(self.query.terms[s] * self.idf[s] * tf / (tf + 2.0) for s, tf in counts.items())
+                       for doc, counts in doc_counts.items()}
         best_doc = max(doc_concept.values(), default=1.0) or 1.0
         doc_bonus = {}
         for doc, members in by_doc.items():
             share = sum(names_disorder[i] for i in members) / len(members)
-            title = _contains_any(tuple(stems_of(documents[doc].title or "")), self.query.disorder_phrases)
-            doc_bonus[doc] = (p.document * doc_concept[doc] / best_doc + p.full_text * full_text.get(doc, 0.0)
+            title = _count(_joined(stems_of(documents[doc].title or "")), self.disorder) > 0
+            doc_bonus[doc] = (p.document * doc_concept.get(doc, 0.0) / best_doc + p.full_text * full_text.get(doc, 0.0)
                               + p.disorder_in_title * title
                               + p.disorder_in_text * min(1.0, 4 * share))
         out = []
@@ -123,38 +132,35 @@ class _Scorer:
             out.append(own[i] + p.neighbour * max(neighbours, default=0.0) + doc_bonus[passage.doc])
         return out
 
-    def _passage(self, passage: Passage) -> tuple[float, float, bool]:
-        """The passage's concept score (BM25), its whole score, and whether it names the disorder."""
+    def _passage(self, passage: Passage) -> tuple[float, float, bool, dict[str, int]]:
+        """The passage's concept score (BM25), its whole score, whether it names the disorder, and
+        how often each concept stem occurs in it."""
+        present = self.wanted.intersection(passage.stems)
+        if not present:
+            return 0.0, 0.0, False, {}
         p, query = self.params, self.query
-        counts = Counter(s for s in passage.stems if s in query.terms)
+        counts = {s: passage.stems.count(s) for s in present if s in query.terms}
         norm = p.k1 * (1 - p.b + p.b * len(passage.stems) / (self.average or 1))
         concept = covered = 0.0
         for s, tf in counts.items():
             weight = query.terms[s] * self.idf[s]
             concept += weight * tf * (p.k1 + 1) / (tf + norm)
             covered += weight
-        mentions = _contains_any(passage.stems, query.disorder_phrases)
-        whole = (concept + p.coverage * covered / self.weight_sum
-                 + p.phrase * _count_phrases(passage.stems, query.phrases)
-                 + p.synonym * _count_phrases(passage.stems, query.synonyms)
-                 + p.disorder_in_passage * mentions)
-        return concept, whole, mentions
-
-    def _document(self, passages: list[Passage], members: list[int]) -> float:
-        """The concepts in the whole document: saturated counts, so long texts do not win by length."""
-        counts = Counter(s for i in members for s in passages[i].stems if s in self.query.terms)
-        return sum(self.query.terms[s] * self.idf[s] * tf / (tf + 2.0) for s, tf in counts.items())
+        text = _joined(passage.stems)
+        mentions = _count(text, self.disorder) > 0
+        phrases = _count(text, self.phrases) if len(counts) > 1 else 0
+        whole = (concept + p.coverage * covered / self.weight_sum + p.phrase * phrases
+                 + p.synonym * _count(text, self.synonyms) + p.disorder_in_passage * mentions)
+        return concept, whole, mentions, counts
 
 
-def _count_phrases(stems: tuple[str, ...], phrases: list[tuple[str, ...]]) -> int:
-    if not phrases:
-        return 0
-    text = f" {' '.join(stems)} "
-    return sum(1 for phrase in phrases if f" {' '.join(phrase)} " in text)
+def _joined(stems: Sequence[str]) -> str:
+    return f" {' '.join(stems)} "
 
 
-def _contains_any(stems: tuple[str, ...], phrases: list[tuple[str, ...]]) -> bool:
-    return _count_phrases(stems, phrases) > 0
+def _count(text: str, phrases: list[str]) -> int:
+    """How many of ``phrases`` (joined stems) occur in ``text`` (joined stems)."""
+    return sum(1 for phrase in phrases if phrase in text)
 
 
 def diversify(scored: list[Scored], limit: int, per_reference: int) -> list[Scored]:
@@ -169,9 +175,10 @@ def diversify(scored: list[Scored], limit: int, per_reference: int) -> list[Scor
         for doc in order:
             if len(by_doc[doc]) > round_:
                 item = by_doc[doc][round_]
-                if item.passage.stems in first:  # the same words in another reference: cited together
+                if item.passage.stems in first:  # the same words again: another reference is cited with it
                     at = first[item.passage.stems]
-                    out[at] = replace(out[at], also=(*out[at].also, item.document))
+                    if item.document not in (out[at].document, *out[at].also):
+                        out[at] = replace(out[at], also=(*out[at].also, item.document))
                 else:
                     first[item.passage.stems] = len(out)
                     out.append(item)
