@@ -65,6 +65,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=10, help="evidence passages asked for")
     parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
+    parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
     args = parser.parse_args()
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="dmkb-research-bench-") as tmp:
@@ -74,7 +75,7 @@ def main() -> None:
         baseline = _baseline(library, questions)
         _print_results(_Verifier(library.references), rows, baseline, questions)
         if args.scale:
-            _scale(args.corpus, work, args.scale)
+            _scale(args.corpus, work, args.scale, library, questions[: args.scale_questions], args.limit)
 
 
 def _build(corpus: Path, work: Path) -> Library:
@@ -206,8 +207,9 @@ def _line(verify: _Verifier, name: str, answered: list[tuple[dict, list[tuple[st
             f"{words:.0f} | {timing} |")
 
 
-def _scale(corpus: Path, work: Path, size: int) -> None:
-    """Time a cold build over ``size`` cache files: the corpus's files again and again under new ids."""
+def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:
+    """Time a cold build over ``size`` cache files (the corpus's files again and again under new
+    ids), then questions answered from it."""
     cache = work / "scale_cache"
     cache.mkdir()
     originals = sorted((corpus / "references_cache").glob("*.md"))
@@ -235,6 +237,15 @@ def _scale(corpus: Path, work: Path, size: int) -> None:
         passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
     print(f"\nscale: {copied:,} cache files ({passages:,} passages, {path.stat().st_size / 1e6:.0f} MB): "
           f"cold build {cold:.1f} s, nothing changed {same:.2f} s (one run each)")
+    scaled = Library(corpus, SqliteIndex(path), ReferenceCache(cache), library.kb, library.terms, library.built)
+    seconds = []
+    for q in questions:
+        started = time.perf_counter()
+        ask(scaled, q["question"], disorder=q.get("disorder"), limit=limit, hidden={q["file"].removesuffix(".yaml")})
+        seconds.append(time.perf_counter() - started)
+    p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+    print(f"scale: {len(seconds)} questions answered from it: {statistics.median(seconds):.3f} s a question "
+          f"(p95 {p95:.3f})")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -75,8 +76,10 @@ def ask(
 
 
 def _open(kb: Path | None, quiet: bool):
+    from dmkb.research.ask import open_library
+
     with _Bar(quiet) as progress:
-        library = _library(kb, progress)
+        library = open_library(kb or Path.cwd(), on_progress=progress)
     built = library.built
     err = Console(stderr=True, highlight=False)
     if not quiet and (built.fresh or built.added or built.updated or built.removed):
@@ -85,12 +88,6 @@ def _open(kb: Path | None, quiet: bool):
     for name, problem in built.problems[:5] if not quiet else []:
         err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
     return library
-
-
-def _library(kb: Path | None, progress):
-    from dmkb.research.ask import open_library
-
-    return open_library(kb or Path.cwd(), on_progress=progress)
 
 
 def _print(answer, output: AskFormat) -> None:
@@ -143,8 +140,6 @@ class _Bar:
         if self.quiet or total < 50:
             return
         if not sys.stderr.isatty():
-            import time
-
             now = time.monotonic()
             if now - self.last >= 5 or done == total:
                 self.last = now

@@ -31,8 +31,8 @@ from dmkb.research.text import stems as stems_of
 class Params:
     """The constants of the scoring, tuned on one half of the development questions."""
 
-    documents: int = 60  # candidate documents from whole-document search (each of two searches)
-    passages: int = 200  # candidate passages from passage search (their documents join the candidates)
+    documents: int = 40  # candidate documents from whole-document search (each of two searches)
+    passages: int = 50  # candidate passages from passage search (their documents join the candidates)
     statements: int = 30
     k1: float = 1.2
     b: float = 0.5
