@@ -186,3 +186,18 @@ def test_research_index_command_reports_what_it_did(capsys, root: Path) -> None:
     assert first.code == 0 and "11 added" in first.stdout
     again = dmkb_in_process(capsys, "research", "index", root)
     assert again.code == 0 and "11 unchanged" in again.stdout
+
+
+def test_the_term_index_names_disorders_and_expands_concepts(with_term_index: Path) -> None:
+    from dmkb.research.query import analyse
+    from dmkb.research.text import stems
+    from dmkb.terms.index import TermIndex
+
+    terms = TermIndex()
+    query = analyse("What is the role of natural killer cells in Hodgkin lymphoma?", None, [], terms)
+    assert query.disorder is not None and query.disorder.source == "term index"
+    assert query.disorder.mondo_id and query.disorder.mondo_id.startswith("MONDO:")
+    assert tuple(stems("NK cell")) in query.synonyms  # CL's synonym of "natural killer cell"
+    assert not set(stems("Hodgkin lymphoma")) & set(query.terms)  # the disorder is not a concept
+    hidden = analyse(JAK_STAT, None, [], terms, hidden={"Aggressive_NK-cell_Leukemia"})
+    assert hidden.disorder is not None and hidden.disorder.stem is None  # found in MONDO, not in the KB

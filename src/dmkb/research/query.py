@@ -19,7 +19,7 @@ from pathlib import Path
 from dmkb.compile.store import connect_readonly
 from dmkb.research.text import QUESTION_WORDS, STOP_WORDS, stem, stems, words
 from dmkb.terms.index import TermIndex
-from dmkb.terms.search import exact
+from dmkb.terms.search import Hit, exact
 
 MAX_QUESTION = 2_000  # characters; a question is a sentence or two, not a document
 EXPANSION_WEIGHT = 0.5  # the weight of a word that only another name of a term brings in
@@ -152,7 +152,7 @@ def _mondo(name: str, terms: TermIndex | None) -> Disorder | None:
     if terms is None:
         return None
     for variant in sorted(_variants(name), key=len, reverse=True):
-        for hit in exact(terms, variant, "MONDO"):
+        for hit in exact(terms, variant, ("MONDO",)):
             term = terms.get(hit.id)
             if term and not term.obsolete:
                 names = dict.fromkeys([name, term.label, *_names(term.synonyms)])
@@ -208,6 +208,14 @@ def _packaged(terms: TermIndex, term_id: str) -> bool:
     return prefix.upper() in _EXPANDING and terms.authority(prefix) is not None
 
 
+def _named(terms: TermIndex, gram: str) -> list[Hit]:
+    """Terms of packaged ontologies named ``gram``, or its singular ("natural killer cells")."""
+    hits = [h for h in exact(terms, gram, _EXPANDING) if _packaged(terms, h.id)]
+    if not hits and gram.endswith("s") and not gram.endswith("ss") and len(gram) > 4:
+        hits = [h for h in exact(terms, gram[:-1], _EXPANDING) if _packaged(terms, h.id)]
+    return hits
+
+
 def _expansions(tokens: list[str], terms: TermIndex | None) -> list[str]:
     """Other names of the ontology terms the question names: the longest names first, not overlapping."""
     if terms is None or not tokens:
@@ -221,7 +229,9 @@ def _expansions(tokens: list[str], terms: TermIndex | None) -> list[str]:
             gram = " ".join(tokens[i : i + size])
             if size == 1 and len(gram) < 3:
                 continue
-            hits = [h for h in exact(terms, gram) if _packaged(terms, h.id)]
+            hits = _named(terms, gram)
+            if size == 1:  # a single word names a term only as its label, not as one of its synonyms
+                hits = [h for h in hits if h.matched.casefold() == h.label.casefold()]
             if not hits:
                 continue
             taken[i : i + size] = [True] * size

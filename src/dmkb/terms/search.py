@@ -8,6 +8,7 @@ name covers, how much of the name the query covers, and whether it is the term's
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from dmkb.terms.index import TermIndex
@@ -70,14 +71,16 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     return ranked[:limit]
 
 
-def exact(index: TermIndex, text: str, prefix: str | None = None) -> list[Hit]:
-    """Terms one of whose names (label or synonym) is ``text``, case, punctuation and spacing aside."""
+def exact(index: TermIndex, text: str, prefixes: Collection[str]) -> list[Hit]:
+    """Terms of the ontologies ``prefixes`` one of whose names (label or synonym) is ``text``, case,
+    punctuation and spacing aside."""
     query = normalize_name(text)
+    wanted = {p.lower() for p in prefixes}
     hits: dict[str, Hit] = {}
     for source in index.sources:
-        if query and (not prefix or source.serves(prefix)):
+        if query and any(source.serves(p) for p in wanted):
             for term_id, label, name, _norm, is_label in index.connection(source).execute(_EXACT, (query,)):
-                if not prefix or term_id.partition(":")[0].lower() == prefix.lower():
+                if term_id.partition(":")[0].lower() in wanted:
                     hits.setdefault(term_id, Hit(term_id, label, name, _EXACT_LABEL if is_label else _EXACT_SYNONYM,
                                                  source.title))
     return list(hits.values())
