@@ -173,3 +173,7 @@ register_diagnose_commands(app)
 from dmkb.cli_export import register as register_export_command  # noqa: E402
 
 register_export_command(app)
+
+from dmkb.cli_research import register as register_research_commands  # noqa: E402
+
+register_research_commands(app)

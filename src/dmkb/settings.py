@@ -28,6 +28,12 @@ SETTINGS = (
     Setting("DMKB_HTTP_RETRIES", "Retries after a 429, 5xx, timeout or lost connection, with doubling pauses (default 4)."),
     Setting("DMKB_PROGRESS_SECONDS",
             "Seconds between the progress lines of long steps when stderr is not a terminal (default 5)."),
+    Setting("DMKB_LLM_URL", "Base URL of an OpenAI-compatible chat-completions endpoint (e.g. a local llama.cpp or "
+            "vLLM server, http://127.0.0.1:8080/v1) that writes dmkb ask's prose from verified passages. Unset "
+            "(the default): answers are assembled offline and nothing leaves the machine."),
+    Setting("DMKB_LLM_MODEL", "The model name sent to DMKB_LLM_URL (default: 'default')."),
+    Setting("DMKB_LLM_API_KEY", "A key sent to DMKB_LLM_URL as 'Authorization: Bearer …' (optional)."),
+    Setting("DMKB_LLM_TIMEOUT", "Seconds to wait for DMKB_LLM_URL's answer before the offline report is used (default 60)."),
 )
 
 

@@ -8,6 +8,7 @@ name covers, how much of the name the query covers, and whether it is the term's
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from dmkb.terms.index import TermIndex
@@ -73,6 +74,21 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
             break
     ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))
     return ranked[:limit]
+
+
+def exact(index: TermIndex, text: str, prefixes: Collection[str]) -> list[Hit]:
+    """Terms of the ontologies ``prefixes`` one of whose names (label or synonym) is ``text``, case,
+    punctuation and spacing aside."""
+    query = normalize_name(text)
+    wanted = {p.lower() for p in prefixes}
+    hits: dict[str, Hit] = {}
+    for source in index.sources:
+        if query and not source.in_place and any(source.serves(p) for p in wanted):
+            for term_id, label, name, _norm, is_label in index.connection(source).execute(_EXACT, (query,)):
+                if term_id.partition(":")[0].lower() in wanted:
+                    hits.setdefault(term_id, Hit(term_id, label, name, _EXACT_LABEL if is_label else _EXACT_SYNONYM,
+                                                 source.title))
+    return list(hits.values())
 
 
 def _taxa(index: TermIndex, source, text: str, *, exact: bool) -> list[tuple]:

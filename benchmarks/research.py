@@ -1,0 +1,252 @@
+"""Benchmark of dmkb ask on literature questions with known answers.
+
+    python benchmarks/research.py [--questions FILE] [--corpus ROOT] [--scale 7700]
+
+The corpus is every cached reference of ROOT (default ``../shared/corpus/dismech``). Each
+question is answered with the entry it was built from hidden: that entry's curated statements,
+names and synonyms are invisible to the engine (as in a KB without that entry), so the answer
+key is never read. Printed, over the first five evidence passages of each answer:
+
+- reference recall@5: a gold reference is among the first five distinct references;
+- passage hit@5: one of the first five passages comes from a gold reference and shares at
+  least 60% of the words of the shorter of it and a gold snippet;
+- verified: the share of all returned passages found word for word (by the snippet matcher of
+  ``dmkb validate``) in the cached text of their reference, checked here again from the files;
+- seconds a question (median and 95th percentile; the index open, as in a server or a batch).
+
+beside the reference point computed in the same run: SQLite FTS5 ``bm25`` with porter stemming
+over the same single-sentence passages, the question's words OR-ed. Halves A and B split the
+questions by a hash of their entry's file name; the scoring constants were tuned on half A.
+It also times building the index (cold, nothing changed, 20 files changed) and, with
+``--scale N``, a cold build over N cache files (the corpus's files copied under new ids).
+
+The term index (``dmkb terms build``) of ``DMKB_HOME`` is used when it is built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from dmkb.compile import compile_kb  # noqa: E402
+from dmkb.load.reference_files import parse_reference  # noqa: E402
+from dmkb.load.text import decode  # noqa: E402
+from dmkb.references.cache import ReferenceCache  # noqa: E402
+from dmkb.references.matching import SourceText  # noqa: E402
+from dmkb.research.ask import Library, ask  # noqa: E402
+from dmkb.research.query import read_kb_disorders  # noqa: E402
+from dmkb.research.sqlite_index import SqliteIndex, update_index  # noqa: E402
+from dmkb.settings import dmkb_home  # noqa: E402
+from dmkb.terms.index import TermIndex  # noqa: E402
+
+DEFAULT_QUESTIONS = REPO.parent / "shared" / "benchmarks" / "research" / "dev.jsonl"
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "dismech"
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=10, help="evidence passages asked for")
+    parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
+    parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
+    args = parser.parse_args()
+    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory(prefix="dmkb-research-bench-") as tmp:
+        work = Path(tmp)
+        library = _build(args.corpus, work)
+        rows = _answer_all(library, questions, args.limit)
+        baseline = _baseline(library, questions)
+        _print_results(_Verifier(library.references), rows, baseline, questions)
+        if args.scale:
+            _scale(args.corpus, work, args.scale, library, questions[: args.scale_questions], args.limit)
+
+
+def _build(corpus: Path, work: Path) -> Library:
+    """Compile the KB and build its index in ``work``, timing the build, a no-change update and an update."""
+    cache = work / "references_cache"
+    shutil.copytree(corpus / "references_cache", cache)
+    kb_db = work / "kb.sqlite"
+    compile_kb([corpus], kb_db)
+    path = work / "literature.sqlite"
+    cold = _timed(lambda: update_index(path, cache, kb_db, force=True), 3)
+    same = _timed(lambda: update_index(path, cache, kb_db), 3)
+    names = sorted(os.listdir(cache))[:20]
+
+    def touch_and_update():
+        for name in names:
+            os.utime(cache / name, ns=(time.time_ns(), time.time_ns()))
+        return update_index(path, cache, kb_db)
+
+    changed = _timed(touch_and_update, 3)
+    print(f"corpus: {len(os.listdir(cache)):,} cached references ({corpus})")
+    print(f"index build, cold: {cold:.2f} s; nothing changed: {same:.3f} s; 20 files changed: {changed:.2f} s "
+          "(medians of 3)")
+    terms = TermIndex(dmkb_home() / "terms")
+    if not terms.built:
+        print("note: the term index is not built (dmkb terms build): disorders are not looked up in MONDO")
+    index = SqliteIndex(path)
+    report = update_index(path, cache, kb_db)
+    return Library(corpus, index, ReferenceCache(cache), read_kb_disorders(kb_db), terms if terms.built else None,
+                   report)
+
+
+def _timed(run, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _answer_all(library: Library, questions: list[dict], limit: int) -> list[dict]:
+    rows = []
+    for q in questions:
+        hidden = {q["file"].removesuffix(".yaml")} if q.get("file") else set()
+        started = time.perf_counter()
+        answer = ask(library, q["question"], disorder=q.get("disorder"), limit=limit, hidden=hidden)
+        seconds = time.perf_counter() - started
+        passages = [(e.reference, e.quote) for e in answer.evidence]
+        rows.append({"q": q, "passages": passages, "seconds": seconds})
+    return rows
+
+
+def _baseline(library: Library, questions: list[dict]) -> list[list[tuple[str, str]]]:
+    """FTS5 bm25, porter stemming, over the same passages; the question's words OR-ed."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE s USING fts5(text, reference UNINDEXED, tokenize='porter unicode61')")
+    rows = library.index.db.execute("SELECT p.text, d.reference FROM passages p JOIN docs d ON d.id = p.doc")
+    db.executemany("INSERT INTO s(text, reference) VALUES (?, ?)", rows)
+    out = []
+    for q in questions:
+        words = list(dict.fromkeys(_WORD.findall(q["question"].lower())))
+        match = " OR ".join(f'"{w}"' for w in words)
+        out.append([(ref, text) for text, ref in db.execute(
+            "SELECT text, reference FROM s WHERE s MATCH ? ORDER BY rank LIMIT 50", (match,))])
+    return out
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = Counter(_WORD.findall(a.lower())), Counter(_WORD.findall(b.lower()))
+    shorter = min(sum(wa.values()), sum(wb.values()))
+    return sum((wa & wb).values()) / shorter if shorter else 0.0
+
+
+def _score(q: dict, passages: list[tuple[str, str]]) -> tuple[bool, bool]:
+    gold = {g.lower() for g in q["gold"]}
+    refs = list(dict.fromkeys(ref.lower() for ref, _ in passages))[:5]
+    recall = any(ref in gold for ref in refs)
+    hit = any(ref.lower() in gold and any(s["reference"].lower() == ref.lower() and _overlap(text, s["snippet"]) >= 0.6
+                                          for s in q["gold_snippets"]) for ref, text in passages[:5])
+    return recall, hit
+
+
+class _Verifier:
+    def __init__(self, cache: ReferenceCache) -> None:
+        self.cache = cache
+        self.sources: dict[str, SourceText | None] = {}
+
+    def __call__(self, reference: str, quote: str) -> bool:
+        if reference not in self.sources:
+            path = self.cache.path_of(reference)
+            self.sources[reference] = SourceText(parse_reference(decode(path.read_bytes())[0]).text) if path else None
+        source = self.sources[reference]
+        return source is not None and source.contains(quote)
+
+
+def half(q: dict) -> str:
+    return "A" if int(hashlib.sha256(q["file"].encode()).hexdigest(), 16) % 2 == 0 else "B"
+
+
+def _print_results(verify: _Verifier, rows: list[dict], baseline: list[list[tuple[str, str]]],
+                   questions: list[dict]) -> None:
+    print()
+    print("| engine | questions | reference recall@5 | passage hit@5 | verified | words a passage | seconds a question |")
+    print("|---|---|---|---|---|---|---|")
+    groups = [("all", lambda q: True), ("half A (tuned on)", lambda q: half(q) == "A"),
+              ("half B (held out)", lambda q: half(q) == "B")]
+    for name, keep in groups:
+        picked = [r for r in rows if keep(r["q"])]
+        base = [b for b, q in zip(baseline, questions) if keep(q)]
+        print(_line(verify, f"dmkb ask, {name}", [(r["q"], r["passages"]) for r in picked],
+                    [r["seconds"] for r in picked]))
+        print(_line(verify, f"sentence BM25 (FTS5, porter), {name}",
+                    list(zip([q for q in questions if keep(q)], base)), None))
+
+
+def _line(verify: _Verifier, name: str, answered: list[tuple[dict, list[tuple[str, str]]]],
+          seconds: list[float] | None) -> str:
+    scores = [_score(q, passages) for q, passages in answered]
+    returned = [p for _, passages in answered for p in passages]
+    verified = sum(verify(ref, text) for ref, text in returned)
+    words = statistics.mean(len(_WORD.findall(text.lower())) for _, text in returned) if returned else 0
+    timing = "—"
+    if seconds:
+        p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+        timing = f"{statistics.median(seconds):.3f} (p95 {p95:.3f})"
+    n = len(scores) or 1
+    return (f"| {name} | {len(scores)} | {100 * sum(r for r, _ in scores) / n:.1f}% | "
+            f"{100 * sum(h for _, h in scores) / n:.1f}% | {100 * verified / (len(returned) or 1):.1f}% | "
+            f"{words:.0f} | {timing} |")
+
+
+def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:
+    """Time a cold build over ``size`` cache files (the corpus's files again and again under new
+    ids), then questions answered from it."""
+    cache = work / "scale_cache"
+    cache.mkdir()
+    originals = sorted((corpus / "references_cache").glob("*.md"))
+    copied = 0
+    round_ = 0
+    while copied < size:
+        for path in originals:
+            if copied >= size:
+                break
+            prefix, _, local = path.stem.partition("_")
+            text = path.read_text(encoding="utf-8", errors="replace")
+            new_id = f"{prefix}:{round_}{local}"
+            text = re.sub(r"^reference_id:.*$", f'reference_id: "{new_id}"', text, count=1, flags=re.MULTILINE)
+            (cache / f"{prefix}_{round_}{local}.md").write_text(text, encoding="utf-8")
+            copied += 1
+        round_ += 1
+    path = work / "scale.sqlite"
+    started = time.perf_counter()
+    update_index(path, cache, None, force=True)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    update_index(path, cache, None)
+    same = time.perf_counter() - started
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        passages = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    print(f"\nscale: {copied:,} cache files ({passages:,} passages, {path.stat().st_size / 1e6:.0f} MB): "
+          f"cold build {cold:.1f} s, nothing changed {same:.2f} s (one run each)")
+    scaled = Library(corpus, SqliteIndex(path), ReferenceCache(cache), library.kb, library.terms, library.built)
+    seconds = []
+    for q in questions:
+        started = time.perf_counter()
+        ask(scaled, q["question"], disorder=q.get("disorder"), limit=limit, hidden={q["file"].removesuffix(".yaml")})
+        seconds.append(time.perf_counter() - started)
+    p95 = sorted(seconds)[int(0.95 * (len(seconds) - 1))]
+    print(f"scale: {len(seconds)} questions answered from it: {statistics.median(seconds):.3f} s a question "
+          f"(p95 {p95:.3f})")
+
+
+if __name__ == "__main__":
+    main()

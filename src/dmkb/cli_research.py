@@ -1,0 +1,187 @@
+"""``dmkb ask`` and ``dmkb research index``: answer research questions from a KB's literature."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from dmkb.cli_common import QuietOption
+from dmkb.errors import DmkbError, UsageError
+
+research_app = typer.Typer(help="The literature index that dmkb ask answers from.", no_args_is_help=True)
+
+
+class AskFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+KbOption = Annotated[Path | None, typer.Option("--kb", help="The KB root whose literature answers. "
+                                                             "Default: the current folder.")]
+
+
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question, in words.", show_default=False)] = None,
+    disorder: Annotated[str | None, typer.Option("--disorder", "-d", help="The disorder asked about (need not be "
+                                                 "in the KB). Default: the one the question names.")] = None,
+    kb: KbOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many passages of evidence.")] = 10,
+    output: Annotated[AskFormat, typer.Option("--format", "-f", help="Output format.")] = AskFormat.text,
+    save: Annotated[bool, typer.Option("--save", help="Also write the report to ROOT/research/"
+                                       "<Stem>-deep-research-dmkb.md.")] = False,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Answer every question of a JSON-lines file "
+                                               '({"id", "question", "disorder"?}); one JSON line out each.')] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Answer a research question from the KB's cached literature, with verified quotes.
+
+    Every statement of the report is a passage found word for word in the reference it cites.
+    With DMKB_LLM_URL set, a language model writes the prose from those passages (see README).
+    Exits 0 with an answer, 2 when nothing could be answered.
+    """
+    from dmkb.research.ask import ask as answer_question
+    from dmkb.research.ask import check_question
+    from dmkb.research.writer import Writer
+
+    if batch is not None:
+        if question is not None or save:
+            raise UsageError("--batch reads the questions from the file", "give either a question or --batch")
+        _run_batch(batch, kb, limit, quiet)
+        return
+    if question is None:
+        raise UsageError("no question given", 'e.g. dmkb ask "What drives JAK-STAT activation in aggressive '
+                         'NK-cell leukemia?" --kb examples/ankl')
+    check_question(question)  # before the index is opened (or built)
+    library = _open(kb, quiet)
+    started = datetime.now().astimezone()
+    answer = answer_question(library, question, disorder=disorder, limit=limit, writer=Writer.from_settings())
+    ended = datetime.now().astimezone()
+    _print(answer, output)
+    if save:
+        from dmkb.research.save import save_answer
+
+        path = save_answer(library.root, answer, started, ended)
+        Console(stderr=True, highlight=False).print(f"saved: {escape(str(path))}")
+
+
+def _open(kb: Path | None, quiet: bool):
+    from dmkb.research.ask import open_library
+
+    with _Bar(quiet) as progress:
+        library = open_library(kb or Path.cwd(), on_progress=progress)
+    built = library.built
+    err = Console(stderr=True, highlight=False)
+    if not quiet and (built.fresh or built.added or built.updated or built.removed):
+        err.print(f"[dim]literature index: {built.added} added, {built.updated} updated, {built.removed} removed, "
+                  f"{built.unchanged} unchanged[/]")
+    for name, problem in built.problems[:5] if not quiet else []:
+        err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
+    return library
+
+
+def _print(answer, output: AskFormat) -> None:
+    from dmkb.research.render import render_json, render_markdown, render_text
+
+    if output is AskFormat.json:
+        sys.stdout.write(render_json(answer) + "\n")
+    elif output is AskFormat.markdown:
+        sys.stdout.write(render_markdown(answer))
+    else:
+        sys.stdout.write(render_text(answer))
+
+
+def _run_batch(path: Path, kb: Path | None, limit: int, quiet: bool) -> None:
+    from dmkb.research.ask import ask as answer_question
+    from dmkb.research.batch import read_questions
+    from dmkb.research.writer import Writer
+
+    questions = read_questions(path)
+    library = _open(kb, quiet)
+    writer = Writer.from_settings()
+    err = Console(stderr=True, highlight=False)
+    answered = 0
+    for item in questions:
+        try:
+            answer = answer_question(library, item.question, disorder=item.disorder, limit=limit,
+                                     question_id=item.id, writer=writer)
+        except DmkbError as exc:
+            err.print(f"[yellow]warning:[/] {escape(str(path))}:{item.line}: {escape(exc.message)}")
+            sys.stdout.write(json.dumps({"id": item.id, "question": item.question, "error": exc.message}) + "\n")
+            continue
+        answered += 1
+        sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+    if not answered:
+        raise DmkbError(f"{path}: no question could be answered", "see the warnings above")
+
+
+class _Bar:
+    """A progress bar on stderr while the index is built, on a terminal; a line every few seconds otherwise."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Progress | None = None
+        self.last = 0.0
+
+    def __enter__(self):
+        return self.advance
+
+    def advance(self, done: int, total: int) -> None:
+        if self.quiet or total < 50:
+            return
+        if not sys.stderr.isatty():
+            now = time.monotonic()
+            if now - self.last >= 5 or done == total:
+                self.last = now
+                print(f"indexing references: {done}/{total}", file=sys.stderr, flush=True)
+            return
+        if self.bar is None:
+            self.bar = Progress(TextColumn("indexing references"), BarColumn(), MofNCompleteColumn(),
+                                console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@research_app.command("index")
+def index(
+    root: Annotated[Path | None, typer.Argument(help="A KB root. Default: the current folder.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Build the index again from scratch.")] = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build or update the literature index of a KB (only changed cache files are read again)."""
+    from dmkb.research.ask import open_library
+
+    with _Bar(quiet) as progress:
+        library = open_library(root or Path.cwd(), force=force, on_progress=progress)
+    built = library.built
+    count, _ = library.index.passage_count()
+    Console(highlight=False).print(
+        f"literature index: {built.added} added, {built.updated} updated, {built.removed} removed, "
+        f"{built.unchanged} unchanged; {library.index.document_count():,} references, {count:,} passages"
+        + (f", {built.statements:,} curated statements" if built.statements is not None else ""))
+    Console(highlight=False).print(f"index: {escape(str(library.index.path))}")
+    err = Console(stderr=True, highlight=False)
+    for name, problem in built.problems:
+        err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
+    for note in library.notes:
+        err.print(f"[dim]note: {escape(note)}[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ask)
+    app.add_typer(research_app, name="research")

@@ -1,0 +1,242 @@
+"""Understand a research question: which disorder it is about, and what it asks about it.
+
+The disorder comes from ``--disorder`` or from the question; its names (name, synonyms, MONDO
+labels) come from the KB entry when there is one and from the term index otherwise, and a name
+found nowhere is still searched as written. The rest of the question is its concepts, each
+expanded with the other names of the ontology terms it names ("NK cell" and "natural killer
+cell"), at a lower weight than the words asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dmkb.compile.store import connect_readonly
+from dmkb.research.text import QUESTION_WORDS, STOP_WORDS, stem, stems, words
+from dmkb.terms.index import TermIndex
+from dmkb.terms.search import Hit, exact
+
+MAX_QUESTION = 2_000  # characters; a question is a sentence or two, not a document
+EXPANSION_WEIGHT = 0.5  # the weight of a word that only another name of a term brings in
+_MAX_NGRAM = 5
+_MAX_NAME_WORDS = 8  # longer synonyms are descriptions, not names
+# words that name no concept of their own in a question about a disorder
+_GENERIC = frozenset("disease diseases disorder disorders condition syndrome patient patients overview summary "
+                     "general known current understanding".split())
+# ontologies whose names make useful expansions of a question's words
+_EXPANDING = ("HP", "MONDO", "GO", "CL", "UBERON", "CHEBI", "HGNC", "MAXO", "NCIT")
+
+
+@dataclass(frozen=True)
+class KbDisorder:
+    """A disorder of the compiled KB, as retrieval knows it."""
+
+    stem: str
+    name: str
+    mondo_id: str | None
+    names: tuple[str, ...]  # name, synonyms, MONDO label
+
+
+@dataclass(frozen=True)
+class Disorder:
+    name: str
+    names: tuple[str, ...]  # every name it is searched by
+    mondo_id: str | None = None
+    stem: str | None = None  # its KB entry, when it has one
+    source: str = "as written"  # kb | term index | as written
+
+
+@dataclass
+class Query:
+    question: str
+    disorder: Disorder | None
+    terms: dict[str, float]  # concept stems and their weights
+    phrases: list[tuple[str, ...]]  # runs of two or three of the question's concept words, as stems
+    synonyms: list[tuple[str, ...]]  # other names of several words of the terms asked about
+    disorder_stems: frozenset[str]
+    disorder_phrases: list[tuple[str, ...]]
+    whole_disorder: bool  # nothing is asked but the disorder itself
+    notes: list[str] = field(default_factory=list)
+
+
+def read_kb_disorders(kb_db: Path | None) -> list[KbDisorder]:
+    """The disorders of a compiled KB (none when there is none)."""
+    if kb_db is None or not kb_db.exists():
+        return []
+    with contextlib.closing(connect_readonly(kb_db)) as conn:
+        rows = conn.execute("SELECT stem, name, mondo_id, mondo_label, synonyms FROM disorders").fetchall()
+    out = []
+    for stem_, name, mondo_id, mondo_label, synonyms in rows:
+        names = [name, *[s for s in json.loads(synonyms) if isinstance(s, str)], mondo_label]
+        out.append(KbDisorder(stem_, name, mondo_id, tuple(dict.fromkeys(n for n in names if n))))
+    return out
+
+
+def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], terms: TermIndex | None,
+            hidden: Collection[str] = ()) -> Query:
+    """Read ``question`` (about ``disorder_name``, or the disorder it names) into a :class:`Query`.
+
+    :param hidden: KB entries (stems) to act as if absent.
+    """
+    visible = [d for d in kb if d.stem not in hidden]
+    notes: list[str] = []
+    disorder = _resolve(disorder_name, question, visible, terms, notes)
+    asked = _without_names(question, disorder.names if disorder else ())
+    concept_words = [w for w in words(asked) if w not in STOP_WORDS and w not in QUESTION_WORDS]
+    weights: dict[str, float] = {}
+    asked_stems = [s for w in concept_words if w not in _GENERIC for s in stems(w)]
+    for s in asked_stems:
+        weights[s] = 1.0
+    phrases = _question_phrases(asked_stems)
+    # other names of the terms asked about count only when they appear whole
+    expansions = [tuple(stems(name)) for name in _expansions(concept_words, terms)]
+    for name_stems in expansions:
+        if len(name_stems) == 1:
+            weights.setdefault(name_stems[0], EXPANSION_WEIGHT)
+    disorder_phrases = [tuple(stems(n)) for n in (disorder.names if disorder else ())]
+    disorder_stems = frozenset(s for p in disorder_phrases if len(p) <= 4 for s in p if s not in _GENERIC_STEMS)
+    return Query(question, disorder, weights, list(dict.fromkeys(phrases)),
+                 [p for p in dict.fromkeys(expansions) if len(p) > 1], disorder_stems,
+                 [p for p in dict.fromkeys(disorder_phrases) if p], whole_disorder=not weights, notes=notes)
+
+
+_GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | frozenset(stem(w) for w in STOP_WORDS)
+
+
+def _resolve(name: str | None, question: str, kb: list[KbDisorder], terms: TermIndex | None,
+             notes: list[str]) -> Disorder | None:
+    if name and name.strip():
+        name = " ".join(name.split())
+        found = _kb_disorder(name, kb)
+        if found:
+            return _from_kb(found, terms)
+        term = _mondo(name, terms)
+        if term:
+            return term
+        notes.append(f"'{name}' is neither a disorder of the KB nor a MONDO name: it is searched as written")
+        return Disorder(name, (name,))
+    return _named_in(question, kb, terms)
+
+
+def _variants(name: str) -> set[str]:
+    """A name and its spellings without possessives: "Addison's disease" -> "addison disease", "addisons disease"."""
+    base = " ".join(words(name))
+    return {base, re.sub(r"\b(\w+) s\b", r"\1", base), re.sub(r"\b(\w+) s\b", r"\1s", base)}
+
+
+def _kb_disorder(name: str, kb: list[KbDisorder]) -> KbDisorder | None:
+    wanted = _variants(name)
+    for disorder in kb:
+        if disorder.stem.lower() == name.replace(" ", "_").lower():
+            return disorder
+        if any(_variants(n) & wanted for n in disorder.names):
+            return disorder
+    return None
+
+
+def _from_kb(found: KbDisorder, terms: TermIndex | None) -> Disorder:
+    names = list(found.names)
+    if found.mondo_id and terms is not None:
+        term = terms.get(found.mondo_id)
+        if term:
+            names += [term.label, *_names(term.synonyms)]
+    return Disorder(found.name, tuple(dict.fromkeys(names)), found.mondo_id, found.stem, "kb")
+
+
+def _mondo(name: str, terms: TermIndex | None) -> Disorder | None:
+    if terms is None:
+        return None
+    for variant in sorted(_variants(name), key=len, reverse=True):
+        for hit in exact(terms, variant, ("MONDO",)):
+            term = terms.get(hit.id)
+            if term and not term.obsolete:
+                names = dict.fromkeys([name, term.label, *_names(term.synonyms)])
+                return Disorder(name, tuple(names), term.id, None, "term index")
+    return None
+
+
+def _names(synonyms: Collection[str]) -> list[str]:
+    return [s for s in synonyms if len(s.split()) <= _MAX_NAME_WORDS]
+
+
+def _named_in(question: str, kb: list[KbDisorder], terms: TermIndex | None) -> Disorder | None:
+    """The disorder the question names: a KB disorder first, else the longest MONDO name in it."""
+    text = f" {' '.join(words(question))} "
+    best: tuple[int, KbDisorder] | None = None
+    for disorder in kb:
+        for name in disorder.names:
+            for variant in _variants(name):
+                if variant and f" {variant} " in text and (best is None or len(variant) > best[0]):
+                    best = (len(variant), disorder)
+    if best:
+        return _from_kb(best[1], terms)
+    if terms is None:
+        return None
+    tokens = text.split()
+    for size in range(min(_MAX_NGRAM, len(tokens)), 0, -1):
+        for i in range(len(tokens) - size + 1):
+            gram = tokens[i : i + size]
+            if size == 1 and (gram[0] in STOP_WORDS or gram[0] in QUESTION_WORDS or len(gram[0]) < 4):
+                continue
+            found = _mondo(" ".join(gram), terms)
+            if found:
+                return found
+    return None
+
+
+def _without_names(question: str, names: Collection[str]) -> str:
+    """The question with the disorder's names taken out, so its words are not read as concepts."""
+    text = f" {' '.join(words(question))} "
+    for name in sorted({v for n in names for v in _variants(n) if v}, key=len, reverse=True):
+        text = text.replace(f" {name} ", " ")
+    return text
+
+
+def _question_phrases(stems: list[str]) -> list[tuple[str, ...]]:
+    """Runs of two and three of the question's words: found together, they are good evidence."""
+    return [tuple(stems[i : i + n]) for n in (2, 3) for i in range(len(stems) - n + 1)]
+
+
+def _packaged(terms: TermIndex, term_id: str) -> bool:
+    """Whether a packaged ontology holds the term (a KB's own term caches name no synonyms)."""
+    prefix = term_id.partition(":")[0]
+    return prefix.upper() in _EXPANDING and terms.authority(prefix) is not None
+
+
+def _named(terms: TermIndex, gram: str) -> list[Hit]:
+    """Terms of packaged ontologies named ``gram``, or its singular ("natural killer cells")."""
+    hits = [h for h in exact(terms, gram, _EXPANDING) if _packaged(terms, h.id)]
+    if not hits and gram.endswith("s") and not gram.endswith("ss") and len(gram) > 4:
+        hits = [h for h in exact(terms, gram[:-1], _EXPANDING) if _packaged(terms, h.id)]
+    return hits
+
+
+def _expansions(tokens: list[str], terms: TermIndex | None) -> list[str]:
+    """Other names of the ontology terms the question names: the longest names first, not overlapping."""
+    if terms is None or not tokens:
+        return []
+    out: list[str] = []
+    taken = [False] * len(tokens)
+    for size in range(min(_MAX_NGRAM, len(tokens)), 0, -1):
+        for i in range(len(tokens) - size + 1):
+            if any(taken[i : i + size]):
+                continue
+            gram = " ".join(tokens[i : i + size])
+            if size == 1 and len(gram) < 3:
+                continue
+            hits = _named(terms, gram)
+            if size == 1:  # a single word names a term only as its label, not as one of its synonyms
+                hits = [h for h in hits if h.matched.casefold() == h.label.casefold()]
+            if not hits:
+                continue
+            taken[i : i + size] = [True] * size
+            for hit in hits[:3]:
+                term = terms.get(hit.id)
+                if term and not term.obsolete:
+                    out += [n for n in (term.label, *_names(term.synonyms)) if " ".join(words(n)) != gram]
+    return list(dict.fromkeys(out))

@@ -1,0 +1,135 @@
+"""What the literature index is built from: the reference cache (cached and imported records)
+and the curated statements of a compiled KB (``kb.sqlite``). Readers only; nothing is written."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dmkb.compile.store import connect_readonly
+from dmkb.load.reference_files import ReferenceText
+from dmkb.references.cache import ReferenceCache
+from dmkb.research.text import Passage, passages, words
+
+
+@dataclass(frozen=True)
+class CachedFile:
+    """One file of the reference cache and what tells when it changed."""
+
+    name: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A cached reference, read and cut into passages."""
+
+    file: CachedFile
+    reference: str
+    metadata: dict[str, Any]
+    title: str | None
+    passages: list[Passage]
+    problem: str | None  # why it could not be read (in full), if it could not
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    """A verified evidence item of a KB entry, with the claim it backs."""
+
+    stem: str
+    disorder: str
+    kind: str
+    name: str
+    text: str  # the claim: its name, description and the evidence's explanation
+    reference: str
+    snippet: str
+
+
+def list_cache(directory: Path) -> list[CachedFile]:
+    """The cache files of ``directory`` with their size and modification time (unreadable ones left out)."""
+    out = []
+    for name in ReferenceCache(directory).file_names():
+        try:
+            stat = (directory / name).stat()
+        except OSError:
+            continue
+        out.append(CachedFile(name, stat.st_size, stat.st_mtime_ns))
+    return out
+
+
+def read_document(cache: ReferenceCache, file: CachedFile) -> DocumentRecord:
+    """Read and cut one cache file; a file that cannot be read becomes a record with a problem."""
+    cached: ReferenceText = cache.read(file.name)
+    meta = cached.metadata
+    reference = meta.get("reference_id")
+    if not isinstance(reference, str) or ":" not in reference:
+        reference = _id_from_file_name(file.name)
+    found = passages(cached.text) if cached.text else []
+    title_words = words(cached.title or "")
+    found = [p for p in found if words(p.text) != title_words]  # the title again, as PubMed's text repeats it
+    problem = cached.problem or (None if found else "no text to index")
+    return DocumentRecord(file, reference.strip(), meta, cached.title, found, problem)
+
+
+def _id_from_file_name(name: str) -> str:
+    """``PMID_123.md`` -> ``PMID:123`` (the slashes of a DOI cannot be told from its underscores)."""
+    prefix, _, local = name.removesuffix(".md").partition("_")
+    return f"{prefix}:{local}"
+
+
+def kb_signature(kb_db: Path | None) -> str:
+    """What tells when a compiled KB changed: its size and modification time."""
+    if kb_db is None:
+        return "none"
+    try:
+        stat = kb_db.stat()
+    except OSError:
+        return "none"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def read_statements(kb_db: Path) -> Iterator[StatementRecord]:
+    """Every evidence item of the compiled KB whose quote was verified in its source."""
+    with contextlib.closing(connect_readonly(kb_db)) as conn:
+        entries = {row["id"]: (row["stem"], row["name"], json.loads(row["data"]))
+                   for row in conn.execute("SELECT id, stem, name, data FROM disorders")}
+        rows = conn.execute("SELECT disorder_id, owner, reference, snippet, explanation FROM evidence "
+                            "WHERE status = 'verified' AND reference IS NOT NULL AND snippet IS NOT NULL")
+        for row in rows:
+            stem, disorder, data = entries[row["disorder_id"]]
+            owner = _at(data, row["owner"])
+            if not isinstance(owner, dict):
+                continue
+            name = _plain(owner.get("name")) or _plain(owner.get("preferred_term")) or ""
+            parts = [name, _plain(owner.get("description")), _plain(row["explanation"])]
+            yield StatementRecord(stem, disorder, _kind(row["owner"]), name,
+                                  ". ".join(p for p in parts if p), row["reference"].strip(), row["snippet"])
+
+
+_STEP = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
+
+
+def _at(data: Any, path: str) -> Any:
+    """The value at ``pathophysiology[2].evidence[0]`` in ``data``; ``None`` when there is none."""
+    value = data
+    for key, index in _STEP.findall(path):
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        else:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+    return value
+
+
+def _kind(path: str) -> str:
+    match = _STEP.match(path)
+    return match.group(1) if match and match.group(1) else "entry"
+
+
+def _plain(value: Any) -> str | None:
+    return " ".join(value.split()) or None if isinstance(value, str) else None

@@ -1,0 +1,174 @@
+"""The literature index: passages cut from cached texts, built atomically, updated incrementally,
+statements tied to the passages they quote, a damaged index built again."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE
+from research_helpers import copy_example
+
+from dmkb.compile import compile_kb
+from dmkb.errors import UsageError
+from dmkb.load.reference_files import parse_reference
+from dmkb.references.matching import SourceText
+from dmkb.research import sources
+from dmkb.research.ask import open_library
+from dmkb.research.sqlite_index import SqliteIndex, update_index
+from dmkb.research.text import passages, stems
+
+PUBMED_EXPORT = """## Content
+
+1. Blood Cancer J. 2017 Dec 21;7(12):660. doi: 10.1038/s41408-017-0021-z.
+
+Aggressive NK-cell leukemia: clinical subtypes.
+
+Tang YT(1), Wang D(1), Luo H(2).
+
+Author information:
+(1)Department of Hematology, Tongji Hospital, Wuhan, China.
+
+BACKGROUND: Aggressive NK-cell leukemia (ANKL) is rare. It was described e.g. in
+Asia by Smith et al. in 1986.
+RESULTS: The median OS was 55 days. STAT3 mutations were found in 21% of cases.
+
+### Discussion
+
+JAK inhibitors are a rational therapy.
+
+DOI: 10.1038/s41408-017-0021-z
+PMID: 29263371
+"""
+
+
+def test_passages_are_sentences_of_the_text_with_their_sections() -> None:
+    found = passages(PUBMED_EXPORT)
+    texts = [p.text for p in found]
+    assert texts == [
+        "Aggressive NK-cell leukemia: clinical subtypes.",
+        "Aggressive NK-cell leukemia (ANKL) is rare.",
+        "It was described e.g. in Asia by Smith et al. in 1986.",  # abbreviations end no sentence
+        "The median OS was 55 days.",
+        "STAT3 mutations were found in 21% of cases.",
+        "JAK inhibitors are a rational therapy.",
+    ]  # citation data, authors, affiliations, DOI and PMID lines are left out
+    assert [p.section for p in found] == [None, "Background", "Background", "Results", "Results", "Discussion"]
+    source = SourceText(PUBMED_EXPORT)
+    for passage in found:  # each is a slice of the text, so the snippet matcher finds it
+        assert " ".join(PUBMED_EXPORT[passage.start : passage.end].split()) == passage.text
+        assert source.contains(passage.text)
+
+
+def test_stems_fold_word_forms_and_gene_spellings() -> None:
+    assert stems("JAK-STAT activation")[-1] == stems("activated")[0]
+    assert stems("CTLA4") == stems("CTLA-4") == ["ctla", "4"]
+    assert stems("TGF-β1") == ["tgf", "beta", "1"]
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A copy of the example KB, its compiled KB and where its index goes."""
+    root = copy_example(tmp_path)
+    kb_db = tmp_path / "kb.sqlite"
+    compile_kb([root], kb_db)
+    return root, kb_db, tmp_path / "index" / "literature.sqlite"
+
+
+def test_index_is_built_then_updated_only_where_files_changed(example) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    first = update_index(path, cache, kb_db)
+    assert first.fresh and first.added == 11 and first.statements > 50
+    again = update_index(path, cache, kb_db)
+    assert not again.changed and again.unchanged == 11
+
+    changed = cache / "PMID_37870698.md"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA new finding about zebrafish models.\n",
+                       encoding="utf-8")
+    (cache / "DOI_10.1155_crh_7796972.md").unlink()
+    update = update_index(path, cache, kb_db)
+    assert (update.added, update.updated, update.removed, update.unchanged) == (0, 1, 1, 9)
+    index = SqliteIndex(path)
+    hits = index.search_passages(stems("zebrafish"), 5)
+    assert [index.documents([h.doc])[h.doc].reference for h in hits] == ["PMID:37870698"]
+    assert "DOI:10.1155/crh/7796972" not in {d.reference for d in index.documents(range(1, 100)).values()}
+
+
+def test_a_failed_build_leaves_the_old_index_and_no_temporary_file(example, monkeypatch) -> None:
+    root, kb_db, path = example
+    update_index(path, root / "references_cache", kb_db)
+    before = path.read_bytes()
+    real_read = sources.read_document
+    calls = {"n": 0}
+
+    def failing(cache, file):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk gone")
+        return real_read(cache, file)
+
+    monkeypatch.setattr(sources, "read_document", failing)
+    with pytest.raises(OSError):
+        update_index(path, root / "references_cache", kb_db, force=True)
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == [path.name]
+
+
+def test_statements_quote_their_passages_and_hidden_entries_are_left_out(example) -> None:
+    root, kb_db, path = example
+    update_index(path, root / "references_cache", kb_db)
+    index = SqliteIndex(path)
+    found = index.search_statements(stems("JAK STAT activation"), (), 10)
+    assert found and all(s.stem == "Aggressive_NK-cell_Leukemia" for s in found)
+    linked = [s for s in found if s.passage is not None]
+    assert linked, "some statement's snippet should be tied to the passage it quotes"
+    for statement in linked:
+        passage = next(p for p in index.passages_of([statement.doc]) if p.id == statement.passage)
+        cached = parse_reference((root / "references_cache" / _file(statement.reference)).read_text(encoding="utf-8"))
+        assert SourceText(cached.text).contains(passage.text)
+    assert index.search_statements(stems("JAK STAT activation"), {"Aggressive_NK-cell_Leukemia"}, 10) == []
+
+
+def _file(reference: str) -> str:
+    prefix, _, local = reference.partition(":")
+    return f"{prefix}_{local.replace('/', '_')}.md"
+
+
+def test_a_damaged_index_is_built_again(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    library = open_library(root)
+    path = library.index.path
+    library.close()
+    path.write_bytes(b"this is not a database" * 100)
+    again = open_library(root)
+    assert again.built.fresh and again.built.added == 11
+    assert again.index.document_count() == 11
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_kb_without_cached_references_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    (root / "kb" / "disorders").mkdir(parents=True)
+    (root / "kb" / "disorders" / "X.yaml").write_text("name: X\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="no cached references"):
+        open_library(root)
+
+
+def test_an_unreadable_cache_file_is_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    broken = root / "references_cache" / "PMID_99999999.md"
+    broken.write_bytes(b"---\ntitle: [unclosed\n---\n")
+    library = open_library(root)
+    assert [name for name, _problem in library.built.problems] == ["PMID_99999999.md"]
+    assert library.index.document_count() == 12
+
+
+def test_the_shipped_example_is_unchanged_by_indexing() -> None:
+    """Indexing writes under DMKB_HOME only, never into the KB."""
+    before = sorted(p.name for p in EXAMPLE.rglob("*"))
+    open_library(EXAMPLE).close()
+    assert sorted(p.name for p in EXAMPLE.rglob("*")) == before
