@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -13,12 +12,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dmkb.cli_common import QuietOption
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
 
-research_app = typer.Typer(help="The literature index that dmkb ask answers from.", no_args_is_help=True)
+research_app = typer.Typer(help="The literature index that dmkb ask answers from.\n\n"
+                           "Example: dmkb research index examples/ankl", no_args_is_help=True)
 
 
 class AskFormat(str, Enum):
@@ -49,6 +49,8 @@ def ask(
     Every statement of the report is a passage found word for word in the reference it cites.
     With DMKB_LLM_URL set, a language model writes the prose from those passages (see README).
     Exits 0 with an answer, 2 when nothing could be answered.
+
+    Example: dmkb ask "What drives JAK-STAT activation in aggressive NK-cell leukemia?" --kb examples/ankl
     """
     from dmkb.research.ask import ask as answer_question
     from dmkb.research.ask import check_question
@@ -78,8 +80,8 @@ def ask(
 def _open(kb: Path | None, quiet: bool):
     from dmkb.research.ask import open_library
 
-    with _Bar(quiet) as progress:
-        library = open_library(kb or Path.cwd(), on_progress=progress)
+    with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
+        library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total))
     built = library.built
     err = Console(stderr=True, highlight=False)
     if not quiet and (built.fresh or built.added or built.updated or built.removed):
@@ -125,49 +127,21 @@ def _run_batch(path: Path, kb: Path | None, limit: int, quiet: bool) -> None:
         raise DmkbError(f"{path}: no question could be answered", "see the warnings above")
 
 
-class _Bar:
-    """A progress bar on stderr while the index is built, on a terminal; a line every few seconds otherwise."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.bar: Progress | None = None
-        self.last = 0.0
-
-    def __enter__(self):
-        return self.advance
-
-    def advance(self, done: int, total: int) -> None:
-        if self.quiet or total < 50:
-            return
-        if not sys.stderr.isatty():
-            now = time.monotonic()
-            if now - self.last >= 5 or done == total:
-                self.last = now
-                print(f"indexing references: {done}/{total}", file=sys.stderr, flush=True)
-            return
-        if self.bar is None:
-            self.bar = Progress(TextColumn("indexing references"), BarColumn(), MofNCompleteColumn(),
-                                console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 @research_app.command("index")
 def index(
     root: Annotated[Path | None, typer.Argument(help="A KB root. Default: the current folder.", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Build the index again from scratch.")] = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build or update the literature index of a KB (only changed cache files are read again)."""
+    """Build or update the literature index of a KB (only changed cache files are read again).
+
+    Example: dmkb research index examples/ankl
+    """
     from dmkb.research.ask import open_library
 
-    with _Bar(quiet) as progress:
-        library = open_library(root or Path.cwd(), force=force, on_progress=progress)
+    with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
+        library = open_library(root or Path.cwd(), force=force,
+                               on_progress=lambda done, total: progress("references", done, total))
     built = library.built
     count, _ = library.index.passage_count()
     Console(highlight=False).print(
