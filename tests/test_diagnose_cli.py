@@ -197,7 +197,7 @@ def test_new_patients_rank_far_below_remembered_ones(real_engine: Engine) -> Non
         hits[case.case_id in cited].append((bool(ranked[0] & truth), any(ids & truth for ids in ranked)))
     top1, top10 = ({group: sum(h[k] for h in found) / len(found) for group, found in hits.items()} for k in (0, 1))
     assert top1[True] > 0.8 and top1[True] - top1[False] > 0.3  # the memory the benchmark reports apart
-    assert top1[False] > 0.3 and top10[False] > 0.45
+    assert top1[False] > 0.3 and top10[False] > 0.47  # 31.6% and 47.6% on these 206
 
 
 def test_a_development_case_as_a_phenopacket_ranks_as_its_terms(real_engine: Engine, real_home: Path,
