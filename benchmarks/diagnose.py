@@ -23,7 +23,9 @@ Modes, each naming its sources:
 
 Each mode is also scored with the causal gene given (``--gene``; the cohort's name, when it is a
 gene symbol), on a line of its own. A case is a hit at rank k when one of its disease ids is among
-the first k candidates (ties in the engine's fixed order); a disease no annotation covers is a miss.
+the first k candidates, or listed under their ``same_as`` (an Orphanet disease that MONDO names as
+the same disease as an unannotated OMIM id), ties in the engine's fixed order; a disease no
+annotation covers is a miss.
 Halves A and B split the cohorts by a hash of their name.
 
 The baseline, hpo3's plain ``graphic`` similarity (funSimAvg) against every OMIM disease, takes
@@ -158,6 +160,8 @@ def _with_genes(queries, genes):
 
 def _ranks(engine, queries, truths) -> list[int | None]:
     positions = {d: i for i, d in enumerate(engine.table.ids)}
+    for row, same in engine.table.same_as().items():  # e.g. an Orphanet disease's unannotated OMIM twin
+        positions.update({d: row for d in same if d not in positions})
     return [_rank(positions, engine.scores(q), t) for q, t in zip(queries, truths)]
 
 

@@ -198,6 +198,12 @@ def test_marfan_features_find_marfan_syndrome(real_engine: Engine) -> None:
     assert len(marfan["explanation"]["matched"]) == 4
 
 
+def test_an_orphanet_disease_names_its_unannotated_omim_twin(real_engine: Engine) -> None:
+    row = real_engine.table.ids.index("ORPHA:169079")  # Cernunnos-XLF deficiency
+    assert "OMIM:611291" not in real_engine.table.ids  # its OMIM entry has no annotations
+    assert real_engine.table.same_as()[row] == ["OMIM:611291"]
+
+
 def test_new_patients_rank_far_below_remembered_ones(real_engine: Engine) -> None:
     """Every 5th development case of each group: the engine finds patients whose publication the
     annotations cite far more easily (memory) than new ones; a guard on the new ones (the
@@ -212,12 +218,12 @@ def test_new_patients_rank_far_below_remembered_ones(real_engine: Engine) -> Non
     hits: dict[bool, list[tuple[bool, bool]]] = {True: [], False: []}
     for case in read_cases(DEV)[::5]:
         query = real_engine.query(case.observed, case.excluded, strict=False)
-        ranked = [c.id for c in real_engine.rank(query, 10, explain=False)]
-        truth = truths[case.case_id]
-        hits[case.case_id in cited].append((ranked[0] in truth, any(d in truth for d in ranked)))
+        ranked = [{c.id, *c.same_as} for c in real_engine.rank(query, 10, explain=False)]
+        truth = set(truths[case.case_id])
+        hits[case.case_id in cited].append((bool(ranked[0] & truth), any(ids & truth for ids in ranked)))
     top1, top10 = ({group: sum(h[k] for h in found) / len(found) for group, found in hits.items()} for k in (0, 1))
     assert top1[True] > 0.8 and top1[True] - top1[False] > 0.3  # the memory the benchmark reports apart
-    assert top1[False] > 0.3 and top10[False] > 0.45
+    assert top1[False] > 0.3 and top10[False] > 0.47  # 31.6% and 47.6% on these 206
 
 
 def test_a_development_case_as_a_phenopacket_ranks_as_its_terms(real_engine: Engine, real_home: Path,

@@ -86,6 +86,29 @@ def test_exact_matches_rank_first_and_orphanet_twins_fold(engine: Engine) -> Non
     assert [m["relation"] for m in top[0].explanation["matched"]] == ["exact"] * 3
 
 
+def test_a_folded_pair_scores_on_the_union_of_both_records() -> None:
+    diseases = [
+        DiseaseRecord("OMIM:1", "Eye and stature", {hp(11): f(0.9), hp(30): None}, excluded={hp(21), hp(41)},
+                      mondo="MONDO:0000001"),
+        DiseaseRecord("ORPHA:1", "Eye and heart (Orphanet)", {hp(11): f(0.5), hp(30): f(0.4), hp(21): f(0.6)},
+                      excluded={hp(22)}, mondo="MONDO:0000001"),
+        DiseaseRecord("OMIM:2", "Eye only", {hp(11): f(0.9)}),
+        DiseaseRecord("ORPHA:2", "Seizures (Orphanet)", {hp(41): f(0.8)}, mondo="MONDO:0000002",
+                      omim_twin="OMIM:9"),
+    ]
+    engine = Engine(assemble(TERMS, REPLACED, diseases, {"fingerprint": "t", "hpo_release": "t", "hpoa_release": ""}))
+    table, row = engine.table, engine.table.ids.index("OMIM:1")
+    span = table.annotations(row)
+    union = dict(zip(engine.model.term_ids[table.ann_term[span]].tolist(), table.ann_freq[span].tolist()))
+    assert union == pytest.approx({11: 0.9, 21: 0.6, 30: 0.4})  # the OMIM frequency first, then Orphanet's
+    assert engine.model.term_ids[table.excluded(row)].tolist() == [22, 41]  # OMIM's NOT 21 yields to Orphanet's 21
+    [top] = engine.rank(engine.query([hp(11), hp(21), hp(30)]), 1)
+    assert top.id == "OMIM:1" and top.same_as == ["ORPHA:1"] and len(top.explanation["matched"]) == 3
+    # an Orphanet disease whose OMIM twin no annotation covers names it
+    [seizures] = engine.rank(engine.query([hp(41)]), 1)
+    assert seizures.id == "ORPHA:2" and seizures.same_as == ["OMIM:9"]
+
+
 def test_a_vaguer_query_term_matches_a_more_specific_annotation(engine: Engine) -> None:
     top = engine.rank(engine.query([hp(40)]), 10)
     assert top[0].id == "OMIM:3"

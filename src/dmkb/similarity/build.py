@@ -34,6 +34,7 @@ class DiseaseRecord:
     excluded: set[str] = field(default_factory=set)
     mondo: str = ""
     genes: list[str] = field(default_factory=list)
+    omim_twin: str = ""  # for an Orphanet disease: the one OMIM id MONDO names as the same disease
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,11 @@ def build_model(inputs: Inputs, hpo3_annotations: bool = True) -> Model:
     hpoa_lines = inputs.hpoa_lines()
     diseases = _diseases(ontology if hpo3_annotations else None, hpoa_lines)
     mondo, genes = _mondo_ids(inputs), _genes(inputs)
+    omim_of = _single_omim(mondo)
     for disease in diseases:
         disease.mondo, disease.genes = mondo.get(disease.id, ""), genes.get(disease.id, [])
+        if disease.id.startswith("ORPHA:"):
+            disease.omim_twin = omim_of.get(disease.mondo, "")
     releases = {"fingerprint": inputs.fingerprint, "hpo_release": ontology.version(),
                 "hpoa_release": _hpoa_release(hpoa_lines),
                 "annotations": "hpo3 and phenotype.hpoa" if hpo3_annotations else "phenotype.hpoa"}
@@ -80,6 +84,7 @@ def assemble(terms: list[TermRecord], replaced: dict[int, int], diseases: list[D
         "disease_names": [d.name for d, _, _ in rows],
         "disease_mondo": [d.mondo for d, _, _ in rows],
         "disease_genes": [list(d.genes) for d, _, _ in rows],
+        "disease_omim_twin": [d.omim_twin for d, _, _ in rows],
     }
     term_ids = np.array([t.number for t in terms], dtype=np.int32)
     return Model(term_ids, anc_ptr, anc_idx, *_annotation_arrays(rows), meta=meta)
@@ -122,7 +127,7 @@ def replace_diseases(model: Model, records: list[DiseaseRecord], dropped: Iterab
         parts.append(arrays)
     term, freq, patients, _, nots = (list(column) for column in zip(*parts))
     meta = {**model.meta, **{key: [model.meta[key][i] for i in keep] for key in
-                             ("disease_ids", "disease_names", "disease_mondo")},
+                             ("disease_ids", "disease_names", "disease_mondo", "disease_omim_twin")},
             "disease_genes": [genes[i] for i in keep]}
     return Model(model.term_ids, model.anc_ptr, model.anc_idx, _ptr(term), np.concatenate(term),
                  np.concatenate(freq).astype(np.float32), np.concatenate(patients).astype(np.float32), _ptr(nots),
@@ -262,6 +267,15 @@ def _mondo_ids(inputs: Inputs) -> dict[str, str]:
             if prefix:
                 out.setdefault(f"{prefix}:{xref['id']}", mondo)
     return out
+
+
+def _single_omim(mondo: dict[str, str]) -> dict[str, str]:
+    """MONDO id → its OMIM id, for the MONDO terms that name exactly one."""
+    found: dict[str, list[str]] = {}
+    for curie, mondo_id in mondo.items():
+        if curie.startswith("OMIM:"):
+            found.setdefault(mondo_id, []).append(curie)
+    return {mondo_id: ids[0] for mondo_id, ids in found.items() if len(ids) == 1}
 
 
 def _genes(inputs: Inputs) -> dict[str, list[str]]:

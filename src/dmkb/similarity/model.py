@@ -15,7 +15,7 @@ import orjson
 from dmkb.fs import write_atomic
 from dmkb.settings import dmkb_home
 
-FORMAT = 1  # bump when the arrays change meaning, so that older files are rebuilt
+FORMAT = 2  # bump when the arrays change meaning, so that older files are rebuilt
 PHENOTYPIC_ABNORMALITY = 118  # HP:0000118
 
 
@@ -29,7 +29,8 @@ class Model:
       their frequency (NaN when unknown) and the number of patients a counted frequency was
       seen in (0 otherwise).
     - ``not_ptr``/``not_term``: phenotypes each disease is known not to have.
-    - ``meta``: names, disease ids, MONDO ids, obsolete-id replacements, releases.
+    - ``meta``: names, disease ids, MONDO ids, genes, the OMIM twins of Orphanet diseases,
+      obsolete-id replacements, releases.
     """
 
     term_ids: np.ndarray
