@@ -82,6 +82,7 @@ def serve(
     taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
+    console.print(f"research questions: the box of every disorder page, or POST {address}api/jobs")
     console.print("[dim]building the site in the background: pages say so until it is ready[/]")
     progress = StepProgress("building", quiet=quiet, bar_from=_BAR_FROM)  # follows the first build only
     first = {"done": False}
