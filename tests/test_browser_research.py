@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE
 from site_helpers import serve_in_thread
-from test_browser import ARTIFACTS, CHROMIUM_ARGS, chromium
+from test_browser import ARTIFACTS, browser, page  # noqa: F401 - the fixtures of the page tests, with this site
 
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import JobQueue, JobStore
@@ -87,30 +87,6 @@ def screenshot(page, locator, name: str) -> None:
     page.evaluate("window.scrollTo({top: 0, behavior: 'instant'})")
     box = locator.bounding_box()
     page.screenshot(path=str(ARTIFACTS / name), full_page=True, clip=box)
-
-
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[object]:
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, site: Site):
-    site.console.clear()
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
-    tab = context.new_page()
-    tab.on("console", lambda message: site.console.append(f"{message.type}: {message.text}")
-           if message.type in ("error", "warning") else None)
-    tab.on("pageerror", lambda error: site.console.append(f"page error: {error}"))
-    tab.on("dialog", lambda dialog: (site.console.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    yield tab
-    context.close()
 
 
 def test_a_question_is_answered_in_place_with_its_citations_linked(page, site: Site) -> None:

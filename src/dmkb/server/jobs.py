@@ -69,9 +69,10 @@ def job_routes(app: FastAPI, state: SiteState, jobs: JobQueue, limits: JobLimits
         if revision is None:
             return _error(404, f"no disorder of this knowledge base is named {asked['disease_slug']!r}")
         client = request.client.host if request.client else "unknown"
+        name = asked["disease_name"] or next((r.name for r in state.index_rows if r.stem == asked["disease_slug"]), None)
         try:
             submitted = await run_in_threadpool(
-                lambda: jobs.submit(slug=asked["disease_slug"], name=asked["disease_name"] or None,
+                lambda: jobs.submit(slug=asked["disease_slug"], name=name,
                                     mondo_id=asked["mondo_id"] or None, question=asked["question"],
                                     revision=revision, client=client, per_client=limits.per_client,
                                     reuse_seconds=limits.reuse_seconds))

@@ -182,5 +182,7 @@ def disorder_json(record: DisorderRecord) -> dict[str, Any]:
         "references": [{"id": ref, "title": s["title"] or s["cited_title"], "journal": s["journal"],
                         "year": s["year"], "cached": bool(s["cached"])} for ref, s in record.sources.items()],
         "similar_conditions": record.similar,
+        "research": [{"file": r.file, "provider": r.provider, "model": r.model, "date": r.date,
+                      "question": r.question} for r in record.reports],
         "url": page_url(record.stem),
     }

@@ -150,6 +150,7 @@
     this.box = box;
     this.entry = entry;
     this.node = el("article", "answer");
+    this.node.dmkbAnswer = this;
     var head = el("div", "answer-head");
     head.appendChild(el("p", "answer-question", entry.question));
     this.remove = el("button", "answer-remove", "Remove");
@@ -315,8 +316,11 @@
       var question = field.value.replace(/\s+/g, " ").trim();
       if (!question) return;
       var existing = remembered(box).filter(function (e) { return questionKey(e.question) === questionKey(question); });
-      Array.prototype.forEach.call(list.children, function (child) {
-        if (existing.length && $(child, ".answer-question").textContent === existing[0].question) child.remove();
+      Array.prototype.slice.call(list.children).forEach(function (child) {
+        if (existing.length && $(child, ".answer-question").textContent === existing[0].question) {
+          child.dmkbAnswer.stopped = true; // asked again: the new one follows the question
+          child.remove();
+        }
       });
       var entry = { question: question, asked: Date.now() };
       save(box, entry);
