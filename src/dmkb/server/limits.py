@@ -8,6 +8,7 @@ stay on the site (relative ``Location``)."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import socket
 from collections.abc import Awaitable, Callable
@@ -109,7 +110,7 @@ class RequestLimits:
             return
         refusal = refuse(scope, self.hosts)
         if refusal is not None:
-            await _plain(send, *refusal, self.headers)
+            await _plain(send, *refusal, self.headers, as_json=scope["path"].startswith("/api/jobs"))
             return
 
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -160,9 +161,12 @@ def refuse(scope: Scope, hosts: HostPolicy = ANY_HOST) -> tuple[int, str] | None
     return None
 
 
-async def _plain(send: Send, status: int, reason: str, security: list[tuple[bytes, bytes]]) -> None:
-    body = f"{status}: {reason}\n".encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+async def _plain(send: Send, status: int, reason: str, security: list[tuple[bytes, bytes]], *,
+                 as_json: bool = False) -> None:
+    """The refusal as text, or in the research service's shape (``{"error": …}``) for its routes."""
+    body = json.dumps({"error": reason}).encode() if as_json else f"{status}: {reason}\n".encode()
+    kind = b"application/json" if as_json else b"text/plain; charset=utf-8"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
                (b"connection", b"close"), *security]
     if status == 405:
         headers.append((b"allow", b"GET, HEAD"))
