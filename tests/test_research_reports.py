@@ -437,3 +437,38 @@ def test_every_corpus_page_with_reports_renders(corpus_root: Path, tmp_path: Pat
         assert len(ids) == len(set(ids)), stem  # two reports of one page never share an id
         targets = [a.get("href")[1:] for a in tree.xpath("//a[@class='cite' and starts-with(@href, '#')]")]
         assert targets and set(targets) <= set(ids), stem
+
+
+ODD_REPORTS = {
+    "empty": b"",
+    "no front matter, no sections": b"Just some text (k2020x pages 1-2) [3].\n",
+    "front matter a list": b"---\n- a\n- b\n---\n\n## Question\n\nQ?\n",
+    "front matter not closed": b"---\nprovider: x\n\n## Question\n\nQ?\n",
+    "bad dates": b"---\nstart_time: yesterday\nend_time: 2026-13-45\nduration_seconds: -3\n---\nText.\n",
+    "not UTF-8": "---\nprovider: caf\xe9\n---\n\nText \xe9.\n".encode("latin-1"),
+    "only headings": b"# A\n## B\n### C\n",
+    "unclosed fence": b"## Output\n\n```\n| a | b |\n|---|---|\n",
+    "nested brackets": b"## Output\n\n" + b"[" * 2000 + b"(" * 2000 + b"\n",
+    "references only": b"## References\n\n1. (k2020x pages 1-2): Someone. 2020.\n",
+}
+
+
+def test_odd_report_files_load_render_and_are_warned_about(tiny_kb, tmp_path: Path) -> None:
+    folder = tiny_kb.root / "research"
+    folder.mkdir()
+    for n, raw in enumerate(ODD_REPORTS.values()):
+        (folder / f"Test_Leukemia-deep-research-odd{n}.md").write_bytes(raw)
+    (folder / "Test_Leukemia-deep-research-folder.md").mkdir()  # a folder in a report's place
+    pages = rendered(tiny_kb, tmp_path)
+    assert len(pages) == len(ODD_REPORTS) + 1
+    assert all(count_links(page)[2] == 0 for page in pages.values())
+    findings = [f for f in validate([tiny_kb.root]).findings if f.check == "research"]
+    by_file = {f.file: f for f in findings}
+    assert "cannot be read" in by_file["research/Test_Leukemia-deep-research-folder.md"].message
+    odd = {name: n for n, name in enumerate(ODD_REPORTS)}
+    assert "not closed" in by_file[f"research/Test_Leukemia-deep-research-odd{odd['front matter not closed']}.md"].message
+    assert "not a mapping" in by_file[f"research/Test_Leukemia-deep-research-odd{odd['front matter a list']}.md"].message
+    assert "byte 0xe9 is not valid UTF-8" in by_file[f"research/Test_Leukemia-deep-research-odd{odd['not UTF-8']}.md"].message
+    bad_dates = sorted((f.line, f.message) for f in findings if f.file.endswith(f"odd{odd['bad dates']}.md"))
+    assert bad_dates[:2] == [(2, "start_time is 'yesterday', not a date and time"),
+                             (3, "end_time is '2026-13-45', not a date and time")]

@@ -30,6 +30,16 @@ try:
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+
+class _DatesAsText(_Loader):
+    """Dates and times stay text: a wrong one is reported, and the rest of the front matter is read."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+
 RESEARCH = "research"
 COMPANION = ".citations.md"
 _NAME = re.compile(r"^(?P<stem>.+?)-deep-research(?:-(?P<provider>[A-Za-z0-9_.]+))?$")
@@ -82,6 +92,11 @@ class ResearchFile:
 class _Parts:
     metadata: dict[str, Any] = field(default_factory=dict)
     problems: list[ReportProblem] = field(default_factory=list)
+    front: list[str] = field(default_factory=list)  # the lines of the front matter
+
+    def line_of(self, key: str) -> int:
+        """The file's line of ``key:`` in the front matter (2 when it is not found)."""
+        return 2 + next((i for i, line in enumerate(self.front) if line.startswith(f"{key}:")), 0)
 
 
 def list_reports(root: Path) -> list[Path]:
@@ -184,10 +199,11 @@ def _front_matter(text: str, parts: _Parts) -> tuple[str, int]:
                                             "end the front matter with a line holding only ---"))
         return text, 1
     front = text[4:4 + end.start()]
+    parts.front = front.split("\n")
     after = 4 + end.end() + 1
     body_line = text.count("\n", 0, min(after, len(text))) + 1
     try:
-        loaded = yaml.load(front, Loader=_Loader)
+        loaded = yaml.load(front, Loader=_DatesAsText)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         parts.problems.append(ReportProblem(
@@ -277,7 +293,7 @@ def _timestamp(meta: dict[str, Any], key: str, parts: _Parts) -> str | None:
     try:
         datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        parts.problems.append(ReportProblem(2, f"{key} is {text!r}, not a date and time",
+        parts.problems.append(ReportProblem(parts.line_of(key), f"{key} is {text!r}, not a date and time",
                                             f"write {key} as 2026-05-11T17:49:12 (ISO 8601)"))
         return None
     return text
