@@ -34,6 +34,7 @@ def build(
 
     Exits 0 when every entry has its page, 1 when an entry could not be compiled (its YAML cannot be
     read: it keeps the page of its last good version, if any) or a page failed, 2 when it cannot run.
+    The question box of every page sends to DMKB_RESEARCH_SERVER (default: the server of the pages).
 
     Example: dmkb build ROOT --out site
     """
@@ -62,7 +63,8 @@ def serve(
 
     The address comes first; until the first build is done, pages say that the site is being
     built (an earlier build in OUT is served meanwhile). An entry whose YAML cannot be read keeps
-    its last good page, with a banner naming the file, line and problem.
+    its last good page, with a banner naming the file, line and problem. Research questions asked
+    in the pages (POST /api/jobs) are answered in the background and kept under DMKB_HOME.
 
     Example: dmkb serve ROOT --port 8080
     """
