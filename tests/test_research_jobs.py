@@ -133,7 +133,7 @@ def test_jobs_left_unfinished_by_a_stopped_server_are_answered_at_the_next_start
 
 
 def test_a_question_that_cannot_be_answered_fails_with_the_reason(tmp_path: Path, kb) -> None:
-    root, db = kb
+    _, db = kb
     empty = tmp_path / "no_literature"
     (empty / "kb" / "disorders").mkdir(parents=True)
     queue = JobQueue(JobStore(tmp_path / "jobs.sqlite"), make_runner(empty, db), workers=1, steps=STEPS)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, REPO
+from conftest import REPO
 from lxml import html as lxml_html
 from research_helpers import JAK_STAT, copy_example, dmkb_in_process
 
@@ -220,7 +220,7 @@ def test_a_falcon_report_is_read_whole_without_its_echoed_prompt() -> None:
 
 
 def test_numbered_citations_resolve_through_the_companion_list() -> None:
-    report, content = content_of(PERPLEXITY, PERPLEXITY_CITATIONS)
+    _, content = content_of(PERPLEXITY, PERPLEXITY_CITATIONS)
     assert [e.number for e in content.entries] == [1, 2, 3]  # the query's own list is not read
     assert content.entries[1].ids == {"url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC1234567/",
                                       "pmcid": "PMC1234567"}

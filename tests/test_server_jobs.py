@@ -27,7 +27,12 @@ from dmkb.site.policy import content_security_policy
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from research_jobs import (  # noqa: E402
-    ANKL, example_with_copies, free_port, run_clients, start_server, stop_server,
+    ANKL,
+    example_with_copies,
+    free_port,
+    run_clients,
+    start_server,
+    stop_server,
 )
 
 QUESTION = "What drives JAK-STAT activation in aggressive NK-cell leukemia?"

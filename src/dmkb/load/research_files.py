@@ -291,7 +291,7 @@ def _timestamp(meta: dict[str, Any], key: str, parts: _Parts) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        datetime.fromisoformat(text)
     except ValueError:
         parts.problems.append(ReportProblem(parts.line_of(key), f"{key} is {text!r}, not a date and time",
                                             f"write {key} as 2026-05-11T17:49:12 (ISO 8601)"))

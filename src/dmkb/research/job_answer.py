@@ -11,8 +11,8 @@ from typing import Any
 
 from dmkb.load.research_citations import cached_sources, report_content
 from dmkb.load.research_files import parse_report
-from dmkb.research.ask import ask, open_library
 from dmkb.references.cache import ReferenceCache
+from dmkb.research.ask import ask, open_library
 from dmkb.research.jobs import Answered, Job, Progress, Runner
 from dmkb.research.render import render_saved
 from dmkb.research.writer import Writer

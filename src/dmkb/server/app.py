@@ -31,8 +31,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from dmkb.errors import DmkbError
-from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.research.jobs import JobQueue
+from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.jobs import JobLimits, job_routes
 from dmkb.server.limits import ANY_HOST, HostPolicy, RequestLimits
 from dmkb.server.state import NotBuilt, SiteState

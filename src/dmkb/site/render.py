@@ -11,12 +11,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dmkb import __version__
-from dmkb.site.cards import fold
 from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.settings import research_server
+from dmkb.site.cards import fold
 from dmkb.site.data import IndexRow, StoredReport, load_disorder, load_index, load_problems
 from dmkb.site.index import build_index_page
 from dmkb.site.page import build_disorder_page
-from dmkb.settings import research_server
 from dmkb.site.policy import CONTENT_SECURITY_POLICY, content_security_policy
 from dmkb.site.research import Anchors, render_report
 from dmkb.site.search import SearchIndex, load_entries

@@ -23,7 +23,13 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from dmkb.load.research_citations import (
-    Citation, Link, ReferenceEntry, ReferenceList, find_citations, find_links, label_key,
+    Citation,
+    Link,
+    ReferenceEntry,
+    ReferenceList,
+    find_citations,
+    find_links,
+    label_key,
 )
 from dmkb.site.data import StoredReport
 from dmkb.site.views import ReportReference, ReportSection, ReportView
