@@ -70,6 +70,7 @@ bench: setup
 	$(PY) benchmarks/snippets.py
 	$(PY) benchmarks/terms.py
 	$(PY) benchmarks/export.py
+	$(PY) benchmarks/research_reports.py
 
 bench-site: setup
 	$(PY) benchmarks/site.py

@@ -254,7 +254,7 @@ def test_no_entry_can_inject_markup_or_script(tiny_kb: TinyKb, tmp_path: Path) -
     assert "onerror=alert(18)" in html  # the snippet's text is there, as text
     assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(9)" in html  # escaped inside the graph data
     assert "{{ 7*7 }}" in html and ">49<" not in html  # entry text is never a template
-    assert html.count("<script") == 4  # two libraries, the site's script, the graph data
+    assert html.count("<script") == 5  # two libraries, the site's two scripts, the graph data
 
 
 def test_every_corpus_entry_gets_a_page(corpus_site: tuple[Path, Path]) -> None:

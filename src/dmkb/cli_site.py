@@ -34,6 +34,7 @@ def build(
 
     Exits 0 when every entry has its page, 1 when an entry could not be compiled (its YAML cannot be
     read: it keeps the page of its last good version, if any) or a page failed, 2 when it cannot run.
+    The question box of every page sends to DMKB_RESEARCH_SERVER (default: the server of the pages).
 
     Example: dmkb build ROOT --out site
     """
@@ -62,7 +63,8 @@ def serve(
 
     The address comes first; until the first build is done, pages say that the site is being
     built (an earlier build in OUT is served meanwhile). An entry whose YAML cannot be read keeps
-    its last good page, with a banner naming the file, line and problem.
+    its last good page, with a banner naming the file, line and problem. Research questions asked
+    in the pages (POST /api/jobs) are answered in the background and kept under DMKB_HOME.
 
     Example: dmkb serve ROOT --port 8080
     """
@@ -82,6 +84,7 @@ def serve(
     taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
+    console.print(f"research questions: the box of every disorder page, or POST {address}api/jobs")
     console.print("[dim]building the site in the background: pages say so until it is ready[/]")
     progress = StepProgress("building", quiet=quiet, bar_from=_BAR_FROM)  # follows the first build only
     first = {"done": False}

@@ -34,6 +34,17 @@ SETTINGS = (
     Setting("DMKB_LLM_MODEL", "The model name sent to DMKB_LLM_URL (default: 'default')."),
     Setting("DMKB_LLM_API_KEY", "A key sent to DMKB_LLM_URL as 'Authorization: Bearer …' (optional)."),
     Setting("DMKB_LLM_TIMEOUT", "Seconds to wait for DMKB_LLM_URL's answer before the offline report is used (default 60)."),
+    Setting("DMKB_RESEARCH_SERVER", "A setting of dmkb build: the address of the dmkb serve that the question box of "
+            "disorder pages sends research questions to (e.g. https://dmkb.example.org), for a static copy of the "
+            "site served elsewhere. Default: the server the pages come from."),
+    Setting("DMKB_RESEARCH_ORIGINS", "Other sites (origins such as https://kb.example.org, comma-separated) whose "
+            "pages may send research questions to this dmkb serve; a static build pointed at it with "
+            "DMKB_RESEARCH_SERVER needs its own address here (default: none)."),
+    Setting("DMKB_RESEARCH_WORKERS", "Research questions dmkb serve answers at the same time (default 2)."),
+    Setting("DMKB_RESEARCH_CLIENT_JOBS", "Questions one client (address) may have waiting or being answered at once; "
+            "more are refused with 429 (default 3)."),
+    Setting("DMKB_RESEARCH_REUSE_HOURS", "Hours during which an identical question about an unchanged entry gets "
+            "the answer already given (default 24; 0: always answer again)."),
 )
 
 
@@ -53,3 +64,22 @@ def max_file_bytes() -> int:
     except ValueError:
         megabytes = 64
     return int(max(megabytes, 0.001) * 2**20)
+
+
+def setting_number(env: str, default: float, *, least: float = 0) -> float:
+    """A number from the environment (``default`` when unset or not a number; never below ``least``)."""
+    try:
+        value = float(os.environ.get(env, "") or default)
+    except ValueError:
+        value = default
+    return max(value, least)
+
+
+def research_server() -> str:
+    """Where disorder pages send research questions (``DMKB_RESEARCH_SERVER``); ``""``: their own server."""
+    return os.environ.get("DMKB_RESEARCH_SERVER", "").strip().rstrip("/")
+
+
+def research_origins() -> list[str]:
+    """The other sites whose pages may send research questions (``DMKB_RESEARCH_ORIGINS``)."""
+    return [o.strip().rstrip("/") for o in os.environ.get("DMKB_RESEARCH_ORIGINS", "").split(",") if o.strip()]

@@ -81,11 +81,11 @@ def validate(
         if on_file:
             on_file(name, report.files)
     report.findings.extend(duplicates.check_entries(identities))
-    report.findings.extend(check_kb(kb))
+    report.findings.extend(check_kb(kb, memo))
     if kb.term_index is None:
         report.notes.append(NO_TERM_INDEX)
     if memo:
-        memo.save({kb.layout.display_name(p) for p in kb.layout.disorder_files})
+        memo.save({kb.layout.display_name(p) for p in (*kb.layout.disorder_files, *kb.research_files())})
     return report
 
 

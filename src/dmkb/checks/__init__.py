@@ -1,16 +1,18 @@
 """The checks: one module per kind, each ``check(ctx) -> Iterator[Finding]`` on one disorder
-file, run in this order; and the checks of the KB's shared files, ``check_kb(kb)``."""
+file, run in this order; and the checks of the KB's shared files (term caches, stored research
+reports), ``check_kb(kb)``."""
 
 from __future__ import annotations
 
-from dmkb.checks import caches, graph, references, schema, snippets, syntax, terms
+from dmkb.checks import caches, graph, references, research, schema, snippets, syntax, terms
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
+from dmkb.checks.memo import FindingsMemo
 from dmkb.load.kb import DisorderFile, KnowledgeBase
 
 CHECKS = (syntax, schema, graph, references, snippets, terms)
-CHECK_NAMES = tuple(module.NAME for module in CHECKS)
-KB_CHECKS = (caches,)
+KB_CHECKS = (caches, research)
+CHECK_NAMES = tuple(dict.fromkeys(module.NAME for module in (*CHECKS, *KB_CHECKS)))
 
 
 def check_file(entry: DisorderFile, kb: KnowledgeBase) -> list[Finding]:
@@ -34,6 +36,7 @@ def check_file(entry: DisorderFile, kb: KnowledgeBase) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line, CHECK_NAMES.index(f.check), f.path))
 
 
-def check_kb(kb: KnowledgeBase) -> list[Finding]:
-    """The findings about the KB's shared files (checked on every run: they are few and small)."""
-    return [finding for module in KB_CHECKS for finding in module.check_kb(kb)]
+def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> list[Finding]:
+    """The findings about the KB's shared files (term caches checked on every run: they are few and
+    small; research reports remembered in ``memo`` while they do not change)."""
+    return [finding for module in KB_CHECKS for finding in module.check_kb(kb, memo)]

@@ -11,7 +11,7 @@ from dmkb.load.kb import KnowledgeBase
 NAME = "term"
 
 
-def check_kb(kb: KnowledgeBase) -> Iterator[Finding]:
+def check_kb(kb: KnowledgeBase, memo: object = None) -> Iterator[Finding]:
     for problem in kb.terms.file_problems():
         yield Finding(
             file=kb.layout.display_name(problem.file),

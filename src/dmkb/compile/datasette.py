@@ -32,6 +32,13 @@ _TABLES = {
     "sources": ("Cited references (PMID, DOI, clinicaltrials).", {"cached": "1 when the KB caches its text"}),
     "disorder_sources": ("Which disorder cites which reference.", {"source_id": "the reference (sources.id)"}),
     "similar": ("Computed similar conditions of each disorder, as JSON.", {}),
+    "research": ("Stored deep-research reports (ROOT/research/*.md).", {
+        "stem": "the disorder it is about (disorders.stem); empty when it names none of the KB",
+        "body": "the report (markdown), its reference list taken out", "metadata": "its front matter, as JSON",
+        "problems": "JSON: what could not be read"}),
+    "research_references": ("The reference list of each stored report.", {
+        "report_id": "the report (research.id)", "labels": "JSON: the labels it is cited under",
+        "source_id": "the KB's cached copy of the source, when there is one"}),
     "search": ("Full-text index of disorders; its rowid is disorders.id.", {}),
 }
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from dmkb.compile import store
 from dmkb.compile.extract import extract
+from dmkb.compile.research import compile_research
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
 from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
@@ -47,6 +48,8 @@ class CompileReport:
     compiled: list[str] = field(default_factory=list)  # compiled in this run
     removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    reports: int = 0  # stored deep-research reports
+    reports_compiled: list[str] = field(default_factory=list)  # compiled in this run, by file
 
     @property
     def unchanged(self) -> int:
@@ -82,10 +85,13 @@ def compile_kb(
         if on_file:
             on_file(kb.layout.display_name(path), len(files))
     report.removed = sorted(set(known or {}) - set(report.stems))
+    research = compile_research(kb, store.read_known_research(db_path) if known is not None else {})
+    report.reports = len(research.files)
+    report.reports_compiled = [c.file.name for c in research.compiled]
     problems = json.dumps([asdict(s) for s in report.skipped], sort_keys=True)
-    if known is None or report.changed or store.read_meta(db_path, PROBLEMS) != problems:
+    if known is None or report.changed or research.changed or store.read_meta(db_path, PROBLEMS) != problems:
         store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None,
-                    meta={PROBLEMS: problems})
+                    meta={PROBLEMS: problems}, research=research)
     return report
 
 

@@ -7,7 +7,7 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,6 +85,37 @@ CREATE TABLE disorder_sources (
     PRIMARY KEY (disorder_id, source_id)
 );
 
+-- stored deep-research reports (ROOT/research/*.md and their .citations.md), each with its reference list
+CREATE TABLE research (
+    id INTEGER PRIMARY KEY,
+    file TEXT NOT NULL UNIQUE,          -- relative to the KB root
+    digest TEXT NOT NULL,               -- sha256 of the report's bytes and its companion's
+    depends TEXT NOT NULL,              -- JSON {reference id: [size, mtime_ns] | null} of the sources it lists
+    stem TEXT,                          -- the disorder it is about (disorders.stem); NULL when it names none of the KB
+    file_stem TEXT,                     -- what it names: the stem of its file name,
+    disease_name TEXT,                  -- the disease of its template variables,
+    mondo_id TEXT,                      -- and their MONDO id
+    provider TEXT,
+    model TEXT,
+    started TEXT,                       -- ISO 8601, as written
+    ended TEXT,
+    duration_seconds REAL,
+    question TEXT NOT NULL,
+    body TEXT NOT NULL,                 -- the report (markdown), its reference list taken out
+    metadata TEXT NOT NULL,             -- its front matter, as JSON
+    problems TEXT NOT NULL              -- JSON [{line, message, hint}]: what could not be read
+);
+CREATE TABLE research_references (
+    report_id INTEGER NOT NULL REFERENCES research (id),
+    position INTEGER NOT NULL,
+    key TEXT,                           -- the citation key (sanchez2024effective…), NULL for plain numbered items
+    number INTEGER,                     -- its number in a numbered list
+    labels TEXT NOT NULL,               -- JSON: the labels it is cited under (key pages 8-9, …)
+    text TEXT NOT NULL,                 -- the entry (markdown)
+    source_id TEXT,                     -- the KB's cached copy of the source (PMID:…, DOI:…), when there is one
+    PRIMARY KEY (report_id, position)
+);
+
 -- computed similar conditions of each disorder (dmkb.similarity), as JSON; refreshed as a whole
 CREATE TABLE similar (stem TEXT PRIMARY KEY, data TEXT NOT NULL);
 
@@ -102,6 +133,7 @@ CREATE INDEX nodes_disorder ON graph_nodes (disorder_id);
 CREATE INDEX edges_disorder ON graph_edges (disorder_id);
 CREATE INDEX evidence_disorder ON evidence (disorder_id);
 CREATE INDEX disorder_sources_source ON disorder_sources (source_id);
+CREATE INDEX research_stem ON research (stem);
 """
 
 # tables holding rows of one disorder each, deleted with it

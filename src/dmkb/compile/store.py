@@ -16,6 +16,8 @@ from typing import Any
 
 from dmkb.compile.extract import Extracted
 from dmkb.compile.datasette import write_datasette_metadata
+from dmkb.compile.research import ResearchChanges, write_research
+from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
 from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
@@ -71,11 +73,12 @@ def read_known(path: Path, signature: str) -> dict[str, Known] | None:
 
 
 def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], removed: Iterable[str],
-          *, fresh: bool, meta: dict[str, str] | None = None) -> None:
+          *, fresh: bool, meta: dict[str, str] | None = None, research: ResearchChanges | None = None) -> None:
     """Apply changes to the database at ``path``: replace ``compiled`` disorders, drop ``removed`` ones.
 
     :param fresh: start from an empty database instead of the existing one.
     :param meta: more values for the ``meta`` table.
+    :param research: the stored reports that changed.
     """
     with _rewrite(path, fresh=fresh) as conn:
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -87,7 +90,17 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
             _delete(conn, entry.stem)
             _insert(conn, entry)
         conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+        write_research(conn, research or ResearchChanges())
     write_datasette_metadata(path)
+
+
+def read_known_research(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The reports compiled into ``path``: file -> (digest, depends); empty when there is none."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return read_known_reports(conn)
+    except (sqlite3.Error, ValueError):
+        return {}
 
 
 def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:

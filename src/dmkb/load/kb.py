@@ -11,6 +11,7 @@ from pathlib import Path
 from dmkb.errors import LoadError
 from dmkb.fs import read_regular
 from dmkb.load.layout import KbLayout, find_layout
+from dmkb.load.research_files import ResearchFile, list_reports, read_report
 from dmkb.load.text import DecodeProblem, decode
 from dmkb.load.yaml_reader import YamlDocument, read_yaml
 from dmkb.references.cache import ReferenceCache
@@ -80,6 +81,14 @@ class KnowledgeBase:
         return DisorderFile(
             self.layout.display_name(path), path, raw, hashlib.sha256(raw).hexdigest()
         )
+
+    def research_files(self) -> list[Path]:
+        """The stored deep-research reports of ``ROOT/research/``."""
+        return list_reports(self.root)
+
+    def read_research(self, path: Path) -> ResearchFile:
+        """One stored report (never raises: what cannot be read is among its problems)."""
+        return read_report(self.root, path, max_file_bytes())
 
     def source_text(self, reference_id: str) -> SourceText | None:
         """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""

@@ -29,6 +29,7 @@ class ReferenceCache:
         # DOIs are case-insensitive, and so are file names on some systems
         self._names = {name.lower(): name for name in names if name.endswith(".md")}
         self._read: dict[str, ReferenceText] = {}
+        self._dois: dict[str, str] | None = None
 
     def path_of(self, reference_id: str) -> Path | None:
         """The cache file of ``reference_id``, or ``None`` when it is not cached."""
@@ -60,6 +61,38 @@ class ReferenceCache:
             else:
                 self._read[name] = parse_reference(decode(raw)[0])
         return self._read[name]
+
+    def locate(self, reference_id: str) -> tuple[str, tuple[int, int]] | None:
+        """The id of the cache file holding ``reference_id`` and the file's signature; a DOI may be
+        filed under the PMID of its record (see :meth:`by_doi`). ``None`` when it is not cached."""
+        signature = self.signature(reference_id)
+        if signature is None and reference_id.upper().startswith("DOI:"):
+            other = self.by_doi(reference_id[4:])
+            if other:
+                return (other, found) if (found := self.signature(other)) else None
+        return (reference_id, signature) if signature else None
+
+    def by_doi(self, doi: str) -> str | None:
+        """The id of the cache file whose front matter gives ``doi`` (a PubMed record filed under its
+        PMID), or ``None``. The first call reads the front matter of every file."""
+        if self._dois is None:
+            self._dois = {}
+            for name in self.file_names():
+                metadata = self._front_matter(name)
+                value, ref = metadata.get("doi"), metadata.get("reference_id")
+                if isinstance(value, str) and isinstance(ref, str) and value.strip():
+                    self._dois.setdefault(value.strip().lower(), ref.strip())
+        return self._dois.get(doi.strip().lower())
+
+    def _front_matter(self, name: str) -> dict:
+        if name in self._read:
+            return self._read[name].metadata
+        try:
+            text = decode(read_regular(self.directory / name, max_file_bytes()))[0]
+        except OSError:
+            return {}
+        end = text.find("\n---", 3) if text.startswith("---\n") else -1
+        return parse_reference(text[:end + 4]).metadata if end > 0 else {}
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
         """Size and modification time of the cache file, to tell when it changed."""

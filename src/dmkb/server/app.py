@@ -12,6 +12,7 @@
     /diagnose?hpo=…&exclude=…  differential diagnosis: a form, and the ranked diseases explained, a page
                                (&page=N) at a time; also /diagnose.html, where every page's header links
     /api/diagnose?hpo=…        the same ranking as JSON
+    /api/jobs, /jobs/<id>      research questions answered in the background (see dmkb.server.jobs)
 
 Errors are answered in the shape of the route: JSON under /api and for .json, a page elsewhere.
 """
@@ -27,12 +28,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from dmkb.errors import DmkbError
+from dmkb.research.jobs import JobQueue
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
+from dmkb.server.jobs import JobLimits, job_routes
 from dmkb.server.limits import ANY_HOST, HostPolicy, RequestLimits
 from dmkb.server.state import NotBuilt, SiteState
 from dmkb.server.terms import TermService
+from dmkb.settings import research_origins
 from dmkb.site.data import page_url
 from dmkb.site.links import term_url
 from dmkb.site.render import render_diagnose, render_error
@@ -53,9 +58,10 @@ class BadRequest(HTTPException):
         super().__init__(400, what)
 
 
-def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST) -> Any:
+def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST, jobs: JobQueue | None = None,
+               job_limits: JobLimits | None = None) -> Any:
     """The application serving ``state``, wrapped in the request limits (``hosts``: the ``Host``
-    names it answers for)."""
+    names it answers for); with ``jobs``, it answers research questions too."""
     app = FastAPI(title="dmkb", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.site = state
     terms = TermService()
@@ -63,10 +69,16 @@ def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST) -> Any:
     _api(app, state)
     _terms_api(app, terms)
     _diagnose(app, state, DiagnoseService(state.db_path), terms)
+    if jobs is not None:
+        job_routes(app, state, jobs, job_limits or JobLimits.from_settings())
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(NotBuilt, _not_built)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _internal_error)
+    origins = research_origins()
+    if jobs is not None and origins:  # pages of these sites may ask questions here (a static build elsewhere)
+        return RequestLimits(CORSMiddleware(app, allow_origins=origins, allow_methods=["GET", "POST"],
+                                            allow_headers=["content-type"], max_age=600), hosts)
     return RequestLimits(app, hosts)
 
 
@@ -278,6 +290,8 @@ def _wants_json(request: Request) -> bool:
 
 def _error(request: Request, status: int, message: str, *, retry_after: int | None = None) -> Response:
     headers = {"retry-after": str(retry_after)} if retry_after else None
+    if request.url.path.startswith("/api/jobs"):  # upstream's research service answers errors so
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
     if _wants_json(request):
         return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
     return Response(render_error(status, message, refresh=retry_after), status_code=status, headers=headers,
@@ -295,7 +309,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and message == "Not Found":
         message = f"nothing is at {request.url.path}"
     if exc.status_code == 405:
-        message = "only GET and HEAD are served"
+        message = "only GET and HEAD are served" + (", and POST to ask or cancel" if request.url.path.startswith(
+            "/api/jobs") else "")
     return _error(request, exc.status_code, message)
 
 

@@ -1,30 +1,42 @@
 """Refuse requests the server has no business reading, before the application sees them:
-methods other than GET and HEAD, request bodies, very long URLs and headers, paths that climb
-out (``..``) or carry control characters, and ``Host`` names the server was not bound for (a page
-of another site must not reach it through a name of its own: DNS rebinding). Every response gets
-the site's security headers, and redirects stay on the site (relative ``Location``)."""
+methods other than GET and HEAD (but POSTs of research questions, with small bodies), request
+bodies, very long URLs and headers, paths that climb out (``..``) or carry control characters, and
+``Host`` names the server was not bound for (a page of another site must not reach it through a
+name of its own: DNS rebinding). Every response gets the site's security headers, and redirects
+stay on the site (relative ``Location``)."""
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import re
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from dmkb.site.policy import CONTENT_SECURITY_POLICY
+from dmkb.settings import research_server
+from dmkb.site.policy import content_security_policy
 
 MAX_TARGET = 2048  # bytes of path and query
 MAX_HEADERS = 16 * 1024  # bytes of all headers together
 MAX_BODY = 1024  # a GET may carry a small body; nothing is read from it
+MAX_QUESTION_BODY = 8 * 1024  # a research question (1,000 characters) and the disorder it is about, as JSON
+# the only paths that take a POST (and its CORS preflight): asking and cancelling research questions
+_POSTED = re.compile(r"/api/jobs(?:/[A-Za-z0-9_-]{1,64}/cancel)?")
 
-SECURITY_HEADERS = [
-    (b"content-security-policy", f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'none'".encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-]
+
+def security_headers() -> list[tuple[bytes, bytes]]:
+    """The headers of every response (the policy lets pages reach the research server a build names)."""
+    policy = content_security_policy(research_server())
+    return [
+        (b"content-security-policy", f"{policy}; frame-ancestors 'none'".encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+    ]
+
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -90,6 +102,7 @@ class RequestLimits:
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], hosts: HostPolicy = ANY_HOST) -> None:
         self.app = app
         self.hosts = hosts
+        self.headers = security_headers()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,7 +110,7 @@ class RequestLimits:
             return
         refusal = refuse(scope, self.hosts)
         if refusal is not None:
-            await _plain(send, *refusal)
+            await _plain(send, *refusal, self.headers, as_json=scope["path"].startswith("/api/jobs"))
             return
 
         async def send_with_headers(message: dict[str, Any]) -> None:
@@ -105,7 +118,7 @@ class RequestLimits:
                 headers = [(name, _relative(value) if name.lower() == b"location" else value)
                            for name, value in message.get("headers", [])]
                 own = {name.lower() for name, _ in headers}  # a route may set its own policy
-                message["headers"] = [*headers, *(h for h in SECURITY_HEADERS if h[0] not in own)]
+                message["headers"] = [*headers, *(h for h in self.headers if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -125,7 +138,9 @@ def refuse(scope: Scope, hosts: HostPolicy = ANY_HOST) -> tuple[int, str] | None
     host = next((value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"host"), None)
     if not hosts.allows(host):
         return 421, "this server does not answer for that host name"
-    if scope["method"] not in ("GET", "HEAD"):
+    method = scope["method"]
+    posted = method in ("POST", "OPTIONS") and _POSTED.fullmatch(scope["path"])
+    if method not in ("GET", "HEAD") and not posted:
         return 405, "only GET and HEAD are served"
     raw = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")
     if len(raw) + len(scope.get("query_string", b"")) > MAX_TARGET:
@@ -133,21 +148,26 @@ def refuse(scope: Scope, hosts: HostPolicy = ANY_HOST) -> tuple[int, str] | None
     headers = scope.get("headers", [])
     if sum(len(k) + len(v) for k, v in headers) > MAX_HEADERS:
         return 431, "the request headers are too large"
+    largest = MAX_QUESTION_BODY if method == "POST" else MAX_BODY
     for key, value in headers:
-        if key == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
+        if key == b"content-length" and (not value.isdigit() or int(value) > largest):
             return 413, "the request body is too large"
         if key == b"transfer-encoding":
-            return 413, "request bodies are not accepted"
+            return 413, "request bodies are accepted only with a Content-Length" if method == "POST" \
+                else "request bodies are not accepted"
     path = scope["path"]
     if any(ord(ch) < 32 or ch == "\\" for ch in path) or ".." in path.split("/"):
         return 400, "the path is not allowed"
     return None
 
 
-async def _plain(send: Send, status: int, reason: str) -> None:
-    body = f"{status}: {reason}\n".encode()
-    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-               (b"connection", b"close"), *SECURITY_HEADERS]
+async def _plain(send: Send, status: int, reason: str, security: list[tuple[bytes, bytes]], *,
+                 as_json: bool = False) -> None:
+    """The refusal as text, or in the research service's shape (``{"error": …}``) for its routes."""
+    body = json.dumps({"error": reason}).encode() if as_json else f"{status}: {reason}\n".encode()
+    kind = b"application/json" if as_json else b"text/plain; charset=utf-8"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close"), *security]
     if status == 405:
         headers.append((b"allow", b"GET, HEAD"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -14,11 +14,13 @@ from typing import Any
 
 from dmkb.errors import DmkbError, UsageError
 from dmkb.load.layout import find_layout
+from dmkb.research.jobs import JobQueue
 from dmkb.server.app import create_app
 from dmkb.server.connections import HEAD_TIMEOUT, bounded_h11
 from dmkb.server.limits import HostPolicy
 from dmkb.server.state import SiteState
 from dmkb.server.watch import KbWatcher
+from dmkb.settings import setting_number
 from dmkb.site.build import Progress, SiteReport, build_site
 
 
@@ -98,11 +100,26 @@ def serve(
     watcher = KbWatcher(root, build)
     watcher.start()
     threading.Thread(target=build, args=(on_progress,), name="dmkb-first-build", daemon=True).start()
+    jobs = research_jobs(root, state)
+    jobs.start()
     try:
-        make_server(state, HostPolicy.bound_to(host_of(sock))).run(sockets=[sock])
+        make_server(state, HostPolicy.bound_to(host_of(sock)), jobs=jobs).run(sockets=[sock])
     finally:
         watcher.stop()
+        jobs.stop()
         sys.stdout.flush()
+
+
+def research_jobs(root: Path, state: SiteState) -> JobQueue:
+    """The research questions of the KB at ``root``, kept in ``DMKB_HOME`` beside its literature index
+    and answered from the served ``kb.sqlite`` (call ``start()``)."""
+    from dmkb.research.ask import library_dir
+    from dmkb.research.job_answer import STEPS, make_runner
+    from dmkb.research.jobs import JobStore
+
+    store = JobStore(library_dir(root) / "jobs.sqlite")
+    workers = int(setting_number("DMKB_RESEARCH_WORKERS", 2, least=1))
+    return JobQueue(store, make_runner(root, state.db_path), workers=workers, steps=STEPS)
 
 
 def host_of(sock: socket.socket) -> str:
@@ -111,16 +128,17 @@ def host_of(sock: socket.socket) -> str:
 
 
 def make_server(state: SiteState, hosts: HostPolicy, *, head_timeout: float = HEAD_TIMEOUT,
-                limit_concurrency: int = 512) -> Any:
+                limit_concurrency: int = 512, jobs: JobQueue | None = None) -> Any:
     """The uvicorn server of the application serving ``state`` (started with ``.run(sockets=[…])``).
 
     :param hosts: the ``Host`` names requests may carry (see :class:`HostPolicy`).
     :param head_timeout: seconds a connection has to send a whole request head.
+    :param jobs: the research questions it answers (none: it answers none).
     """
     import uvicorn
 
     config = uvicorn.Config(
-        create_app(state, hosts),
+        create_app(state, hosts, jobs),
         log_level="warning",
         access_log=False,
         http=bounded_h11(head_timeout),  # h11 bounds the size of request heads, and this their time

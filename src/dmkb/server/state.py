@@ -100,6 +100,13 @@ class SiteState:
             record = load_disorder(conn, stem)
         return disorder_json(record) if record else None
 
+    def revision(self, stem: str) -> str | None:
+        """The digest of the disorder's entry as compiled (``None`` when there is no such disorder)."""
+        conn = self._current()[0]
+        with self._lock:
+            row = conn.execute("SELECT digest FROM disorders WHERE stem = ?", (stem,)).fetchone()
+        return row[0] if row else None
+
     def source(self, stem: str) -> str | None:
         """The YAML of the disorder ``stem``, as compiled."""
         renderer = self._current()[1]

@@ -1,4 +1,5 @@
-"""Notice when a file of the KB changes: disorder files, cached references, term caches.
+"""Notice when a file of the KB changes: disorder files, cached references, term caches, stored
+research reports.
 
 Polling (a listing and a ``stat`` per file, about once a second) works on every file system
 and costs a few milliseconds for thousands of files.
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dmkb.load.layout import DISORDERS, REFERENCES, TERM_CACHE
+from dmkb.load.research_files import RESEARCH
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +22,7 @@ logger = logging.getLogger(__name__)
 def kb_signature(root: Path) -> frozenset[tuple[str, int, int]]:
     """Name, size and modification time of every file the site is built from."""
     found: set[tuple[str, int, int]] = set()
-    for folder in (root / DISORDERS, root / REFERENCES, root / TERM_CACHE):
+    for folder in (root / DISORDERS, root / REFERENCES, root / TERM_CACHE, root / RESEARCH):
         for directory, _, files in os.walk(folder):
             for name in files:
                 path = os.path.join(directory, name)

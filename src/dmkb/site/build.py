@@ -25,6 +25,7 @@ from dmkb.compile.store import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
 from dmkb.similarity.stored import refresh_similar
+from dmkb.site.data import research_signatures
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 
 MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
@@ -114,14 +115,16 @@ def check_output(out: Path) -> None:
 
 
 def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
-    """What each page depends on, hashed: its entry, the texts it cites, its similar conditions, the
-    KB's disorders, the code."""
+    """What each page depends on, hashed: its entry, the texts it cites, its similar conditions, its
+    stored research reports, the KB's disorders, the code and the research server it sends questions to."""
     code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
     kb = _hash(json.dumps(sorted(renderer.links.items())))
-    shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems))
+    shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems), renderer.research_server)
+    research = research_signatures(conn)
     rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
                         "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
-    return {stem: _hash(shared, digest, depends, similar) for stem, digest, depends, similar in rows}
+    return {stem: _hash(shared, digest, depends, similar, research.get(stem, ""))
+            for stem, digest, depends, similar in rows}
 
 
 def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,

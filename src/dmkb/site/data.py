@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from dmkb.compile.incremental import PROBLEMS
+from dmkb.load.research_citations import ReferenceEntry, ReportContent
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,21 @@ class DisorderRecord:
     similar: dict[str, Any] | None = None  # computed similar conditions (dmkb.similarity.similar)
     source: str = ""  # the entry's YAML
     problem: dict[str, Any] | None = None  # why the file's current version could not be compiled (see problems)
+    reports: list[StoredReport] = field(default_factory=list)  # stored deep-research reports about it
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    """A report as kept in ``kb.sqlite`` (or by a research job): who wrote it, when, and its content."""
+
+    file: str | None
+    provider: str | None
+    model: str | None
+    date: str | None
+    duration_seconds: float | None
+    question: str
+    content: ReportContent
+
 
 
 _COUNTED = ("steps", "phenotypes", "genes", "treatments")
@@ -107,7 +123,32 @@ def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
         similar=_similar(conn, stem),
         source=row["source"],
         problem=next((p for p in load_problems(conn) if p.get("stem") == stem and p.get("kept")), None),
+        reports=load_reports(conn, stem),
     )
+
+
+def load_reports(conn: sqlite3.Connection, stem: str | None = None) -> list[StoredReport]:
+    """The stored deep-research reports about the disorder ``stem`` (newest first), or, without
+    ``stem``, every report of the KB (by file)."""
+    where, order, args = ("WHERE stem = ?", "coalesce(ended, started, '') DESC, file", (stem,)) if stem \
+        else ("", "file", ())
+    reports = []
+    for row in conn.execute("SELECT id, file, provider, model, started, ended, duration_seconds, question, body "
+                            f"FROM research {where} ORDER BY {order}", args).fetchall():
+        entries = [ReferenceEntry(key, number, text, 0, json.loads(labels), source=source)
+                   for key, number, labels, text, source in conn.execute(
+                       "SELECT key, number, labels, text, source_id FROM research_references WHERE report_id = ? "
+                       "ORDER BY position", (row[0],))]
+        reports.append(StoredReport(row[1], row[2], row[3], (row[5] or row[4] or "")[:10] or None, row[6], row[7],
+                                    ReportContent(row[8], entries)))
+    return reports
+
+
+def research_signatures(conn: sqlite3.Connection) -> dict[str, str]:
+    """Per disorder, what its stored reports are (their digests and sources): pages change with them."""
+    return dict(conn.execute("SELECT stem, group_concat(digest || depends, ' ') FROM "
+                             "(SELECT stem, digest, depends FROM research WHERE stem IS NOT NULL ORDER BY file) "
+                             "GROUP BY stem"))
 
 
 def load_problems(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -141,5 +182,7 @@ def disorder_json(record: DisorderRecord) -> dict[str, Any]:
         "references": [{"id": ref, "title": s["title"] or s["cited_title"], "journal": s["journal"],
                         "year": s["year"], "cached": bool(s["cached"])} for ref, s in record.sources.items()],
         "similar_conditions": record.similar,
+        "research": [{"file": r.file, "provider": r.provider, "model": r.model, "date": r.date,
+                      "question": r.question} for r in record.reports],
         "url": page_url(record.stem),
     }

@@ -19,6 +19,7 @@ from dmkb.site.data import DisorderRecord
 from dmkb.site.evidence import tidy_evidence
 from dmkb.site.graph import Graph, build_graph
 from dmkb.site.links import reference_url, term_url
+from dmkb.site.research import Anchors, render_report
 from dmkb.site.views import (
     Card,
     CurationEvent,
@@ -28,6 +29,7 @@ from dmkb.site.views import (
     Overview,
     Problem,
     ReferenceView,
+    ResearchView,
     Section,
     SimilarItem,
     SimilarView,
@@ -96,11 +98,13 @@ STANDARD_IDS = ("overview", MECHANISM_GRAPH, "subtypes", "infectious-agents", "p
 ATTACHES_TO = humanize("attaches_to")
 
 
-def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None = None) -> DisorderPage:
+def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None = None,
+                        research_server: str = "") -> DisorderPage:
     """The page of one disorder.
 
     :param kb_index: folded names and MONDO ids of the KB's disorders -> their stems, to link
         differential diagnoses that have a page of their own.
+    :param research_server: where the question box sends questions ("": the page's own server).
     """
     graph = build_graph(record.nodes, record.edges)
     ctx = _context(record, graph)
@@ -117,7 +121,7 @@ def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None 
             similar = similar_section(record, kb_index or {})
             (sections if similar.count else empty).append(similar)
     references = _references(record)
-    sections.append(Section("research", "Research questions", "Research questions", template="research"))
+    sections.append(research_section(record, references, research_server))
     reference_section = Section("references", "References", "References", template="references")
     (sections if references else empty).append(reference_section)
     sections.append(Section(ENTRY, "The entry, as curated", "The entry (YAML)", template="entry"))
@@ -128,6 +132,16 @@ def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None 
         if record.problem else None
     return DisorderPage(record.stem, record.name, _overview(record, sections), sections, empty, graph, references,
                         _entry(record), problem)
+
+
+def research_section(record: DisorderRecord, references: list[ReferenceView], server: str) -> Section:
+    """The question box and the stored deep-research reports about the disorder."""
+    anchors = Anchors(r.anchor for r in references)
+    on_page = {r.id: r.anchor for r in references}
+    reports = [render_report(report, anchors, on_page, anchor=f"report-{n}")
+               for n, report in enumerate(record.reports, start=1)]
+    view = ResearchView(record.stem, record.name, record.mondo_id, record.digest[:16], server, reports)
+    return Section("research", "Research questions", "Research questions", template="research", research=view)
 
 
 def _entry(record: DisorderRecord) -> EntryView:

@@ -11,11 +11,14 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dmkb import __version__
+from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.settings import research_server
 from dmkb.site.cards import fold
-from dmkb.site.data import IndexRow, load_disorder, load_index, load_problems
+from dmkb.site.data import IndexRow, StoredReport, load_disorder, load_index, load_problems
 from dmkb.site.index import build_index_page
 from dmkb.site.page import build_disorder_page
-from dmkb.site.policy import CONTENT_SECURITY_POLICY
+from dmkb.site.policy import CONTENT_SECURITY_POLICY, content_security_policy
+from dmkb.site.research import Anchors, render_report
 from dmkb.site.search import SearchIndex, load_entries
 
 HERE = Path(__file__).parent
@@ -67,6 +70,8 @@ class Renderer:
         self.links = kb_links(self.index_rows)
         self.problems = load_problems(conn)
         self.search = SearchIndex(load_entries(conn))
+        self.research_server = research_server()
+        self.page_csp = content_security_policy(self.research_server)  # checks the address first
 
     def source(self, stem: str) -> str | None:
         """The YAML of the disorder ``stem`` as compiled (``None`` when there is none)."""
@@ -78,8 +83,8 @@ class Renderer:
         record = load_disorder(self.conn, stem)
         if record is None:
             return None
-        page = build_disorder_page(record, self.links)
-        return environment().get_template("disorder.html").render(page=page, root="../")
+        page = build_disorder_page(record, self.links, self.research_server)
+        return environment().get_template("disorder.html").render(page=page, root="../", csp=self.page_csp)
 
     def index(self) -> str:
         """The index page, as at ``index.html``."""
@@ -101,3 +106,29 @@ def render_error(status: int, message: str, root: str = "/", refresh: int | None
     """A plain error page (the server's 404s and 400s); ``refresh``: seconds after which it reloads itself."""
     return environment().get_template("error.html").render(status=status, message=message, root=root,
                                                            refresh=refresh)
+
+
+def render_report_html(report: StoredReport, anchor: str = "report") -> str:
+    """One report as HTML, as a disorder page shows it (alone: its ids are its own)."""
+    view = render_report(report, Anchors(), {}, anchor=anchor)
+    return environment().get_template("_research_report.html").render(report=view)
+
+
+def render_report_fragment(content: dict) -> str:
+    """A research job's answer (see :func:`dmkb.research.job_answer.content_json`) as the HTML of a
+    report, by the renderer of stored reports."""
+    return render_report_html(_stored(content), anchor="answer")
+
+
+def render_job_page(job, disorder_url: str | None, *, finished: bool = True) -> str:
+    """A research job's page: what was asked, its progress, then its report (it reloads itself until done)."""
+    report = render_report(_stored(job.content), Anchors(), {}, anchor="answer") if job and job.content else None
+    return environment().get_template("job.html").render(job=job, report=report, disorder_url=disorder_url,
+                                                         refresh=None if finished else 2, root="/")
+
+
+def _stored(content: dict) -> StoredReport:
+    entries = [ReferenceEntry.from_json(e) for e in content.get("entries", []) if isinstance(e, dict)]
+    return StoredReport(None, content.get("provider"), content.get("model"), content.get("date"),
+                        content.get("duration_seconds"), content.get("question") or "",
+                        ReportContent(content.get("body") or "", entries))

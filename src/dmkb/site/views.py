@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from dmkb.site.graph import Graph
 from dmkb.site.yaml_view import YamlBlock
 
@@ -130,10 +132,12 @@ class Section:
     # references | entry
     table: Table | None = None
     similar: SimilarView | None = None
+    research: ResearchView | None = None
 
     @property
     def count(self) -> int:
-        return len(self.cards) + (len(self.similar.kb) + len(self.similar.hpo) if self.similar else 0)
+        return len(self.cards) + (len(self.similar.kb) + len(self.similar.hpo) if self.similar else 0) \
+            + (len(self.research.reports) if self.research else 0)
 
 
 @dataclass(frozen=True)
@@ -230,3 +234,53 @@ def humanize(key: str) -> str:
     """Field names for reading: ``distinguishing_features`` → ``Distinguishing features``."""
     text = key.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class ReportReference:
+    """One entry of a research report's reference list."""
+
+    anchor: str  # the element id citation keys link to: ref-KEY
+    label: str  # the key, or the number of a numbered list
+    locators: str | None  # the parts cited: "pages 8-9; 9-10"
+    html: Markup  # the entry's text, sanitised, its addresses linked
+    source: str | None  # the reference id of the KB's cached copy of this source, if the KB has one
+    source_href: str | None  # that reference on this page, when the entry cites it
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    title: Markup | None  # None for the text before the first heading
+    html: Markup
+    open: bool = False  # of a folded report, the first part is shown open
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A stored deep-research report (or a job's answer), rendered and sanitised."""
+
+    anchor: str
+    file: str | None
+    provider: str
+    model: str | None
+    date: str | None
+    duration: str | None
+    question: str
+    title: str | None
+    sections: list[ReportSection]
+    folded: bool  # long: each section opens on a click
+    references: list[ReportReference]
+    citations: int  # citation keys in the text
+    linked: int  # of which link to an entry of the reference list (or, for PMIDs, to PubMed)
+
+
+@dataclass(frozen=True)
+class ResearchView:
+    """The research section: the question box and the stored reports."""
+
+    stem: str
+    name: str
+    mondo_id: str | None
+    revision: str  # of the entry (a hash of its YAML): answers kept in the browser are dropped when it changes
+    server: str  # where the box sends questions ("" = the site's own server)
+    reports: list[ReportView]

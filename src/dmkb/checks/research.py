@@ -1,0 +1,83 @@
+"""Check ``research`` on the stored deep-research reports (``ROOT/research/*.md``): a report must
+name a disorder of the KB (by its file name, or the disease or MONDO id of its front matter),
+its front matter must be readable, and its citation keys must lead to entries of its reference
+list. Reports are not curated evidence: every finding is a warning."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+from dmkb.checks.finding import Finding
+from dmkb.checks.memo import FindingsMemo
+from dmkb.load.kb import KnowledgeBase
+from dmkb.load.research_citations import ReferenceList, find_citations, report_content
+from dmkb.load.research_files import ResearchFile, file_stem, report_digest
+from dmkb.settings import max_file_bytes
+
+NAME = "research"
+_SHOWN = 8  # unresolved keys named in one finding
+
+
+def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Finding]:
+    """The findings of every report; those of unchanged reports are taken from ``memo``."""
+    paths = kb.research_files()
+    if not paths:
+        return
+    names = _disorder_names(kb)
+    for path in paths:
+        name = kb.layout.display_name(path)
+        digest = report_digest(path, max_file_bytes())
+        remembered = memo.get(name, digest) if memo and digest else None
+        report = None
+        if remembered is None:
+            report = kb.read_research(path)
+            remembered = [Finding(report.name, p.line, "", NAME, "warning", p.message, p.hint) for p in report.problems]
+            remembered += _unresolved(report)
+            if memo:
+                memo.put(name, report.digest, set(), remembered, None)
+        yield from remembered
+        if file_stem(path) not in names["stem"]:
+            report = report or kb.read_research(path)
+            if not _names_a_disorder(report, names):
+                yield Finding(report.name, 1, "", NAME, "warning",
+                              f"the report names no disorder of the KB (file stem {report.file_stem!r}, disease "
+                              f"{report.disease_name!r}, MONDO id {report.mondo_id!r}), so no page shows it",
+                              "name the file <Stem>-deep-research-<provider>.md after its entry in kb/disorders/")
+
+
+def _disorder_names(kb: KnowledgeBase) -> dict[str, set[str]]:
+    """Stems, and the names and MONDO ids written at the top of each entry (read without parsing
+    the YAML: this check must stay fast on large KBs)."""
+    names: dict[str, set[str]] = {"stem": set(), "name": set(), "mondo": set()}
+    for path in kb.layout.disorder_files:
+        names["stem"].add(path.stem)
+        try:
+            head = path.read_text(encoding="utf-8", errors="replace")[:4000]
+        except OSError:
+            continue
+        if match := re.search(r"^name:\s*['\"]?(.+?)['\"]?\s*$", head, re.MULTILINE):
+            names["name"].add(match.group(1).casefold())
+        names["mondo"].update(re.findall(r"MONDO:\d{7}", head))
+    return names
+
+
+def _names_a_disorder(report: ResearchFile, names: dict[str, set[str]]) -> bool:
+    return (report.file_stem in names["stem"]
+            or bool(report.disease_name and report.disease_name.casefold() in names["name"])
+            or bool(report.mondo_id and report.mondo_id in names["mondo"]))
+
+
+def _unresolved(report: ResearchFile) -> list[Finding]:
+    content = report_content(report.body, report.body_line, report.companion)
+    citations = [c for c in find_citations(content.body, ReferenceList(content.entries)) if not c.linked]
+    if not citations:
+        return []
+    starts = [m.end() for m in re.finditer("\n", content.body)]
+    line = report.body_line + bisect.bisect_right(starts, citations[0].start)
+    keys = list(dict.fromkeys(c.label for c in citations))
+    shown = ", ".join(keys[:_SHOWN]) + (f" and {len(keys) - _SHOWN} more" if len(keys) > _SHOWN else "")
+    return [Finding(report.name, line, "", NAME, "warning",
+                    f"{len(citations)} citation(s) lead to no entry of the reference list: {shown}",
+                    "add the sources to the report's References list (or its .citations.md), or correct the keys")]

@@ -1,0 +1,55 @@
+"""A research job answered by ``dmkb ask``'s engine: the literature index of the served KB and its
+compiled ``kb.sqlite``. The answer is kept as ``dmkb ask --save`` writes it (a stored report), and
+read back as stored reports are, so that pages show both alike."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dmkb.load.research_citations import cached_sources, report_content
+from dmkb.load.research_files import parse_report
+from dmkb.references.cache import ReferenceCache
+from dmkb.research.ask import ask, open_library
+from dmkb.research.jobs import Answered, Job, Progress, Runner
+from dmkb.research.render import render_saved
+from dmkb.research.writer import Writer
+
+STEPS = 3  # opening the literature, answering, writing the report
+
+
+def content_json(markdown: str, references: ReferenceCache) -> dict[str, Any]:
+    """A stored report's text as :class:`dmkb.site.data.StoredReport` fields, its sources that the
+    KB's reference cache holds marked."""
+    report = parse_report("", markdown, "")
+    content = report_content(report.body, report.body_line, report.companion)
+    cached_sources(content, references.locate)
+    return {"provider": report.provider, "model": report.model, "date": report.date,
+            "duration_seconds": report.duration_seconds, "question": report.question, "body": content.body,
+            "entries": [entry.to_json() for entry in content.entries]}
+
+
+def make_runner(root: Path, kb_db: Path) -> Runner:
+    """Answer jobs from the KB at ``root`` as compiled into ``kb_db``."""
+    opening = threading.Lock()  # one worker at a time brings the literature index up to date
+
+    def run(job: Job, progress: Progress) -> Answered:
+        progress(1)
+        with opening:
+            library = open_library(root, kb_db=kb_db)
+        try:
+            progress(2)
+            started = datetime.now().astimezone()
+            answer = ask(library, job.question, disorder=job.disease_slug, question_id=job.id,
+                         writer=Writer.from_settings())
+            ended = datetime.now().astimezone()
+            progress(3)
+            markdown = render_saved(answer, started, ended)
+            return Answered(markdown, content_json(markdown, library.references), answer.to_json())
+        finally:
+            library.close()
+
+    return run
+
