@@ -151,13 +151,16 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
 
 
 def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[str], params: Params) -> list[Scored]:
-    """A question about a whole disorder is asked again for each domain (cause, treatment, …)."""
+    """A question about a whole disorder is asked again for each domain (cause, treatment, …); one
+    about a side of it ("What causes X?") for that side's domain only."""
     found: list[Scored] = []
     seen: set[int] = set()
     params = replace(params, disorder_in_passage=params.disorder_in_passage + 6)  # passages that name it
-    for _name, marks in DOMAINS:
+    domains = [(n, m) for n, m in DOMAINS if n == query.aspect] if query.aspect else DOMAINS
+    for _name, marks in domains:
         asked = replace(query, terms=dict.fromkeys(marks, 1.0), phrases=[], synonyms=[])
-        for item in retrieve(library.index, asked, max(2, limit // 4), hidden=hidden, params=params):
+        for item in retrieve(library.index, asked, limit if query.aspect else max(2, limit // 4), hidden=hidden,
+                             params=params):
             if item.passage.id not in seen:
                 seen.add(item.passage.id)
                 found.append(item)

@@ -293,6 +293,13 @@ class SqliteIndex:
             found[doc] = True
         return found
 
+    def documents_of(self, references: Collection[str]) -> set[int]:
+        if not references:
+            return set()
+        marks = ",".join("?" * len(references))
+        return {doc for (doc,) in self._query(
+            f"SELECT id FROM docs WHERE reference COLLATE NOCASE IN ({marks})", references)}
+
     def search_passages(self, stems: Sequence[str], limit: int) -> list[Hit]:
         if not stems:
             return []
