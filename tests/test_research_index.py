@@ -4,7 +4,12 @@ statements tied to the passages they quote, a damaged index built again."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +20,8 @@ from dmkb.compile import compile_kb
 from dmkb.errors import UsageError
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.matching import SourceText
-from dmkb.research import sources
-from dmkb.research.ask import open_library
+from dmkb.research import sources, sqlite_index
+from dmkb.research.ask import library_dir, open_library
 from dmkb.research.sqlite_index import SqliteIndex, update_index
 from dmkb.research.text import passages, stems
 
@@ -114,7 +119,94 @@ def test_a_failed_build_leaves_the_old_index_and_no_temporary_file(example, monk
     with pytest.raises(OSError):
         update_index(path, root / "references_cache", kb_db, force=True)
     assert path.read_bytes() == before
-    assert os.listdir(path.parent) == [path.name]
+    assert _files(path.parent) == [path.name]
+
+
+def _files(folder: Path) -> list[str]:
+    """The files of ``folder`` but lock files (they stay, empty, and lock nothing once closed)."""
+    return sorted(n for n in os.listdir(folder) if not n.endswith(".lock"))
+
+
+def _append(file: Path, sentence: str) -> None:
+    file.write_text(file.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+
+
+def test_concurrent_updates_do_not_collide(example) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    for file in sorted(cache.glob("*.md"))[:4]:
+        _append(file, "An added sentence about zebrafish models.")
+    reports, errors = [], []
+
+    def update() -> None:
+        try:
+            reports.append(update_index(path, cache, kb_db))
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=update) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.updated for r in reports) == [0, 0, 0, 4]
+    index = SqliteIndex(path)
+    assert index.document_count() == 11
+    assert len({h.doc for h in index.search_passages(stems("zebrafish"), 20)}) == 4
+
+
+def test_a_reader_sees_the_index_before_an_update_or_after_it_never_half(example, monkeypatch) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    for file in cache.glob("*.md"):
+        _append(file, "An added sentence about zebrafish models.")
+    monkeypatch.setattr(sqlite_index, "_BATCH", 2)
+    seen = []
+
+    def peek(done: int, total: int) -> None:
+        if done == total:
+            reader = SqliteIndex(path)
+            seen.append(len({h.doc for h in reader.search_passages(stems("zebrafish"), 50)}))
+            reader.close()
+
+    update_index(path, cache, kb_db, on_progress=peek)
+    assert seen == [0]
+    assert len({h.doc for h in SqliteIndex(path).search_passages(stems("zebrafish"), 50)}) == 11
+
+
+def test_a_killed_compile_of_the_library_is_cleared(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    open_library(root).close()
+    stale = library_dir(root) / ".kb.sqlite.k1lled.tmp"
+    stale.write_bytes(b"half a database")
+    open_library(root).close()
+    assert not stale.exists()
+
+
+def test_a_killed_build_leaves_temporary_files_that_the_next_build_clears(example, tmp_path: Path) -> None:
+    root, _kb_db, path = example
+    script = tmp_path / "stalled_build.py"
+    script.write_text(
+        "import sys, time\nfrom pathlib import Path\nfrom dmkb.research.sqlite_index import update_index\n"
+        "update_index(Path(sys.argv[1]), Path(sys.argv[2]), None,\n"
+        "             on_progress=lambda done, total: time.sleep(60) if done == 3 else None)\n", encoding="utf-8")
+    build = subprocess.Popen([sys.executable, str(script), str(path), str(root / "references_cache")])
+    try:
+        ends = time.monotonic() + 60
+        while not (path.parent.is_dir() and any(n.endswith(".tmp") for n in os.listdir(path.parent))):
+            assert build.poll() is None and time.monotonic() < ends, "the build never started"
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    assert [n for n in _files(path.parent) if n.startswith(f".{path.name}.")], "the killed build left its file"
+    report = update_index(path, root / "references_cache", None)
+    assert report.fresh and report.added == 11
+    assert _files(path.parent) == [path.name]
 
 
 def test_statements_quote_their_passages_and_hidden_entries_are_left_out(example) -> None:

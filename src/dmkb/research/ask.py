@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dmkb.compile import compile_kb
 from dmkb.errors import UsageError
+from dmkb.fs import exclusive, remove_leftovers
 from dmkb.load.layout import REFERENCES, find_layout
 from dmkb.load.reference_files import parse_reference
 from dmkb.load.text import decode
@@ -75,7 +76,9 @@ def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
     notes: list[str] = []
     if kb_db is None and layout.disorder_files:
         kb_db = folder / KB_NAME
-        compile_kb([layout.root], kb_db)
+        with exclusive(folder, f".{KB_NAME}.lock"):
+            remove_leftovers(folder, (f".{KB_NAME}.*.tmp*",))  # of a compile killed mid-way
+            compile_kb([layout.root], kb_db)
     path = folder / INDEX_NAME
     built = update_index(path, references, kb_db, force=force, on_progress=on_progress)
     try:
