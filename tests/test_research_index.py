@@ -67,6 +67,32 @@ def test_passages_are_sentences_of_the_text_with_their_sections() -> None:
         assert source.contains(passage.text)
 
 
+PDF_TEXT = Path(__file__).parent / "fixtures" / "research" / "pdf_page_breaks.md"
+
+
+def test_pdf_sentences_broken_by_a_page_break_are_joined_and_running_heads_dropped() -> None:
+    cached = parse_reference(PDF_TEXT.read_text(encoding="utf-8"))
+    texts = [p.text for p in passages(cached.text, pdf=True)]
+    assert ("Activating mutations of STAT3 and gains of the JAK-STAT pathway genes were present in most ... "
+            "patients, which makes the pathway a rational target of therapy.") in texts
+    assert "The response to ruxolitinib ... was strong in two of three models." in texts
+    assert not any("Made-up Findings" in t or "MADE-UP" in t or "Percentage" in t for t in texts), texts
+    assert not any(t[0].islower() for t in texts), "no passage opens mid-sentence"
+    source = SourceText(cached.text)
+    assert all(source.contains(t) for t in texts)
+
+
+def test_a_pdf_full_text_is_indexed_with_whole_sentences(tmp_path: Path) -> None:
+    cache = tmp_path / "references_cache"
+    cache.mkdir()
+    (cache / "PMID_90000001.md").write_bytes(PDF_TEXT.read_bytes())
+    update_index(tmp_path / "literature.sqlite", cache, None)
+    index = SqliteIndex(tmp_path / "literature.sqlite")
+    found = [p.text for p in index.passages_of([1])]
+    assert any(t.endswith("present in most ... patients, which makes the pathway a rational target of therapy.")
+               for t in found)
+
+
 def test_stems_fold_word_forms_and_gene_spellings() -> None:
     assert stems("JAK-STAT activation")[-1] == stems("activated")[0]
     assert stems("CTLA4") == stems("CTLA-4") == ["ctla", "4"]

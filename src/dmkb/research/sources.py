@@ -70,7 +70,8 @@ def read_document(cache: ReferenceCache, file: CachedFile) -> DocumentRecord:
     reference = meta.get("reference_id")
     if not isinstance(reference, str) or ":" not in reference:
         reference = _id_from_file_name(file.name)
-    found = passages(cached.text) if cached.text else []
+    pdf = meta.get("content_type") == "full_text_pdf"
+    found = passages(cached.text, pdf=pdf) if cached.text else []
     title_words = words(cached.title or "")
     found = [p for p in found if words(p.text) != title_words]  # the title again, as PubMed's text repeats it
     problem = cached.problem or (None if found else "no text to index")

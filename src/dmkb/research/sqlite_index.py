@@ -23,7 +23,7 @@ from dmkb.research import sources
 from dmkb.research.index import Document, Hit, Passage, Statement
 from dmkb.research.text import stems as stems_of
 
-FORMAT = "1"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
+FORMAT = "2"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
 _BATCH = 500  # documents a transaction
 
 _SCHEMA = """
