@@ -9,7 +9,6 @@ from pathlib import Path
 
 from dmkb.errors import LoadError
 from dmkb.fs import read_regular
-from dmkb.load.text import decode
 
 MAX_BATCH = 16 * 2**20  # bytes: thousands of questions; a larger file is not a list of questions
 HINT = 'each line is {"id": "q1", "question": "…", "disorder": "…"} (disorder optional)'
@@ -42,7 +41,7 @@ def read_questions(path: Path) -> list[BatchQuestion | BadLine]:
         holds no question at all (naming the first line that is not one).
     """
     try:
-        text = decode(read_regular(path, MAX_BATCH))[0]
+        text = read_regular(path, MAX_BATCH).decode("utf-8-sig", errors="replace")
     except OSError as exc:
         raise LoadError(f"{path}: cannot read ({exc.strerror})",
                         "give a JSON-lines file of questions" if exc.strerror != "No such file or directory"
