@@ -189,7 +189,7 @@ def test_a_reader_sees_the_index_before_an_update_or_after_it_never_half(example
     update_index(path, cache, kb_db)
     for file in cache.glob("*.md"):
         _append(file, "An added sentence about zebrafish models.")
-    monkeypatch.setattr(sqlite_index, "_BATCH", 2)
+    monkeypatch.setattr(sqlite_index, "_BATCH", 2)  # small batches, as a large update would have
     seen = []
 
     def peek(done: int, total: int) -> None:

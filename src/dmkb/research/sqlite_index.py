@@ -96,7 +96,8 @@ def update_index(path: Path, references_dir: Path, kb_db: Path | None, *, force:
                 try:
                     _apply(db, references_dir, files, kb_db, report, on_progress, batch=None)
                 except BaseException:
-                    db.execute("ROLLBACK")
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
         except sqlite3.Error as exc:
