@@ -79,7 +79,7 @@ def possibly_present(source: str, quote: str) -> bool:
 
 def possible_false_alarms(kb: Path, errors: list) -> list[str]:
     """The snippet errors (findings) whose quote's letters are in the source in order, as ``file:line``."""
-    from dmkb.checks.walk import evidence_items
+    from dmkb.entry_walk import evidence_items
     from dmkb.load.kb import open_kb
 
     opened = open_kb([kb])

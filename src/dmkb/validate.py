@@ -11,7 +11,7 @@ from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, memo_path
-from dmkb.checks.walk import evidence_items, items
+from dmkb.entry_walk import evidence_items, items
 from dmkb.errors import LoadError
 from dmkb.load.kb import KnowledgeBase, open_kb
 from dmkb.references.ids import parse_reference_id

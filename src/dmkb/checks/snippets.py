@@ -11,7 +11,7 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import evidence_items
+from dmkb.entry_walk import evidence_items
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.matching import QuoteMatch
 

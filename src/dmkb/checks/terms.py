@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import bound_terms, term_references, text
+from dmkb.entry_walk import bound_terms, term_references, text
 from dmkb.schema.model import ONTOLOGY_ROOTS, TERM_PREFIXES
 from dmkb.terms.cache import curie_key
 from dmkb.terms.index import TermIndex, TermInfo

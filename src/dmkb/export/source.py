@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,8 +20,6 @@ from typing import Any
 
 from dmkb import __version__
 from dmkb.compile.store import connect_readonly
-
-_STEP = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -58,16 +55,6 @@ class Disorder:
             if self.evidence.get(path):
                 return self.evidence[path]
         return []
-
-    def at(self, path: str) -> Any:
-        """The part of the entry at ``path`` (``stages[0].pathophysiology[1]``), or ``None``."""
-        node: Any = self.data
-        for key, index in _STEP.findall(path):
-            if key:
-                node = node.get(key) if isinstance(node, dict) else None
-            else:
-                node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        return node
 
 
 @dataclass
