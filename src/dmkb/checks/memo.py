@@ -16,7 +16,7 @@ from typing import Any
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
 from dmkb.fs import write_atomic
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
 from dmkb.signature import code_signature
 
 _FORMAT = 2
