@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
 KbOption = Annotated[
@@ -161,8 +161,8 @@ def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: boo
         queries.append(query)
     if queries:
         _warn_unlinked(engine, queries[0], quiet)
-    with _Bar(len(cases), quiet) as advance:
-        for (case, _), query in zip(cases, queries):
+    with StepProgress("ranking", quiet=quiet) as progress:
+        for done, ((case, _), query) in enumerate(zip(cases, queries), start=1):
             line: dict = {"case_id": case.case_id, "ranking": []}
             if query.observed:
                 line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
@@ -171,7 +171,7 @@ def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: boo
             if hasattr(case, "subject"):
                 line["subject"] = case.subject()
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-            advance()
+            progress("cases", done, len(cases))
 
 
 def _case_problems(query, release: str) -> list[str]:
@@ -195,31 +195,6 @@ def _batch_cases(path: Path) -> list[tuple]:
     from dmkb.similarity.batch import read_cases
 
     return [(case, f"{path}:{case.line}") for case in read_cases(path)]
-
-
-class _Bar:
-    """A progress bar on stderr when it is a terminal."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            # the JSON lines go to stdout as they are: the bar must not capture them
-            self.bar = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True, redirect_stdout=False)
-            self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self.advance
-
-    def advance(self) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
 
 
 def _print_candidates(candidates) -> None:
