@@ -21,6 +21,7 @@ from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
 from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
+from dmkb.sqlite_readonly import open_readonly
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,20 @@ class Compiled:
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a compiled KB. :raises LoadError: when it cannot be opened."""
+    """A read-only connection to a compiled KB of the schema this dmkb reads.
+
+    :raises LoadError: when it cannot be opened, or another dmkb version built it.
+    """
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM meta LIMIT 1")
+        conn = open_readonly(path, check_same_thread=False)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except sqlite3.Error as exc:
         raise LoadError(f"{path}: not a compiled knowledge base ({exc})", "run dmkb build again") from exc
+    if row is None or row[0] != SCHEMA_VERSION:
+        conn.close()
+        found = f"schema {row[0]}" if row else "no schema version"
+        raise LoadError(f"{path}: built by another dmkb version ({found}; this one reads schema {SCHEMA_VERSION})",
+                        "rebuild it with dmkb build")
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -62,7 +71,7 @@ def read_known(path: Path, signature: str) -> dict[str, Known] | None:
     if not path.exists():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(open_readonly(path)) as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             if meta.get("schema_version") != SCHEMA_VERSION or meta.get("code") != signature:
                 return None
@@ -97,7 +106,7 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
 def read_known_research(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     """The reports compiled into ``path``: file -> (digest, depends); empty when there is none."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(open_readonly(path)) as conn:
             return read_known_reports(conn)
     except (sqlite3.Error, ValueError):
         return {}
@@ -115,7 +124,7 @@ def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
 def read_meta(path: Path, key: str) -> str | None:
     """One value of the ``meta`` table, or ``None``."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(open_readonly(path)) as conn:
             row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.Error:
         return None
