@@ -4,7 +4,6 @@ to a KB disorder. Parse, call the engine, print."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +16,7 @@ from rich.table import Table
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
+from dmkb.term_ids import HPO_ID
 
 KbOption = Annotated[
     Path | None,
@@ -24,7 +24,6 @@ KbOption = Annotated[
                  "when it is a KB."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
-_HP_ID = re.compile(r"HP:\d+", re.IGNORECASE)
 
 
 def diagnose(
@@ -87,7 +86,7 @@ def _split(values: list[str] | None) -> list[str]:
 def _as_terms(values: list[str], quiet: bool) -> list[str]:
     """HP ids as they are; plain words read as the HPO term the term index finds first for them, as
     the diagnose page does, and printed back as that term."""
-    phrases = [v for v in values if not _HP_ID.fullmatch(v)]
+    phrases = [v for v in values if not HPO_ID.fullmatch(v)]
     if not phrases:
         return values
     from dmkb.terms.index import TermIndex
@@ -100,7 +99,7 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
     err = Console(stderr=True, highlight=False)
     terms = []
     for value in values:
-        hits = [] if _HP_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
+        hits = [] if HPO_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
         if value in phrases and not hits:
             raise UsageError(f"no HPO term matches '{value}'", f"find one: dmkb terms search '{value}' --prefix HP")
         if hits and not quiet:

@@ -14,7 +14,6 @@ from dmkb.checks.memo import FindingsMemo, memo_path
 from dmkb.errors import LoadError
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
 from dmkb.references.citations import cited_references
-from dmkb.settings import dmkb_home
 
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
                  "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
@@ -68,7 +67,7 @@ def validate(
     :raises LoadError: when the KB cannot be listed.
     """
     kb = open_knowledge_base(inputs)
-    memo = FindingsMemo(memo_path(dmkb_home(), kb.root), kb) if use_memo else None
+    memo = FindingsMemo(memo_path(kb.root), kb) if use_memo else None
     report = ValidationReport(kb.root, len(kb.layout.disorder_files))
     identities = []
     for path in kb.layout.disorder_files:
