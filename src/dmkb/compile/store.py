@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.extract import Extracted
 from dmkb.compile.datasette import write_datasette_metadata
+from dmkb.compile.extract import Extracted
+from dmkb.compile.read import connect_readonly, read_meta  # noqa: F401 - where writers find them too
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
-from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
 from dmkb.sqlite_readonly import open_readonly
 
@@ -45,25 +45,6 @@ class Compiled:
     source: str  # the YAML text
     statuses: list[str]
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a compiled KB of the schema this dmkb reads.
-
-    :raises LoadError: when it cannot be opened, or another dmkb version built it.
-    """
-    try:
-        conn = open_readonly(path, check_same_thread=False)
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    except sqlite3.Error as exc:
-        raise LoadError(f"{path}: not a compiled knowledge base ({exc})", "run dmkb build again") from exc
-    if row is None or row[0] != SCHEMA_VERSION:
-        conn.close()
-        found = f"schema {row[0]}" if row else "no schema version"
-        raise LoadError(f"{path}: built by another dmkb version ({found}; this one reads schema {SCHEMA_VERSION})",
-                        "rebuild it with dmkb build")
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 def read_known(path: Path, signature: str) -> dict[str, Known] | None:
@@ -119,16 +100,6 @@ def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
         conn.executemany("INSERT INTO similar VALUES (?, ?)",
                          [(stem, json.dumps(data, ensure_ascii=False)) for stem, data in rows.items()])
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('similar', ?)", (signature,))
-
-
-def read_meta(path: Path, key: str) -> str | None:
-    """One value of the ``meta`` table, or ``None``."""
-    try:
-        with contextlib.closing(open_readonly(path)) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
 
 
 @contextlib.contextmanager
