@@ -131,7 +131,7 @@ class _ProgressBar:
 
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # an error line stays one line in a log or a pipe
     try:
         code = app(prog_name="dmkb", standalone_mode=False)
     except DmkbError as exc:
