@@ -83,9 +83,33 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
+@app.command()
+def settings(output: FormatOption = OutputFormat.text) -> None:
+    """Show the environment variables dmkb reads, their values here and what each does.
+
+    Example: dmkb settings --format json
+    """
+    from dmkb.settings import SETTINGS, dmkb_home, shown_value
+
+    values = {s.env: shown_value(s) for s in SETTINGS}
+    values["DMKB_HOME"] = str(dmkb_home())  # the folder in use, set or not
+    if output is OutputFormat.json:
+        import json
+
+        rows = [{"name": s.env, "value": values[s.env], "help": s.help} for s in SETTINGS]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table("setting", "value here", "what it does", box=None, header_style="bold")
+    for s in SETTINGS:
+        table.add_row(s.env, _escape(values[s.env] or "-"), _escape(s.help))
+    Console(highlight=False).print(table)
+
+
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # an error line stays one line in a log or a pipe
     try:
         code = app(prog_name="dmkb", standalone_mode=False)
     except DmkbError as exc:

@@ -147,23 +147,28 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
 
 
 def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool, genes: list[str]) -> None:
+    from dmkb.similarity.phenopacket import UnreadablePhenopacket
+
     cases = _batch_cases(path)
     engine = _engine(kb, quiet)
     err = Console(stderr=True, highlight=False)
     queries = []
     for case, where in cases:
-        query = engine.query(case.observed, case.excluded, strict=False, genes=genes)
-        for problem in _case_problems(query, engine.release):
+        query = None if isinstance(case, UnreadablePhenopacket) else \
+            engine.query(case.observed, case.excluded, strict=False, genes=genes)
+        for problem in [case.problem] if query is None else _case_problems(query, engine.release):
             if strict:
                 raise UsageError(f"{where}: {problem}", "correct the case, or leave out --strict")
             err.print(f"[yellow]warning:[/] {escape(where)}: {escape(problem)}")
         queries.append(query)
-    if queries:
-        _warn_unlinked(engine, queries[0], quiet)
+    if any(queries):
+        _warn_unlinked(engine, next(q for q in queries if q), quiet)
     with StepProgress("ranking", quiet=quiet) as progress:
         for done, ((case, _), query) in enumerate(zip(cases, queries), start=1):
             line: dict = {"case_id": case.case_id, "ranking": []}
-            if query.observed:
+            if query is None:
+                line["problem"] = case.problem
+            elif query.observed:
                 line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
             else:  # as dmkb diagnose without phenotypes: nothing to rank for
                 line["problem"] = "no observed phenotypes"

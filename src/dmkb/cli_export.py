@@ -26,7 +26,8 @@ def export(
         help="A KB root (compiled first, only what changed), a built site folder, or a kb.sqlite file. "
              "Default: the current folder.", show_default=False)] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.kgx,
-    out: Annotated[Path, typer.Option("--out", "-o", help="The folder to write the files into.")] = Path("export"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The folder to write the files into. Default: export/FORMAT.", show_default=False)] = None,
 ) -> None:
     """Export the compiled KB: KGX (Biolink nodes and edges), RDF (Turtle, N-Triples), HPOA, JSON Lines.
 
@@ -37,6 +38,7 @@ def export(
     from dmkb.export import export as run_export
 
     started = time.perf_counter()
+    out = out or Path("export") / fmt.value
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
     Console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "

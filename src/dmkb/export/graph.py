@@ -12,8 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from dmkb.entry_walk import value_at
-from dmkb.export.source import CompiledKB, Disorder, Evidence, term_id, terms_of
+from dmkb.export.source import CompiledKB, Disorder, Evidence, terms_of, term_id
 from dmkb.prefixes import KB_PREFIX, standard_curie
 
 KNOWLEDGE_SOURCE = "infores:dmkb"
@@ -158,7 +157,7 @@ def _add_step(graph: Graph, d: Disorder, row, disorder: str) -> str:
                            row["description"]))
     evidence = d.evidence_of(row["path"])
     graph.edge(Edge(step, "biolink:contributes_to", disorder, evidence))
-    raw = value_at(d.data, row["path"])
+    raw = d.at(row["path"])
     for key, predicate, fallback in _STEP_TERMS:
         for curie, label in terms_of(raw, key):
             curie = graph.node(Node(curie, category(curie, fallback), label or curie))

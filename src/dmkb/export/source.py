@@ -20,6 +20,7 @@ from typing import Any
 
 from dmkb import __version__
 from dmkb.compile.store import connect_readonly
+from dmkb.entry_walk import value_at
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,10 @@ class Disorder:
             if self.evidence.get(path):
                 return self.evidence[path]
         return []
+
+    def at(self, path: str) -> Any:
+        """The part of the entry at ``path`` (``stages[0].pathophysiology[1]``), or ``None``."""
+        return value_at(self.data, path)
 
 
 @dataclass

@@ -86,14 +86,15 @@ def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], 
         if on_terms:
             on_terms(writer.count)
     db.executescript(_INDEXES)
+    count = writer.count + source.in_place_terms
     meta = {"format": FORMAT, "name": source.name, "ontology": source.ontology, "release": source.release,
-            "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(writer.count),
+            "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(count),
             "authoritative": "1" if source.authoritative else "0", "partial": "1" if source.partial else "0"}
     if source.in_place:
         meta["in_place"] = source.in_place
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.commit()
-    return writer.count
+    return count
 
 
 def _batches(terms: Iterable[Term]) -> Iterable[list[Term]]:
