@@ -103,4 +103,3 @@ def _validate_file(kb: KnowledgeBase, path: Path,
     if memo:
         memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity)
     return name, findings, identity, False
-
