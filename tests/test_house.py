@@ -24,7 +24,7 @@ SRC = Path(dmkb.__file__).parent
 LAYERS: list[set[str]] = [
     {"dmkb"},  # the package itself: its version
     {"errors", "fs", "settings", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
-     "entry_path", "packaged", "report_citations"},  # the last three come with branch house-flow
+     "entry_path", "packaged", "report_citations", "forked"},  # the last four come with branch house-flow
     {"load"},  # reading the files of a KB
     {"entry_walk"},  # ways through an entry's values
     {"references", "terms"},  # the literature and the ontologies, with their caches
