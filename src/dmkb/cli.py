@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -10,10 +11,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dmkb import __version__
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
 
 app = typer.Typer(
@@ -66,8 +67,11 @@ def validate(
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
-    with _ProgressBar(quiet or output is OutputFormat.json) as advance:
-        report = run_validation(paths or [], use_memo=not no_cache, on_file=advance)
+    with StepProgress("validating", quiet=quiet or output is OutputFormat.json,
+                      bar_from=_PROGRESS_FROM_FILES) as progress:
+        done = itertools.count(1)
+        report = run_validation(paths or [], use_memo=not no_cache,
+                                on_file=lambda _name, total: progress("disorder files", next(done), total))
     if output is OutputFormat.json:
         from dmkb.report.json_report import render_json
 
@@ -101,32 +105,6 @@ def settings(output: FormatOption = OutputFormat.text) -> None:
     for s in SETTINGS:
         table.add_row(s.env, _escape(values[s.env] or "-"), _escape(s.help))
     Console(highlight=False).print(table)
-
-
-class _ProgressBar:
-    """A progress bar on stderr for long runs on a terminal; a no-op otherwise."""
-
-    def __init__(self, silent: bool) -> None:
-        self.silent = silent or not sys.stderr.isatty()
-        self.bar: Progress | None = None
-        self.task = None
-
-    def __enter__(self):
-        return self.advance
-
-    def advance(self, name: str, total: int) -> None:
-        if self.silent or total < _PROGRESS_FROM_FILES:
-            return
-        if self.bar is None:
-            self.bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, advance=1, description=name)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 def main() -> None:

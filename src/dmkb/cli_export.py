@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from enum import Enum
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 
 
 class ExportFormat(str, Enum):
@@ -56,7 +55,7 @@ def _compiled(root: Path) -> Path:
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root
-    db = dmkb_home() / "exports" / hashlib.sha256(str(kb_root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
+    db = kb_home_path("exports", kb_root) / "kb.sqlite"
     db.parent.mkdir(parents=True, exist_ok=True)
     compile_kb([kb_root], db)
     return db

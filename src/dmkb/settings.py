@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,11 @@ def dmkb_home() -> Path:
         return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "dmkb"
+
+
+def kb_home_path(area: str, root: Path) -> Path:
+    """Where dmkb keeps something of the KB at ``root``: ``DMKB_HOME/<area>/<key>``, one key per KB root."""
+    return dmkb_home() / area / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
 
 
 def max_file_bytes() -> int:

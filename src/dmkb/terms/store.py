@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from dmkb.sqlite_readonly import open_readonly
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import Term, TermSource
 
@@ -149,7 +150,7 @@ def _names(term: Term) -> list[tuple[str, int]]:
 def read_meta(path: Path) -> dict[str, str] | None:
     """The ``meta`` table of a source file, or ``None`` when the file is missing or unreadable."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = open_readonly(path)
         try:
             return dict(db.execute("SELECT key, value FROM meta"))
         finally:
