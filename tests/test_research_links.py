@@ -1,5 +1,6 @@
 """The research room's place among the others: it reads the compiled KB and its own index (never
-dmkb.load or dmkb.site), and takes reader-facing links from the one link layer, dmkb.links."""
+dmkb.load or dmkb.site), and takes reader-facing links from the one link layer, dmkb.links
+(through dmkb.references.ids.reference_url for a reference id as cited)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import dmkb
-from dmkb.links import reference_url, term_url
+from dmkb.links import term_url
+from dmkb.references.ids import reference_url
 from dmkb.research.index import Document
 from dmkb.research.report import reference_entry
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from enum import Enum
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 
 
 class ExportFormat(str, Enum):
@@ -27,7 +26,8 @@ def export(
         help="A KB root (compiled first, only what changed), a built site folder, or a kb.sqlite file. "
              "Default: the current folder.", show_default=False)] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.kgx,
-    out: Annotated[Path, typer.Option("--out", "-o", help="The folder to write the files into.")] = Path("export"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The folder to write the files into. Default: export/FORMAT.", show_default=False)] = None,
 ) -> None:
     """Export the compiled KB: KGX (Biolink nodes and edges), RDF (Turtle, N-Triples), HPOA, JSON Lines.
 
@@ -38,6 +38,7 @@ def export(
     from dmkb.export import export as run_export
 
     started = time.perf_counter()
+    out = out or Path("export") / fmt.value
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
     Console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
@@ -54,7 +55,7 @@ def _compiled(root: Path) -> Path:
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root
-    db = dmkb_home() / "exports" / hashlib.sha256(str(kb_root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
+    db = kb_home_path("exports", kb_root) / "kb.sqlite"
     db.parent.mkdir(parents=True, exist_ok=True)
     compile_kb([kb_root], db)
     return db

@@ -56,8 +56,10 @@ class StepProgress:
         if self.quiet or not self.terminal or total < self.bar_from:
             return
         if self._bar is None:
+            # what a command writes to stdout meanwhile goes there, not into the bar's console on stderr
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                                 redirect_stdout=sys.stdout.isatty())
             self._bar.start()
         if step not in self._tasks:
             self._tasks[step] = self._bar.add_task(f"{self.label}: {step}", total=total)

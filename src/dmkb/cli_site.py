@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,15 +10,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dmkb.cli_common import QuietOption
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 
 RootArgument = Annotated[
     Path | None,
     typer.Argument(help="A KB root (holding kb/disorders/). Default: the current folder.", show_default=False),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 DEFAULT_PORT = 8000
 _BAR_FROM = 50  # smaller KBs are built faster than a bar can be drawn
 
@@ -75,7 +74,7 @@ def serve(
 
     inputs = [root or Path.cwd()]
     kb_root = find_layout(inputs).root
-    site = out or dmkb_home() / "sites" / hashlib.sha256(str(kb_root).encode()).hexdigest()[:20]
+    site = out or kb_home_path("sites", kb_root)
     check_output(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
     bound = sock.getsockname()[1]

@@ -2,9 +2,10 @@
 
 A term links to its URI, expanded by the one CURIE converter (:mod:`dmkb.prefixes`). A reference
 links to the page readers use, over https: PubMed, doi.org, PubMed Central, ClinicalTrials.gov;
-another kind of reference to its URI. Only ids of a known form get a link, and their local part
-is URL-quoted, so no entry or report can smuggle a ``javascript:`` or other URL in. The website,
-``dmkb ask``'s reports and the stored deep-research reports all link through here.
+another kind of reference to its URI. Local parts are URL-quoted, so no entry or report can
+smuggle a ``javascript:`` or other URL in. The website, ``dmkb ask``'s reports and the stored
+deep-research reports all link through here; :func:`dmkb.references.ids.reference_url` links
+a reference id as cited, once it is known to be well formed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from urllib.parse import quote
 
 from dmkb.prefixes import expand
-from dmkb.references.ids import parse_reference_id
 
 _LOCAL = re.compile(r"[A-Za-z0-9_.:\-]+")
 _DOI_SAFE = "/()._-;:"  # characters of DOIs left as they are in a link
@@ -49,13 +49,9 @@ def term_url(curie: object) -> str | None:
     return expand(f"{prefix}:{quote(local, safe='')}")
 
 
-def reference_url(reference: object) -> str | None:
-    """The page of a cited reference (see the module docstring), or ``None`` when the id is not
-    well formed (see :func:`dmkb.references.ids.parse_reference_id`)."""
-    parsed = parse_reference_id(reference)
-    if parsed.problem and not parsed.only_spelling:
-        return None
-    page = _READER_PAGES.get(parsed.prefix.upper())
+def reference_page(prefix: str, local: str) -> str | None:
+    """The page of the reference ``prefix:local`` (a well-formed id), or ``None`` for an unknown prefix."""
+    page = _READER_PAGES.get(prefix.upper())
     if page is not None:
-        return page(parsed.local)
-    return expand(f"{parsed.prefix}:{quote(parsed.local.strip(), safe='')}")
+        return page(local)
+    return expand(f"{prefix}:{quote(local.strip(), safe='')}")

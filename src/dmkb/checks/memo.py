@@ -8,7 +8,6 @@ it cites.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ from typing import Any
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
 from dmkb.fs import write_atomic
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
+from dmkb.settings import kb_home_path
 from dmkb.signature import code_signature
 
 _FORMAT = 2
@@ -81,7 +81,6 @@ class FindingsMemo:
             write_atomic(self.path, json.dumps({"context": self.context, "files": files}))
 
 
-def memo_path(home: Path, root: Path) -> Path:
+def memo_path(root: Path) -> Path:
     """Where the memo of the KB at ``root`` lives under dmkb's home folder."""
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return home / "validate" / f"{key}.json"
+    return kb_home_path("validate", root).with_suffix(".json")

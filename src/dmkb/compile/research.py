@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_citations import ReportContent, cached_sources, report_content
 from dmkb.load.research_files import ResearchFile, parse_report
 

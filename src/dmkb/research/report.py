@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.links import reference_url
+from dmkb.references.ids import reference_url
 from dmkb.research.index import Document
 from dmkb.research.text import stems
 
