@@ -233,24 +233,31 @@ def cited_references(kb_db: Path) -> dict[str, set[str]]:
 
 
 def _whole_disorder(library: Library, kb_db: Path, limit: int) -> None:
-    """The share of the first five passages from references the asked-about entry cites."""
+    """The share of the first five passages from references the asked-about entry cites, with the
+    entry in the KB, and hidden (the disorder then known from the term index, or as written)."""
     cited = cited_references(kb_db)
     names = {d.stem: d.name for d in library.kb}
-    print("\n| whole-disorder question | entries | on topic in the first five | seconds a question |")
-    print("|---|---|---|---|")
-    every: list[float] = []
+    print("\n| whole-disorder question | entries | on topic in the first five | seconds a question "
+          "| on topic, entry hidden |")
+    print("|---|---|---|---|---|")
+    every: dict[bool, list[float]] = {False: [], True: []}
     for form in WHOLE_DISORDER_FORMS:
-        shares, seconds = [], []
+        shares: dict[bool, list[float]] = {False: [], True: []}
+        seconds = []
         for stem in sorted(cited):
-            started = time.perf_counter()
-            answer = ask(library, form.format(names[stem]), limit=limit)
-            seconds.append(time.perf_counter() - started)
-            top = [e.reference.lower() for e in answer.evidence[:5]]
-            shares.append(sum(r in cited[stem] for r in top) / len(top) if top else 0.0)
-        every += shares
-        print(f"| {form.format('X')} | {len(shares)} | {100 * statistics.mean(shares):.1f}% | "
-              f"{statistics.median(seconds):.3f} |")
-    print(f"| all four | {len(every)} | {100 * statistics.mean(every):.1f}% | |")
+            for hide in (False, True):
+                started = time.perf_counter()
+                answer = ask(library, form.format(names[stem]), limit=limit, hidden={stem} if hide else ())
+                if not hide:
+                    seconds.append(time.perf_counter() - started)
+                top = [e.reference.lower() for e in answer.evidence[:5]]
+                shares[hide].append(sum(r in cited[stem] for r in top) / len(top) if top else 0.0)
+        for hide in (False, True):
+            every[hide] += shares[hide]
+        print(f"| {form.format('X')} | {len(seconds)} | {100 * statistics.mean(shares[False]):.1f}% | "
+              f"{statistics.median(seconds):.3f} | {100 * statistics.mean(shares[True]):.1f}% |")
+    print(f"| all four | {len(every[False])} | {100 * statistics.mean(every[False]):.1f}% | | "
+          f"{100 * statistics.mean(every[True]):.1f}% |")
 
 
 def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:
