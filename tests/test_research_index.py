@@ -18,6 +18,7 @@ from research_helpers import copy_example
 
 from dmkb.compile import compile_kb
 from dmkb.errors import UsageError
+from dmkb.fs import exclusive
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.matching import SourceText
 from dmkb.research import sources, sqlite_index
@@ -181,6 +182,25 @@ def test_concurrent_updates_do_not_collide(example) -> None:
     index = SqliteIndex(path)
     assert index.document_count() == 11
     assert len({h.doc for h in index.search_passages(stems("zebrafish"), 20)}) == 4
+
+
+def test_a_second_build_waits_for_the_first_and_says_so(example) -> None:
+    root, kb_db, path = example
+    path.parent.mkdir(parents=True)
+    said: list = []
+
+    def build() -> None:
+        said.append(update_index(path, root / "references_cache", kb_db, on_wait=lambda: said.append("waiting")))
+
+    with exclusive(path.parent, f".{path.name}.lock"):  # another build holds the index
+        second = threading.Thread(target=build)
+        second.start()
+        ends = time.monotonic() + 30
+        while not said and time.monotonic() < ends:
+            time.sleep(0.02)
+        assert said == ["waiting"] and not path.exists()
+    second.join()
+    assert said[1].added == 11
 
 
 def test_a_reader_sees_the_index_before_an_update_or_after_it_never_half(example, monkeypatch) -> None:

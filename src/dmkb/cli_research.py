@@ -95,7 +95,8 @@ def _open(kb: Path | None, quiet: bool):
     from dmkb.research.ask import open_library
 
     with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
-        library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total))
+        library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total),
+                               on_wait=_waiting(quiet))
     built = library.built
     err = Console(stderr=True, highlight=False)
     if not quiet and (built.fresh or built.added or built.updated or built.removed):
@@ -104,6 +105,14 @@ def _open(kb: Path | None, quiet: bool):
     for name, problem in built.problems[:5] if not quiet else []:
         err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
     return library
+
+
+def _waiting(quiet: bool):
+    """What to say while another process builds the same literature index."""
+    if quiet:
+        return None
+    return lambda: Console(stderr=True, highlight=False).print(
+        "[dim]waiting for another dmkb building this literature index to finish…[/]")
 
 
 def _print(answer, output: AskFormat) -> None:
@@ -159,7 +168,7 @@ def index(
     from dmkb.research.ask import open_library
 
     with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
-        library = open_library(root or Path.cwd(), force=force,
+        library = open_library(root or Path.cwd(), force=force, on_wait=_waiting(quiet),
                                on_progress=lambda done, total: progress("references", done, total))
     built = library.built
     count, _ = library.index.passage_count()

@@ -56,11 +56,13 @@ class Library:
 
 
 def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
-                 on_progress: Callable[[int, int], None] | None = None) -> Library:
+                 on_progress: Callable[[int, int], None] | None = None,
+                 on_wait: Callable[[], None] | None = None) -> Library:
     """Bring the literature index of the KB at ``root`` up to date and open it.
 
     :param kb_db: a compiled KB to take statements from (default: one compiled for the index).
     :param force: build the index again from scratch.
+    :param on_wait: called before waiting for another process building the same index.
     :raises UsageError: when ``root`` is not a KB, or it has no cached references.
     """
     root = root.resolve()
@@ -71,7 +73,7 @@ def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
     notes: list[str] = []
     if kb_db is None:
         kb_db = folder / KB_NAME
-        with exclusive(folder, f".{KB_NAME}.lock"):
+        with exclusive(folder, f".{KB_NAME}.lock", on_wait):
             remove_leftovers(folder, (f".{KB_NAME}.*.tmp*",))  # of a compile killed mid-way
             root = compile_kb([root], kb_db).root
     references = root / REFERENCES
@@ -79,7 +81,7 @@ def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
         raise UsageError(f"{root}: no cached references in {REFERENCES}/, so there is nothing to search",
                          "fetch them with dmkb refs fetch ROOT, or bring records in with dmkb refs import")
     path = folder / INDEX_NAME
-    built = update_index(path, references, kb_db, force=force, on_progress=on_progress)
+    built = update_index(path, references, kb_db, force=force, on_progress=on_progress, on_wait=on_wait)
     try:
         index = SqliteIndex(path)
     except DamagedIndexError:

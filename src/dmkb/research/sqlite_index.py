@@ -74,14 +74,15 @@ class DamagedIndexError(DmkbError):
 
 
 def update_index(path: Path, references_dir: Path, kb_db: Path | None, *, force: bool = False,
-                 on_progress: Progress | None = None) -> BuildReport:
+                 on_progress: Progress | None = None, on_wait: Callable[[], None] | None = None) -> BuildReport:
     """Bring the index at ``path`` up to date with the cache folder and the compiled KB.
 
     :param force: build it again from scratch.
+    :param on_wait: called once before waiting for another build or update of the index to end.
     :raises DmkbError: when the index cannot be written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(path.parent, f".{path.name}.lock"):
+    with exclusive(path.parent, f".{path.name}.lock", on_wait):
         remove_leftovers(path.parent, (f".{path.name}.*.tmp*",))
         fresh = force or not _usable(path)
         report = BuildReport(path, fresh=fresh)
