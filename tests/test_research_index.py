@@ -77,6 +77,8 @@ def test_pdf_sentences_broken_by_a_page_break_are_joined_and_running_heads_dropp
     assert ("Activating mutations of STAT3 and gains of the JAK-STAT pathway genes were present in most ... "
             "patients, which makes the pathway a rational target of therapy.") in texts
     assert "The response to ruxolitinib ... was strong in two of three models." in texts
+    # a superscript alone on its line is no page number: it stays, and breaks no sentence
+    assert "Responses were weaker than to more potent inhibitors 12 (Supplementary Data 7)." in texts
     assert not any("Made-up Findings" in t or "MADE-UP" in t or "Percentage" in t for t in texts), texts
     assert not any(t[0].islower() for t in texts), "no passage opens mid-sentence"
     source = SourceText(cached.text)

@@ -154,10 +154,8 @@ def _pdf_paragraphs(body: str, offset: int) -> list[tuple[int, int, bool]]:
     out: list[tuple[int, int, bool]] = []
     for start, end in _paragraphs(body, offset):
         begin = start
-        for line in _LINE.finditer(body, start, end):
-            text = line.group().strip()
-            if not (_PAGE_NUMBER.fullmatch(text) or _running_key(text) in running):
-                continue
+        lines = list(_LINE.finditer(body, start, end))
+        for line in (lines[i] for i in _page_lines(lines, running)):
             kept = body[begin : line.start()]
             if kept.strip():
                 first = begin + len(kept) - len(kept.lstrip())
@@ -169,6 +167,20 @@ def _pdf_paragraphs(body: str, offset: int) -> list[tuple[int, int, bool]]:
         if kept.strip():
             out.append((begin + len(kept) - len(kept.lstrip()), end, False))
     return out
+
+
+def _page_lines(lines: list[re.Match[str]], running: set[str]) -> list[int]:
+    """Which of a paragraph's lines are the page's: running heads and feet, and numbers alone on
+    their line beside one, or opening or closing the paragraph (a number between two lines of
+    text is a reference's superscript, and stays)."""
+    texts = [line.group().strip() for line in lines]
+    heads = [_running_key(text) in running for text in texts]
+    numbers = [bool(_PAGE_NUMBER.fullmatch(text)) for text in texts]
+
+    def beside_page(i: int) -> bool:
+        return i in (0, len(lines) - 1) or any(heads[j] or numbers[j] for j in (i - 1, i + 1))
+
+    return [i for i in range(len(lines)) if heads[i] or (numbers[i] and beside_page(i))]
 
 
 def _running_key(line: str) -> str:
