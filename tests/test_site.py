@@ -15,7 +15,7 @@ import pytest
 from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb
 from site_helpers import EVIL
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
 from dmkb.site.build import MANIFEST, build_site
 from dmkb.site.page import STANDARD_IDS

@@ -16,13 +16,13 @@ from typing import Any
 from dmkb.compile import store
 from dmkb.compile.extract import extract
 from dmkb.compile.research import compile_research
+from dmkb.compile.schema import PROBLEMS
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
 from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
 from dmkb.references.ids import parse_reference_id
 from dmkb.signature import code_signature
 
-PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled (Skipped)
 
 
 @dataclass(frozen=True)

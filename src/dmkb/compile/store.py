@@ -16,10 +16,10 @@ from typing import Any
 
 from dmkb.compile.extract import Extracted
 from dmkb.compile.datasette import write_datasette_metadata
+from dmkb.compile.read import connect_readonly, read_meta  # noqa: F401 - where writers find them too
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
-from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
 
 
@@ -44,17 +44,6 @@ class Compiled:
     source: str  # the YAML text
     statuses: list[str]
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
-
-
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a compiled KB. :raises LoadError: when it cannot be opened."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM meta LIMIT 1")
-    except sqlite3.Error as exc:
-        raise LoadError(f"{path}: not a compiled knowledge base ({exc})", "run dmkb build again") from exc
-    conn.row_factory = sqlite3.Row
-    return conn
 
 
 def read_known(path: Path, signature: str) -> dict[str, Known] | None:
@@ -101,25 +90,6 @@ def read_known_research(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
             return read_known_reports(conn)
     except (sqlite3.Error, ValueError):
         return {}
-
-
-def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
-    """Replace every disorder's similar conditions (``{stem: JSON-ready data}``)."""
-    with _rewrite(path, fresh=False) as conn:
-        conn.execute("DELETE FROM similar")
-        conn.executemany("INSERT INTO similar VALUES (?, ?)",
-                         [(stem, json.dumps(data, ensure_ascii=False)) for stem, data in rows.items()])
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('similar', ?)", (signature,))
-
-
-def read_meta(path: Path, key: str) -> str | None:
-    """One value of the ``meta`` table, or ``None``."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
 
 
 @contextlib.contextmanager
@@ -183,6 +153,7 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
                       _text(ev.item.get("snippet")), _text(ev.item.get("explanation")), status)
                      for ev, status in zip(r.evidence, entry.statuses, strict=True)],
         "disorder_sources": [(did, ref, title) for ref, title in r.cited.items()],
+        "mechanism_terms": [(did, term_id, label) for term_id, label in r.mechanisms.items()],
     }
     for table, values in rows.items():
         if values:

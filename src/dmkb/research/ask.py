@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
 from dmkb.load.layout import REFERENCES, find_layout
 from dmkb.load.reference_files import parse_reference

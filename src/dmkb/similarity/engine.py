@@ -2,7 +2,7 @@
 
 ::
 
-    engine = Engine.load(kb_root)                         # < 3 s; builds the model once (~5 s)
+    engine = Engine.load(kb_db)                           # < 3 s; builds the model once (~5 s)
     engine.diagnose(["HP:0001166", "HP:0001083"], excluded=["HP:0000501"], limit=10)
     # → [{"id": "OMIM:154700", "name": "Marfan syndrome", "score": 12.3, "explanation": {…}}, …]
 """
@@ -89,16 +89,16 @@ class Engine:
         self._same_as = self.table.same_as()
 
     @classmethod
-    def load(cls, kb_root: Path | None = None, *, params: Params | None = None,
+    def load(cls, kb_db: Path | None = None, *, params: Params | None = None,
              on_build: Callable[[], None] | None = None) -> Engine:
         """The engine with the saved model (built first when missing or out of date; ``on_build``
-        is called before that) and the disorders of the KB at ``kb_root``, if given."""
-        return cls(load_model(on_build), read_kb_disorders(kb_root) if kb_root else [], params)
+        is called before that) and the disorders of the compiled KB ``kb_db`` (a ``kb.sqlite``), if given."""
+        return cls(load_model(on_build), read_kb_disorders(kb_db) if kb_db else [], params)
 
-    def with_kb(self, kb_root: Path | None) -> Engine:
-        """A new engine on the same model with the KB's disorders as they are now (for a server
-        whose KB changed; well under a second). This engine is left as it was."""
-        return Engine(self.model, read_kb_disorders(kb_root) if kb_root else [], self.scorer.params)
+    def with_kb(self, kb_db: Path | None) -> Engine:
+        """A new engine on the same model with the disorders of the compiled KB ``kb_db`` (for a
+        server whose KB changed; well under a second). This engine is left as it was."""
+        return Engine(self.model, read_kb_disorders(kb_db) if kb_db else [], self.scorer.params)
 
     @property
     def release(self) -> str:

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile import CompileReport, compile_kb
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.incremental import CompileReport, compile_kb
+from dmkb.compile.read import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
-from dmkb.similarity.stored import refresh_similar
 from dmkb.site.data import research_signatures
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
+from dmkb.site.similar import refresh_similar
 
 MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
 LOCK = ".dmkb-site.lock"
@@ -84,12 +84,12 @@ def _build(inputs: Sequence[str | Path], out: Path, on_progress: Progress | None
             on_progress("compiling", done["n"], total)
 
     report = SiteReport(out, compile_kb(inputs, out / DB_NAME, on_file=compiled_one))
-    report.similar_problem = refresh_similar(
-        out / DB_NAME, report.compile.root,
+    similar, report.similar_problem = refresh_similar(
+        out, out / DB_NAME,
         on_progress=(lambda n, total: on_progress("finding similar conditions", n, total)) if on_progress else None)
     manifest = _read_manifest(out)
     with contextlib.closing(connect_readonly(out / DB_NAME)) as conn:
-        renderer = Renderer(conn)
+        renderer = Renderer(conn, similar)
         hashes = _page_hashes(conn, renderer)
         _write_pages(renderer, hashes, manifest, report, on_progress)
         index_hash = _hash(renderer_signature(), json.dumps([r.to_json() for r in renderer.index_rows]),
@@ -121,10 +121,9 @@ def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
     kb = _hash(json.dumps(sorted(renderer.links.items())))
     shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems), renderer.research_server)
     research = research_signatures(conn)
-    rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
-                        "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
-    return {stem: _hash(shared, digest, depends, similar, research.get(stem, ""))
-            for stem, digest, depends, similar in rows}
+    rows = conn.execute("SELECT stem, digest, depends FROM disorders ORDER BY stem")
+    return {stem: _hash(shared, digest, depends, renderer.similar.get(stem, ""), research.get(stem, ""))
+            for stem, digest, depends in rows}
 
 
 def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,

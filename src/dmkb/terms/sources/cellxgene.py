@@ -17,7 +17,7 @@ import orjson
 import zstandard
 
 from dmkb.terms.records import UNSPECIFIED, Term, TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir
+from dmkb.packaged import file_fingerprint, package_dir
 
 ONTOLOGIES = {
     "MONDO": "Mondo Disease Ontology",

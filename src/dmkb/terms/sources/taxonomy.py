@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dmkb.terms.records import TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
+from dmkb.packaged import file_fingerprint, package_dir, version
 
 PREFIX = "NCBITaxon"
 _CANDIDATES = 60
