@@ -20,7 +20,7 @@ from test_browser import ARTIFACTS, browser, page  # noqa: F401 - the fixtures o
 
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import JobQueue, JobStore
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 
 pytestmark = pytest.mark.browser
 

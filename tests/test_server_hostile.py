@@ -17,8 +17,8 @@ from site_helpers import serve_in_thread
 from dmkb.server import run
 from dmkb.server.limits import HostPolicy
 from dmkb.server.run import listen, make_server
-from dmkb.server.watch import KbWatcher
-from dmkb.site.build import build_site
+from dmkb.pipeline.watch import KbWatcher
+from dmkb.pipeline.build import build_site
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from dmkb.errors import UsageError
 from dmkb.research.ask import library_dir
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import JobQueue, JobStore
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 from dmkb.site.policy import content_security_policy
 
 sys.path.insert(0, str(REPO / "benchmarks"))

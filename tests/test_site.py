@@ -17,7 +17,8 @@ from site_helpers import EVIL
 
 from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
-from dmkb.site.build import MANIFEST, build_site
+from dmkb.pipeline.build import build_site
+from dmkb.site.build import MANIFEST
 from dmkb.site.page import STANDARD_IDS
 from dmkb.validate import validate
 

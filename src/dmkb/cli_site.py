@@ -38,7 +38,7 @@ def build(
 
     Example: dmkb build ROOT --out site
     """
-    from dmkb.site.build import build_site
+    from dmkb.pipeline.build import build_site
 
     started = time.perf_counter()
     with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
@@ -69,8 +69,8 @@ def serve(
     Example: dmkb serve ROOT --port 8080
     """
     from dmkb.load.layout import find_layout
+    from dmkb.pipeline.serve import serve as run_server
     from dmkb.server.run import listen, listen_free
-    from dmkb.server.run import serve as run_server
     from dmkb.site.build import check_output
 
     inputs = [root or Path.cwd()]

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dmkb.load.research_citations import cached_sources, report_content
 from dmkb.load.research_files import parse_report
 from dmkb.references.cache import ReferenceCache
+from dmkb.report_citations import cached_sources, report_content
 from dmkb.research.ask import ask, open_library
 from dmkb.research.jobs import Answered, Job, Progress, Runner
 from dmkb.research.render import render_saved

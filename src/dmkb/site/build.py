@@ -1,6 +1,7 @@
-"""Build the static site: compile the KB into ``DIR/kb.sqlite``, then write ``DIR/index.html``,
-``DIR/disorders/<stem>.html`` (with the entry's YAML beside it, ``<stem>.yaml``), ``DIR/diagnose.html``
-(a note: the differential diagnosis needs the server) and ``DIR/static/``.
+"""Write the static site of the KB compiled into ``DIR/kb.sqlite`` (:mod:`dmkb.pipeline.build` compiles
+it first): ``DIR/index.html``, ``DIR/disorders/<stem>.html`` (with the entry's YAML beside it,
+``<stem>.yaml``), ``DIR/diagnose.html`` (a note: the differential diagnosis needs the server),
+``DIR/static/`` and the similar conditions the pages show, ``DIR/similar.sqlite``.
 
 Incremental: a page is rendered again only when its entry, the cached texts its entry cites,
 the KB's list of disorders (pages link to one another) or the site's code changed; a file is
@@ -15,18 +16,20 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dmkb.compile.incremental import CompileReport, compile_kb
 from dmkb.compile.read import connect_readonly
 from dmkb.errors import UsageError
-from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
+from dmkb.fs import TEMPORARY, remove_leftovers, write_atomic
 from dmkb.site.data import research_signatures
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 from dmkb.site.similar import refresh_similar
+
+if TYPE_CHECKING:  # the report of the compile step that comes first (names only)
+    from dmkb.compile.incremental import CompileReport
 
 MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
 LOCK = ".dmkb-site.lock"
@@ -56,34 +59,19 @@ class SiteReport:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None,
-               on_wait: Callable[[], None] | None = None) -> SiteReport:
-    """Compile the KB of ``inputs`` and write its site into ``out``, one build at a time.
-
-    :param on_wait: called when another build is writing into ``out``, before waiting for it.
-    :raises UsageError: when ``out`` holds other files than an earlier build's, or the inputs are no KB.
-    :raises LoadError: when the KB cannot be read.
-    """
-    out = out.resolve()
-    check_output(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with exclusive(out, LOCK, on_wait):
-        check_output(out)  # as the build that held the lock left it
-        if not (out / MANIFEST).exists():
-            _write_manifest(out, {"format": 1})  # ours from now on, even if this build is killed
-        remove_leftovers(out, (TEMPORARY, f"{DB_NAME}.tmp*"))  # of a build killed mid-way
-        return _build(inputs, out, on_progress)
+def claim_output(out: Path) -> None:
+    """Mark ``out`` as a site folder of dmkb's and clear what builds killed mid-way left in it. Call it
+    holding the folder's lock (:data:`LOCK`, see :func:`dmkb.fs.exclusive`), after :func:`check_output`."""
+    if not (out / MANIFEST).exists():
+        _write_manifest(out, {"format": 1})  # ours from now on, even if this build is killed
+    remove_leftovers(out, (TEMPORARY, f"{DB_NAME}.tmp*"))
 
 
-def _build(inputs: Sequence[str | Path], out: Path, on_progress: Progress | None) -> SiteReport:
-    done = {"n": 0}
-
-    def compiled_one(_name: str, total: int) -> None:
-        done["n"] += 1
-        if on_progress:
-            on_progress("compiling", done["n"], total)
-
-    report = SiteReport(out, compile_kb(inputs, out / DB_NAME, on_file=compiled_one))
+def write_site(out: Path, compiled: CompileReport, on_progress: Progress | None = None) -> SiteReport:
+    """Write the site of ``out/kb.sqlite`` into ``out``: only the pages whose inputs changed, only the
+    files whose bytes changed. Call it holding the folder's lock; ``compiled`` says what the compile
+    step before it did."""
+    report = SiteReport(out, compiled)
     similar, report.similar_problem = refresh_similar(
         out, out / DB_NAME,
         on_progress=(lambda n, total: on_progress("finding similar conditions", n, total)) if on_progress else None)

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dmkb.compile.schema import PROBLEMS
-from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.report_citations import ReferenceEntry, ReportContent
 
 
 @dataclass(frozen=True)

