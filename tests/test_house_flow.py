@@ -4,9 +4,17 @@ the reading of the KB's YAML files, nor the checks run on them."""
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
+import shutil
+import sqlite3
+import urllib.request
 from pathlib import Path
 
-from conftest import REPO
+from conftest import EXAMPLE, REPO, run_dmkb
+from site_helpers import serve_in_thread
+
+from dmkb.pipeline.build import build_site
 
 SRC = REPO / "src"
 READERS = ("dmkb.similarity", "dmkb.site", "dmkb.server")
@@ -85,3 +93,39 @@ def test_kb_sqlite_readers_do_not_import_load() -> None:
 def test_the_walk_finds_imports_inside_functions() -> None:
     assert "dmkb.similarity.engine" in _imports("dmkb.similarity.stored")  # imported in a function
     assert "dmkb.load.kb" in _reached(["dmkb.compile.incremental"])
+
+
+ANKL = "Aggressive_NK-cell_Leukemia"
+ANKL_PHENOTYPES = "HP:0001945,HP:0001433,HP:0001876,HP:0003281,HP:0005521"
+
+
+def _get(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+        return response.read()
+
+
+def test_a_site_its_server_and_diagnose_need_only_kb_sqlite(tmp_path: Path) -> None:
+    root, out = tmp_path / "kb", tmp_path / "site"
+    shutil.copytree(EXAMPLE, root)
+    build_site([root], out)
+    shutil.rmtree(root)  # the KB's files are gone: only what was built is left
+    with contextlib.closing(sqlite3.connect(out / "kb.sqlite")) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "similar" not in tables  # the site keeps what it computed in a file of its own
+    assert (out / "similar.sqlite").is_file()
+    with serve_in_thread(out) as (port, _):
+        answer = json.loads(_get(port, f"/api/diagnose?hpo={ANKL_PHENOTYPES}&limit=10"))
+        assert "MONDO:0019470" in [r["id"] for r in answer["results"]]  # the KB's disorder is a candidate
+        page = _get(port, f"/disorders/{ANKL}.html").decode()
+        assert page.count('<th scope="row">') >= 6 and "Phenotypes in common" in page
+    result = run_dmkb("similar", ANKL, "--kb", out / "kb.sqlite", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json()["hpo"]
+
+
+def test_an_unchanged_kb_writes_neither_kb_sqlite_nor_similar_sqlite(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build_site([EXAMPLE], out)
+    before = {name: (out / name).stat().st_mtime_ns for name in ("kb.sqlite", "similar.sqlite")}
+    assert build_site([EXAMPLE], out).rendered == []
+    assert {name: (out / name).stat().st_mtime_ns for name in before} == before

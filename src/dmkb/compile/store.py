@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.extract import Extracted
 from dmkb.compile.datasette import write_datasette_metadata
+from dmkb.compile.extract import Extracted
 from dmkb.compile.read import connect_readonly, read_meta  # noqa: F401 - where writers find them too
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports

@@ -8,8 +8,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.schema import SCHEMA_VERSION
 from dmkb.compile.read import connect_readonly, read_meta
+from dmkb.compile.schema import SCHEMA_VERSION
 from dmkb.errors import DmkbError
 from dmkb.site.build import DB_NAME
 from dmkb.site.data import IndexRow, disorder_json, load_disorder, page_url

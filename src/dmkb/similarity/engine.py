@@ -164,7 +164,7 @@ class Engine:
         """The best ``limit`` candidates, highest score first (ties in a fixed order)."""
         ratios = [self.scorer.likelihood_ratios(q) for q in query.observed]
         scores = self.scorer.combine(ratios, query.observed, query.excluded, genes=query.genes)
-        top = _top(scores, limit)
+        top = top_rows(scores, limit)
         explainer = Explainer(self.scorer, query.observed, query.excluded, ratios, query.genes) if explain else None
         return [self._candidate(int(row), float(scores[row]), explainer) for row in top]
 
@@ -184,7 +184,8 @@ class Engine:
         return {"id": f"HP:{int(self.model.term_ids[index]):07d}", "label": self.model.term_names[index]}
 
 
-def _top(scores: np.ndarray, limit: int) -> list[int]:
+def top_rows(scores: np.ndarray, limit: int) -> list[int]:
+    """The rows of the ``limit`` best finite scores, highest first, ties by row."""
     finite = np.flatnonzero(np.isfinite(scores))
     if limit < len(finite):
         # everything scoring at least the limit-th best, so that ties are cut in a fixed order

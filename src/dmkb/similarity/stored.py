@@ -45,16 +45,16 @@ def compute_similar(db_path: Path, on_progress: Progress | None = None) -> dict[
     :raises DmkbError: when the HPO data is missing.
     """
     from dmkb.similarity.engine import Engine
-    from dmkb.similarity.similar import similar_conditions
+    from dmkb.similarity.similar import Similarities
 
     if on_progress:
         on_progress(0, 1)  # loading the engine can take a while: the first time, it builds the model
-    engine = Engine.load(db_path)
-    stems = sorted(d.stem for d in engine.disorders)
+    similarities = Similarities(Engine.load(db_path))
+    stems = sorted(similarities.rows)
     rows = {}
     for done, stem in enumerate(stems, 1):
         with contextlib.suppress(DmkbError):  # an entry the engine cannot read has no similar conditions
-            rows[stem] = similar_conditions(engine, stem, limit=SIMILAR_LIMIT)
+            rows[stem] = similarities.of(stem, limit=SIMILAR_LIMIT)
         if on_progress:
             on_progress(done, len(stems))
     return rows
