@@ -61,9 +61,15 @@ def lenient_get(mapping: dict[str, Any], key: str) -> Any:
     if key in mapping:
         return mapping[key]
     for other, value in mapping.items():
-        if isinstance(other, str) and difflib.SequenceMatcher(None, other, key).ratio() >= 0.8:
+        if isinstance(other, str) and _close(other, key):
             return value
     return None
+
+
+def _close(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # the quick ratios are upper bounds of the ratio: most keys are ruled out without computing it
+    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
 def typed_mappings(data: Any, class_name: str = ROOT_CLASS, path: Path = ()) -> Iterator[tuple[Path, str, dict]]:

@@ -9,13 +9,19 @@ compute them again only when it changes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.compile.read import connect_readonly
 from dmkb.errors import DmkbError
+from dmkb.forked import forked_map
 from dmkb.signature import code_signature
+
+if TYPE_CHECKING:
+    from dmkb.similarity.similar import Similarities
 
 SIMILAR_LIMIT = 6  # KB disorders and HPO diseases listed on a page, each
 # what the score of a similar condition means, for the pages and the command line
@@ -52,9 +58,16 @@ def compute_similar(db_path: Path, on_progress: Progress | None = None) -> dict[
     similarities = Similarities(Engine.load(db_path))
     stems = sorted(similarities.rows)
     rows = {}
-    for done, stem in enumerate(stems, 1):
-        with contextlib.suppress(DmkbError):  # an entry the engine cannot read has no similar conditions
-            rows[stem] = similarities.of(stem, limit=SIMILAR_LIMIT)
+    for done, (stem, found) in enumerate(zip(stems, forked_map(functools.partial(_of, similarities), stems)), 1):
+        if found is not None:
+            rows[stem] = found
         if on_progress:
             on_progress(done, len(stems))
     return rows
+
+
+def _of(similarities: Similarities, stem: str) -> dict | None:
+    try:
+        return similarities.of(stem, limit=SIMILAR_LIMIT)
+    except DmkbError:  # an entry the engine cannot read has no similar conditions
+        return None

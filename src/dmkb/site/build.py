@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, remove_leftovers, write_atomic
 from dmkb.site.data import research_signatures
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
+from dmkb.site.pages import render_pages
 from dmkb.site.similar import refresh_similar
 
 if TYPE_CHECKING:  # the report of the compile step that comes first (names only)
@@ -118,19 +118,19 @@ def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str,
                  on_progress: Progress | None) -> None:
     before = manifest.get("pages", {})
     started = time.perf_counter()
-    for done, (stem, page_hash) in enumerate(hashes.items(), 1):
-        name = f"{PAGES}/{stem}.html"
-        if before.get(stem) != page_hash or not (report.out / name).exists() \
-                or not (report.out / PAGES / f"{stem}.yaml").exists():
-            html = _render(renderer, stem, report)
-            if html is not None:
-                report.rendered.append(stem)
-                _write(report.out, name, html, report)
-                _write(report.out, f"{PAGES}/{stem}.yaml", renderer.source(stem) or "", report)
-            else:
-                hashes[stem] = ""  # tried again next time
+    stale = [stem for stem, page_hash in hashes.items()
+             if before.get(stem) != page_hash or not (report.out / PAGES / f"{stem}.html").exists()
+             or not (report.out / PAGES / f"{stem}.yaml").exists()]
+    for done, (stem, page, error) in enumerate(render_pages(renderer, stale), 1):
+        if page is not None:
+            report.rendered.append(stem)
+            _write(report.out, f"{PAGES}/{stem}.html", page.html, report)
+            _write(report.out, f"{PAGES}/{stem}.yaml", page.source, report)
+        else:
+            report.failed.append((stem, error or "no such disorder"))
+            hashes[stem] = ""  # tried again next time
         if on_progress:
-            on_progress("rendering", done, len(hashes))
+            on_progress("rendering", done, len(stale))
     report.render_seconds = time.perf_counter() - started
     report.pages = len(hashes)
     for stem in sorted(set(before) - set(hashes)):
@@ -139,17 +139,6 @@ def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str,
             path.unlink()
             report.removed.append(stem)
         (report.out / PAGES / f"{stem}.yaml").unlink(missing_ok=True)
-
-
-def _render(renderer: Renderer, stem: str, report: SiteReport) -> str | None:
-    """The page of ``stem``; a failure (a bug in dmkb) is reported and the other pages still get built."""
-    try:
-        return renderer.disorder(stem)
-    except Exception as exc:  # one entry must not cost the others their pages
-        if os.environ.get("DMKB_DEBUG"):
-            raise
-        report.failed.append((stem, repr(exc)))
-        return None
 
 
 def _copy_static(out: Path, report: SiteReport) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 OPEN_UP_TO = 12  # lines: shorter blocks are shown unfolded
 
@@ -14,6 +14,7 @@ _COMMENT = re.compile(r"^(\s*)(#.*)$")
 _KEYED = re.compile(r"""^(\s*)((?:-\s+)*)("[^"]*"|'[^']*'|[^\s#'"-][^:#]*?|-[^\s:#][^:#]*?)(:)(?=\s|$)(.*)$""")
 _ITEM = re.compile(r"^(\s*)((?:-\s+)+|-$)(.*)$")
 _TOP_KEY = re.compile(r"^([^\s#:-][^:#]*):(\s|$)")
+_SPECIAL = re.compile(r"[&<>'\"]")
 _SCALAR = re.compile(r"^(\s*)([>|][-+]?\d?|\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'"
                      r"|-?\d+(?:\.\d+)?|true|false|null|~)(\s*(?:#.*)?)$")
 
@@ -83,4 +84,7 @@ def _value(text: str) -> str:
 
 
 def _e(text: str) -> str:
-    return str(escape(text))
+    """``text`` escaped as :func:`markupsafe.escape` does it, without making a Markup of every piece."""
+    if not _SPECIAL.search(text):
+        return text
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace("'", "&#39;").replace('"', "&#34;")
