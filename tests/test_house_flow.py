@@ -7,12 +7,14 @@ import ast
 import contextlib
 import json
 import shutil
+import socket
 import sqlite3
 import urllib.request
 from pathlib import Path
 
 from conftest import EXAMPLE, REPO, run_dmkb
 from site_helpers import serve_in_thread
+from test_server import _start_serving, _wait_until_ready
 
 from dmkb.pipeline.build import build_site
 
@@ -121,6 +123,33 @@ def test_a_site_its_server_and_diagnose_need_only_kb_sqlite(tmp_path: Path) -> N
     result = run_dmkb("similar", ANKL, "--kb", out / "kb.sqlite", "--format", "json")
     assert result.code == 0, result.stderr
     assert result.json()["hpo"]
+    _serve_the_compiled_kb_alone(out / "kb.sqlite", tmp_path / "served")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve_the_compiled_kb_alone(db_path: Path, out: Path) -> None:
+    port = _free_port()
+    proc, _ = _start_serving(db_path, "--port", port, "--out", out)
+    try:
+        _wait_until_ready(proc)
+        answer = json.loads(_get(port, f"/api/diagnose?hpo={ANKL_PHENOTYPES}&limit=10"))
+        assert "MONDO:0019470" in [r["id"] for r in answer["results"]]
+        assert "Phenotypes in common" in _get(port, f"/disorders/{ANKL}.html").decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_refuses_a_file_that_is_no_compiled_kb(tmp_path: Path) -> None:
+    (tmp_path / "notes.sqlite").write_text("my notes", encoding="utf-8")
+    result = run_dmkb("serve", tmp_path / "notes.sqlite", "--port", _free_port(), "--out", tmp_path / "site")
+    assert result.code == 2 and "not a compiled knowledge base" in result.stderr, result.stderr
+    assert not (tmp_path / "site").exists()
 
 
 def test_an_unchanged_kb_writes_neither_kb_sqlite_nor_similar_sqlite(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ from dmkb.references.ids import parse_reference_id
 from dmkb.signature import code_signature
 
 
-
 @dataclass(frozen=True)
 class Skipped:
     """An entry that could not be compiled: its file cannot be read as YAML at all. When it was

@@ -30,6 +30,7 @@ still be wrong, so phenotypes that fit far better elsewhere can outweigh it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -189,7 +190,7 @@ def _propagate(model: Model, terms: np.ndarray, rows: np.ndarray, freq: np.ndarr
     bounds = [0]
     while bounds[-1] < len(rows):  # whole rows in each chunk, so that a pair never spans two
         bounds.append(int(np.searchsorted(rows, rows[min(bounds[-1] + _CHUNK, len(rows) - 1)], side="right")))
-    parts = [_propagate_chunk(model, terms[a:b], rows[a:b], freq[a:b], width) for a, b in zip(bounds, bounds[1:])]
+    parts = [_propagate_chunk(model, terms[a:b], rows[a:b], freq[a:b], width) for a, b in itertools.pairwise(bounds)]
     if not parts:
         return terms[:0], rows[:0], freq[:0]
     up_terms, up_rows, up_freq = (np.concatenate(column) for column in zip(*parts))

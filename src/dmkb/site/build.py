@@ -24,8 +24,8 @@ from dmkb.compile.read import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, remove_leftovers, write_atomic
 from dmkb.site.data import research_signatures
-from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 from dmkb.site.pages import render_pages
+from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 from dmkb.site.similar import refresh_similar
 
 if TYPE_CHECKING:  # the report of the compile step that comes first (names only)
