@@ -6,16 +6,19 @@ from __future__ import annotations
 import ast
 import contextlib
 import json
+import os
 import shutil
 import socket
 import sqlite3
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE, REPO, run_dmkb
 from site_helpers import serve_in_thread
 from test_server import _start_serving, _wait_until_ready
 
+from dmkb.forked import workers_allowed
 from dmkb.pipeline.build import build_site
 
 SRC = REPO / "src"
@@ -158,3 +161,29 @@ def test_an_unchanged_kb_writes_neither_kb_sqlite_nor_similar_sqlite(tmp_path: P
     before = {name: (out / name).stat().st_mtime_ns for name in ("kb.sqlite", "similar.sqlite")}
     assert build_site([EXAMPLE], out).rendered == []
     assert {name: (out / name).stat().st_mtime_ns for name in before} == before
+
+
+def test_forked_workers_write_the_same_site_as_one_process(tmp_path: Path) -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: no workers are forked")
+    root = tmp_path / "kb"
+    (root / "kb" / "disorders").mkdir(parents=True)
+    entry = (EXAMPLE / "kb" / "disorders" / f"{ANKL}.yaml").read_text(encoding="utf-8")
+    for n in range(48):  # enough for two workers
+        (root / "kb" / "disorders" / f"Copy_{n:02d}.yaml").write_text(
+            entry.replace("name: Aggressive NK-cell Leukemia", f"name: Copy {n}", 1), encoding="utf-8")
+    alone = build_site([root], tmp_path / "alone")
+    with workers_allowed():
+        forked = build_site([root], tmp_path / "forked")
+    assert forked.rendered == alone.rendered and len(forked.rendered) == 48 and not forked.failed
+    assert forked.compile.compiled == alone.compile.compiled
+    for name in ["index.html", *(f"disorders/{p.name}" for p in (tmp_path / "alone" / "disorders").iterdir())]:
+        assert (tmp_path / "forked" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+    assert _rows(tmp_path / "forked" / "similar.sqlite", "similar") == _rows(tmp_path / "alone" / "similar.sqlite", "similar")
+    for table in ("disorders", "phenotypes", "evidence", "mechanism_terms"):
+        assert _rows(tmp_path / "forked" / "kb.sqlite", table) == _rows(tmp_path / "alone" / "kb.sqlite", table)
+
+
+def _rows(path: Path, table: str) -> list[tuple]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()

@@ -43,10 +43,11 @@ def build(
 
     Example: dmkb build ROOT --out site
     """
+    from dmkb.forked import workers_allowed
     from dmkb.pipeline.build import build_site
 
     started = time.perf_counter()
-    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
+    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress, workers_allowed():
         report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
     _print_report(report, time.perf_counter() - started)
     raise typer.Exit(1 if report.failed or report.compile.skipped else 0)

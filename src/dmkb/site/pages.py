@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dmkb.compile.read import connect_readonly
 from dmkb.forked import forked_map
-from dmkb.site.render import Renderer
+from dmkb.site.render import Renderer, environment
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Page:
 def render_pages(renderer: Renderer, stems: list[str]) -> Iterator[tuple[str, Page | None, str | None]]:
     """``(stem, page, None)`` for each of ``stems``, in order; ``(stem, None, error)`` when its page
     could not be rendered (a bug in dmkb: the other pages still get built)."""
+    environment().get_template("disorder.html")  # compiled once, before any worker is forked
     results = forked_map(functools.partial(_render, renderer), stems,
                          on_start=functools.partial(_own_connection, renderer))
     for stem, (page, error) in zip(stems, results):
