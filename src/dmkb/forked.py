@@ -12,8 +12,12 @@ never does, since a fork copies every lock, also one another thread holds at tha
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -21,6 +25,7 @@ from typing import TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 MAX_WORKERS = 4
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 _allowed = False
 _work: Callable | None = None  # what the forked workers run
@@ -45,17 +50,28 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
     :param on_start: run first in each worker (to open its own database connections).
     """
     workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)), len(items) // per_worker)
-    if not _allowed or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if not _allowed or workers < 2 or not sys.platform.startswith("linux"):  # Linux: fork, and prctl below
         yield from map(work, items)
         return
     global _work
     _work = work
+    start = functools.partial(_start_worker, os.getpid(), on_start)
     try:
         # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=on_start) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start) as pool:
             yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
     finally:
         _work = None
+
+
+def _start_worker(parent: int, on_start: Callable[[], None] | None) -> None:
+    """A worker dies with the process that forked it: killed, that one must not leave workers behind
+    waiting for work forever and holding what they inherited (the lock of a site folder)."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+    if on_start:
+        on_start()
 
 
 def _run(item: object) -> object:
