@@ -56,17 +56,20 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
     global _work
     _work = work
     start = functools.partial(_start_worker, os.getpid(), on_start)
+    # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
     try:
-        # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start) as pool:
-            yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
+        yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
     finally:
+        pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, the work not begun is dropped
         _work = None
 
 
 def _start_worker(parent: int, on_start: Callable[[], None] | None) -> None:
     """A worker dies with the process that forked it: killed, that one must not leave workers behind
-    waiting for work forever and holding what they inherited (the lock of a site folder)."""
+    waiting for work forever and holding what they inherited (the lock of a site folder). Ctrl-C is
+    that process's to handle (the workers would each print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the signal was asked for
         os._exit(1)
