@@ -54,10 +54,13 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
         yield from map(work, items)
         return
     global _work
-    _work = work
     start = functools.partial(_start_worker, os.getpid(), on_start)
-    # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
+    try:  # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
+    except (OSError, ImportError):  # no shared-memory semaphores here (some containers): in this process
+        yield from map(work, items)
+        return
+    _work = work
     try:
         yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
     finally:
