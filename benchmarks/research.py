@@ -48,7 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from dmkb.compile import compile_kb  # noqa: E402
+from dmkb.compile.incremental import compile_kb  # noqa: E402
 from dmkb.load.reference_files import parse_reference  # noqa: E402
 from dmkb.load.text import decode  # noqa: E402
 from dmkb.references.cache import ReferenceCache  # noqa: E402

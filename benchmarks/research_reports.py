@@ -30,7 +30,7 @@ from lxml import html as lxml_html
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from dmkb.compile import compile_kb  # noqa: E402
+from dmkb.compile.incremental import compile_kb  # noqa: E402
 from dmkb.compile.store import connect_readonly  # noqa: E402
 from dmkb.site.data import load_reports  # noqa: E402
 from dmkb.site.render import render_report_html  # noqa: E402

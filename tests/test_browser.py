@@ -19,7 +19,7 @@ import pytest
 from conftest import EXAMPLE, REPO
 from site_helpers import EVIL, serve_in_thread
 
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 
 pytestmark = pytest.mark.browser
 

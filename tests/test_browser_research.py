@@ -18,9 +18,9 @@ from conftest import EXAMPLE
 from site_helpers import serve_in_thread
 from test_browser import ARTIFACTS, browser, page  # noqa: F401 - the fixtures of the page tests, with this site
 
+from dmkb.pipeline.build import build_site
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import JobQueue, JobStore
-from dmkb.site.build import build_site
 
 pytestmark = pytest.mark.browser
 

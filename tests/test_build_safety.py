@@ -19,7 +19,8 @@ from conftest import ENTRY, TinyKb
 from dmkb.compile import store
 from dmkb.errors import UsageError
 from dmkb.fs import exclusive
-from dmkb.site.build import LOCK, MANIFEST, build_site
+from dmkb.pipeline.build import build_site
+from dmkb.site.build import LOCK, MANIFEST
 
 
 def leftovers(folder: Path) -> list[str]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from conftest import TinyKb
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 
 DATASETTE = Path(sys.executable).with_name("datasette")
 

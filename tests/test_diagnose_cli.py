@@ -12,6 +12,7 @@ from conftest import CORPUS, REPO, run_dmkb, share_similarity_model
 from test_phenopacket import write_phenopacket
 from test_similarity import KB_ENTRY, hp, mini_model
 
+from dmkb.compile.incremental import compile_kb
 from dmkb.similarity.engine import Engine, load_model
 from dmkb.similarity.model import model_path
 from dmkb.similarity.sources import find_inputs
@@ -184,6 +185,16 @@ def real_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared corpus compiled (the engine reads a KB's disorders from kb.sqlite)."""
+    if not (CORPUS / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    db_path = tmp_path_factory.mktemp("corpus") / "kb.sqlite"
+    compile_kb([CORPUS], db_path)
+    return db_path
+
+
 @pytest.fixture(scope="session")
 def real_engine(real_home: Path) -> Engine:
     """The engine on the real model, built into its own DMKB_HOME once per session (seconds)."""
@@ -261,26 +272,26 @@ def test_batch_on_real_data_ranks_twenty(real_engine: Engine, real_home: Path, m
     assert len(line["ranking"]) == 20 and all(set(r) == {"id", "name", "score"} for r in line["ranking"])
 
 
-def test_similar_conditions_of_the_corpus(real_engine: Engine) -> None:
+def test_similar_conditions_of_the_corpus(real_engine: Engine, corpus_db: Path) -> None:
     if not (CORPUS / "kb" / "disorders").is_dir():
         pytest.skip("the shared dismech corpus is not beside the repository")
     from dmkb.similarity.kb import read_kb_disorders
     from dmkb.similarity.similar import similar_conditions
 
-    engine = Engine(real_engine.model, read_kb_disorders(CORPUS))
+    engine = Engine(real_engine.model, read_kb_disorders(corpus_db))
     result = similar_conditions(engine, "Marfan_Syndrome", limit=5)
     assert "OMIM:154700" in result["same_as"]
     assert any(row["name"].startswith("Loeys-Dietz syndrome") for row in result["hpo"])
     assert len(result["kb"]) == 5
 
 
-def test_similar_conditions_share_something_that_matters(real_engine: Engine) -> None:
+def test_similar_conditions_share_something_that_matters(real_engine: Engine, corpus_db: Path) -> None:
     if not (CORPUS / "kb" / "disorders").is_dir():
         pytest.skip("the shared dismech corpus is not beside the repository")
     from dmkb.similarity.kb import read_kb_disorders
     from dmkb.similarity.similar import similar_conditions
 
-    engine = Engine(real_engine.model, read_kb_disorders(CORPUS))
+    engine = Engine(real_engine.model, read_kb_disorders(corpus_db))
     result = similar_conditions(engine, "Aggressive_NK-cell_Leukemia", limit=6)
     listed = result["kb"] + result["hpo"]
     assert result["kb"] and result["hpo"]

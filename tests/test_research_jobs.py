@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from research_helpers import copy_example
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import FINAL, JobQueue, JobRefused, JobStore
 

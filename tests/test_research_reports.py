@@ -14,11 +14,11 @@ from conftest import REPO
 from lxml import html as lxml_html
 from research_helpers import JAK_STAT, copy_example, dmkb_in_process
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.compile.store import connect_readonly
-from dmkb.load.research_citations import ReferenceList, find_citations, find_links, report_content
 from dmkb.load.research_files import parse_report
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
+from dmkb.report_citations import ReferenceList, find_citations, find_links, report_content
 from dmkb.site.data import load_reports
 from dmkb.site.render import render_report_html
 from dmkb.validate import validate

@@ -21,9 +21,9 @@ import pytest
 from conftest import EXAMPLE, run_dmkb
 from site_helpers import serve_in_thread
 
+from dmkb.pipeline.build import build_site
+from dmkb.pipeline.watch import KbWatcher
 from dmkb.server.state import SiteState
-from dmkb.server.watch import KbWatcher
-from dmkb.site.build import build_site
 
 ANKL = "Aggressive_NK-cell_Leukemia"
 

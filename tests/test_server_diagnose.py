@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLE
 from site_helpers import serve_in_thread
 
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 
 # phenotypes of the bundled entry (aggressive NK-cell leukemia)
 ANKL_PHENOTYPES = "HP:0001945,HP:0001433,HP:0001876,HP:0003281,HP:0005521"

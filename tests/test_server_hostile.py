@@ -14,11 +14,11 @@ import pytest
 from conftest import EXAMPLE, HUGE_INT_ENTRY
 from site_helpers import serve_in_thread
 
-from dmkb.server import run
+from dmkb.pipeline import serve as run
+from dmkb.pipeline.build import build_site
+from dmkb.pipeline.watch import KbWatcher
 from dmkb.server.limits import HostPolicy
 from dmkb.server.run import listen, make_server
-from dmkb.server.watch import KbWatcher
-from dmkb.site.build import build_site
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,10 @@ from lxml import html as lxml_html
 from site_helpers import serve_in_thread
 
 from dmkb.errors import UsageError
+from dmkb.pipeline.build import build_site
 from dmkb.research.ask import library_dir
 from dmkb.research.job_answer import STEPS, make_runner
 from dmkb.research.jobs import JobQueue, JobStore
-from dmkb.site.build import build_site
 from dmkb.site.policy import content_security_policy
 
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLE
 from site_helpers import serve_in_thread
 
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 
 
 @pytest.fixture(scope="module")

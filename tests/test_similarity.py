@@ -3,11 +3,13 @@ is explained; reading frequencies, annotation files and KB disorders; similar co
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import DmkbError, UsageError
 from dmkb.similarity.build import DiseaseRecord, TermRecord, assemble
 from dmkb.similarity.engine import ContradictoryTermsError, Engine, UnknownTermError
@@ -248,8 +250,18 @@ def kb_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_kb_disorders_are_read_with_frequencies_and_mechanisms(kb_root: Path) -> None:
-    disorders = {d.stem: d for d in read_kb_disorders(kb_root)}
+@pytest.fixture
+def kb_db(kb_root: Path) -> Path:
+    """The KB compiled, its files gone: similarity reads only kb.sqlite."""
+    db_path = kb_root / "site" / "kb.sqlite"
+    db_path.parent.mkdir()
+    compile_kb([kb_root], db_path)
+    shutil.rmtree(kb_root / "kb")
+    return db_path
+
+
+def test_kb_disorders_are_read_with_frequencies_and_mechanisms(kb_db: Path) -> None:
+    disorders = {d.stem: d for d in read_kb_disorders(kb_db)}
     assert set(disorders) == {"Marfan_Like", "Other_Fibrillinopathy"}  # the broken file is skipped
     marfan = disorders["Marfan_Like"]
     assert marfan.id == "MONDO:0000001" and marfan.name == "Marfan Like"
@@ -257,16 +269,16 @@ def test_kb_disorders_are_read_with_frequencies_and_mechanisms(kb_root: Path) ->
     assert [t.id for t in marfan.mechanisms] == ["GO:0030198", "HGNC:3603"]
 
 
-def test_kb_disorders_are_candidates_under_their_mondo_id(kb_root: Path) -> None:
-    engine = Engine(mini_model(), read_kb_disorders(kb_root))
+def test_kb_disorders_are_candidates_under_their_mondo_id(kb_db: Path) -> None:
+    engine = Engine(mini_model(), read_kb_disorders(kb_db))
     ranked = ids(engine.rank(engine.query([hp(11), hp(30)]), 10))
     assert {"MONDO:0000001", "MONDO:0000777", "OMIM:1"} <= set(ranked)
     assert engine.info()["diseases"]["KB"] == 2
-    assert Engine(mini_model()).with_kb(kb_root).info()["diseases"]["KB"] == 2  # a server's KB changed
+    assert Engine(mini_model()).with_kb(kb_db).info()["diseases"]["KB"] == 2  # a server's KB changed
 
 
-def test_similar_conditions_share_phenotypes_and_mechanisms(kb_root: Path) -> None:
-    engine = Engine(mini_model(), read_kb_disorders(kb_root))
+def test_similar_conditions_share_phenotypes_and_mechanisms(kb_db: Path) -> None:
+    engine = Engine(mini_model(), read_kb_disorders(kb_db))
     result = similar_conditions(engine, "Marfan_Like", limit=3)
     assert result["id"] == "MONDO:0000001" and result["same_as"] == ["OMIM:1", "ORPHA:1"]
     [other] = result["kb"]

@@ -15,9 +15,10 @@ import pytest
 from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb
 from site_helpers import EVIL
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
-from dmkb.site.build import MANIFEST, build_site
+from dmkb.pipeline.build import build_site
+from dmkb.site.build import MANIFEST
 from dmkb.site.page import STANDARD_IDS
 from dmkb.validate import validate
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE, run_dmkb
 
-from dmkb.site.build import build_site
+from dmkb.pipeline.build import build_site
 
 ANKL = "Aggressive_NK-cell_Leukemia"
 

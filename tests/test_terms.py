@@ -15,7 +15,8 @@ from dmkb.terms.build import build
 from dmkb.terms.index import TermIndex
 from dmkb.terms.records import Term, TermSource
 from dmkb.terms.search import search
-from dmkb.terms.sources import file_source, kb_sources
+from dmkb.terms.sources import file_source
+from dmkb.terms.sources.kb_caches import sources as kb_sources
 from dmkb.terms.store import read_meta
 
 CURRENT_LABELS = {

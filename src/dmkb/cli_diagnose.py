@@ -3,6 +3,7 @@ to a KB disorder. Parse, call the engine, print."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -20,8 +21,8 @@ from dmkb.term_ids import HPO_ID
 
 KbOption = Annotated[
     Path | None,
-    typer.Option("--kb", help="A KB root whose disorders are candidates too. Default: the current folder, "
-                 "when it is a KB."),
+    typer.Option("--kb", help="A KB whose disorders are candidates too: its root, or a compiled kb.sqlite. "
+                 "Default: the current folder, when it is a KB root."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
 
@@ -108,21 +109,33 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
     return terms
 
 
-def _kb_root(kb: Path | None) -> Path | None:
+def _kb_db(kb: Path | None) -> Path | None:
+    """The compiled KB the engine reads its disorders from: ``kb`` itself when it is a file, else the
+    KB root ``kb`` (or the current folder) compiled into ``DMKB_HOME/compiled``."""
     from dmkb.load.layout import DISORDERS
 
-    if kb is not None:
-        if not (kb / DISORDERS).is_dir():
-            raise UsageError(f"{kb}: not a KB root (no {DISORDERS.as_posix()}/)", "give the folder that holds kb/")
+    if kb is not None and kb.is_file():
         return kb
-    return Path.cwd() if (Path.cwd() / DISORDERS).is_dir() else None
+    if kb is not None and not (kb / DISORDERS).is_dir():
+        raise UsageError(f"{kb}: not a KB root (no {DISORDERS.as_posix()}/) nor a compiled kb.sqlite",
+                         "give the folder that holds kb/, or the kb.sqlite of dmkb build")
+    root = kb or (Path.cwd() if (Path.cwd() / DISORDERS).is_dir() else None)
+    if root is None:
+        return None
+    from dmkb.compile.incremental import compile_kb
+    from dmkb.settings import dmkb_home
+
+    db_path = dmkb_home() / "compiled" / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    compile_kb([root], db_path)
+    return db_path
 
 
 def _engine(kb: Path | None, quiet: bool, required: bool = False):
     from dmkb.similarity.engine import Engine
 
-    root = _kb_root(kb)
-    if required and root is None:
+    kb_db = _kb_db(kb)
+    if required and kb_db is None:
         raise UsageError("not in a KB (no kb/disorders/ here)", "run it in a KB root or give --kb ROOT")
     err = Console(stderr=True)
 
@@ -130,7 +143,7 @@ def _engine(kb: Path | None, quiet: bool, required: bool = False):
         if not quiet:
             err.print("[dim]building the disease model (once, a few seconds)…[/]")
 
-    engine = Engine.load(root, on_build=building)
+    engine = Engine.load(kb_db, on_build=building)
     if not engine.model.meta["hpoa_release"] and not quiet:
         err.print("[yellow]warning:[/] HPO's annotation frequencies were not found: every frequency is unknown "
                   "(run make setup, or set DMKB_HPOA)")

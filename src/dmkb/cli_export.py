@@ -51,7 +51,7 @@ def _compiled(root: Path) -> Path:
         return root
     if (root / "kb.sqlite").is_file():
         return root / "kb.sqlite"
-    from dmkb.compile import compile_kb
+    from dmkb.compile.incremental import compile_kb
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root

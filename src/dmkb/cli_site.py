@@ -19,6 +19,11 @@ RootArgument = Annotated[
     Path | None,
     typer.Argument(help="A KB root (holding kb/disorders/). Default: the current folder.", show_default=False),
 ]
+ServedArgument = Annotated[
+    Path | None,
+    typer.Argument(help="A KB root (holding kb/disorders/), or the kb.sqlite of a build to serve alone. "
+                   "Default: the current folder.", show_default=False),
+]
 DEFAULT_PORT = 8000
 _BAR_FROM = 50  # smaller KBs are built faster than a bar can be drawn
 
@@ -37,17 +42,18 @@ def build(
 
     Example: dmkb build ROOT --out site
     """
-    from dmkb.site.build import build_site
+    from dmkb.forked import workers_allowed
+    from dmkb.pipeline.build import build_site
 
     started = time.perf_counter()
-    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
+    with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress, workers_allowed():
         report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
     _print_report(report, time.perf_counter() - started)
     raise typer.Exit(1 if report.failed or report.compile.skipped else 0)
 
 
 def serve(
-    root: RootArgument = None,
+    root: ServedArgument = None,
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help=f"The port to listen on. Default: {DEFAULT_PORT}, or the next "
                                              "free port when it is taken.", min=1, max=65535,
@@ -65,15 +71,22 @@ def serve(
     its last good page, with a banner naming the file, line and problem. Research questions asked
     in the pages (POST /api/jobs) are answered in the background and kept under DMKB_HOME.
 
+    Given a compiled KB (the kb.sqlite of dmkb build), it serves that alone: its pages, search and
+    differential diagnosis, without rebuilding and without research questions (they need the KB's files).
+
     Example: dmkb serve ROOT --port 8080
     """
     from dmkb.load.layout import find_layout
+    from dmkb.pipeline.serve import check_compiled, serve_compiled
+    from dmkb.pipeline.serve import serve as run_server
     from dmkb.server.run import listen, listen_free
-    from dmkb.server.run import serve as run_server
     from dmkb.site.build import check_output
 
     inputs = [root or Path.cwd()]
-    kb_root = find_layout(inputs).root
+    compiled = root is not None and root.is_file()
+    if compiled:
+        check_compiled(root)
+    kb_root = root.resolve() if compiled else find_layout(inputs).root
     site = out or kb_home_path("sites", kb_root)
     check_output(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
@@ -83,8 +96,11 @@ def serve(
     taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
-    console.print(f"research questions: the box of every disorder page, or POST {address}api/jobs")
-    console.print("[dim]building the site in the background: pages say so until it is ready[/]")
+    if compiled:
+        console.print("[dim]writing the site of the compiled KB: pages answer once it is ready[/]")
+    else:
+        console.print(f"research questions: the box of every disorder page, or POST {address}api/jobs")
+        console.print("[dim]building the site in the background: pages say so until it is ready[/]")
     progress = StepProgress("building", quiet=quiet, bar_from=_BAR_FROM)  # follows the first build only
     first = {"done": False}
 
@@ -106,7 +122,10 @@ def serve(
             err.print(f"[dim]hint: {escape(exc.hint)}[/]")
 
     with progress:
-        run_server(inputs, site, sock, on_built=built, on_build_error=failed, on_progress=progress)
+        if compiled:
+            serve_compiled(root, site, sock, on_built=built)
+        else:
+            run_server(inputs, site, sock, on_built=built, on_build_error=failed, on_progress=progress)
 
 
 def _waiting(out: Path) -> None:

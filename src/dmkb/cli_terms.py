@@ -62,7 +62,8 @@ def build(
     """
     from dmkb.terms.build import build as build_index
     from dmkb.terms.index import index_dir
-    from dmkb.terms.sources import file_source, kb_sources, packaged_sources
+    from dmkb.terms.sources import file_source, packaged_sources
+    from dmkb.terms.sources.kb_caches import sources as kb_sources
 
     sources = packaged_sources()
     if only:

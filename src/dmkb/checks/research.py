@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dmkb.checks.finding import Finding
 from dmkb.checks.memo import FindingsMemo
 from dmkb.knowledge_base import KnowledgeBase
-from dmkb.load.research_citations import ReferenceList, find_citations, report_content
 from dmkb.load.research_files import ResearchFile, file_stem, report_digest
+from dmkb.report_citations import ReferenceList, find_citations, report_content
 from dmkb.settings import max_file_bytes
 from dmkb.term_ids import MONDO_ID
 

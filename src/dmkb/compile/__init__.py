@@ -2,10 +2,8 @@
 
 - :mod:`dmkb.compile.extract` turns one loaded entry into rows (pure).
 - :mod:`dmkb.compile.verify` gives each evidence item its verification status.
-- :mod:`dmkb.compile.store` reads and writes the SQLite file (schema in :mod:`dmkb.compile.schema`).
-- :mod:`dmkb.compile.incremental` decides what changed and runs the rest.
+- :mod:`dmkb.compile.store` writes the SQLite file (schema in :mod:`dmkb.compile.schema`).
+- :mod:`dmkb.compile.incremental` decides what changed and runs the rest (:func:`compile_kb`).
+- :mod:`dmkb.compile.read` opens it for readers, who import nothing else of the compiler
+  (so that reading ``kb.sqlite`` never loads the KB's YAML).
 """
-
-from dmkb.compile.incremental import CompileReport, compile_kb
-
-__all__ = ["CompileReport", "compile_kb"]

@@ -31,7 +31,7 @@ _TABLES = {
         "status": "verified, not_found (quote not in the source), not_cached or no_snippet"}),
     "sources": ("Cited references (PMID, DOI, clinicaltrials).", {"cached": "1 when the KB caches its text"}),
     "disorder_sources": ("Which disorder cites which reference.", {"source_id": "the reference (sources.id)"}),
-    "similar": ("Computed similar conditions of each disorder, as JSON.", {}),
+    "mechanism_terms": ("GO, CL and HGNC terms each entry mentions, first mention first.", _PER_DISORDER),
     "research": ("Stored deep-research reports (ROOT/research/*.md).", {
         "stem": "the disorder it is about (disorders.stem); empty when it names none of the KB",
         "body": "the report (markdown), its reference list taken out", "metadata": "its front matter, as JSON",

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.entry_walk import evidence_items, items, lenient_get
+from dmkb.entry_walk import evidence_items, items, lenient_get, term_references
 from dmkb.load.yaml_reader import Path, format_path
+
+MECHANISM_PREFIXES = ("GO", "CL", "HGNC")  # processes, cell types, genes
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class Extracted:
     edges: list[Edge] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     cited: dict[str, str | None] = field(default_factory=dict)  # reference id -> title as cited
+    mechanisms: dict[str, str] = field(default_factory=dict)  # GO, CL and HGNC terms mentioned: id -> label
 
     def keywords(self) -> str:
         """The words search looks at besides the name, the synonyms and the description."""
@@ -170,6 +173,21 @@ def extract(data: Any, fallback_name: str) -> Extracted:
     _graph(out, [raw for _, raw in raw_steps], [raw for _, raw in raw_phenotypes], [raw for _, raw in raw_treatments])
     out.evidence = [Evidence(format_path(path), format_path(path[:-2]), item) for path, item in evidence_items(data)]
     out.cited = _cited(data, out.evidence)
+    out.mechanisms = _mechanisms(data)
+    return out
+
+
+def _mechanisms(data: dict[str, Any]) -> dict[str, str]:
+    """The GO, CL and HGNC terms referenced anywhere in the entry, first mention first: id (its prefix
+    upper-cased) -> label (the id when it has none)."""
+    out: dict[str, str] = {}
+    for _, term in term_references(data):
+        term_id = term.get("id")
+        prefix, _, local = term_id.partition(":") if isinstance(term_id, str) and term_id.strip() else ("", "", "")
+        if prefix.upper() in MECHANISM_PREFIXES:
+            curie = f"{prefix.upper()}:{local}"
+            label = term.get("label")
+            out.setdefault(curie, label if isinstance(label, str) and label.strip() else curie)
     return out
 
 

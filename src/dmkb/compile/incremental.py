@@ -7,6 +7,7 @@ changed. When nothing changed the database is not written at all.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -16,14 +17,14 @@ from typing import Any
 from dmkb.compile import store
 from dmkb.compile.extract import extract
 from dmkb.compile.research import compile_research
+from dmkb.compile.schema import PROBLEMS
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
+from dmkb.forked import forked_map
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
 from dmkb.load.kb import DisorderFile
 from dmkb.references.ids import parse_reference_id
 from dmkb.signature import code_signature
-
-PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled (Skipped)
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,21 @@ def compile_kb(
     report = CompileReport(kb.root, db_path)
     compiled: list[store.Compiled] = []
     files = kb.layout.disorder_files
-    for path in files:
-        result = _compile_file(kb, path, known or {}, report)
-        if result is not None:
+    claimed: set[str] = set()
+    outcomes = [_outcome(kb, path, known or {}, claimed) for path in files]
+    pending = [outcome for outcome in outcomes if isinstance(outcome, DisorderFile)]
+    # parsing, extracting and verifying are the work: done by forked workers when there is much of it
+    results = forked_map(functools.partial(_compile_entry, kb, pending), list(range(len(pending))))
+    for path, outcome in zip(files, outcomes, strict=True):
+        result = next(results) if isinstance(outcome, DisorderFile) else outcome
+        if isinstance(result, Skipped):
+            _skip(report, result, known or {})
+        elif isinstance(result, store.Compiled):
+            report.stems.append(result.stem)
+            report.compiled.append(result.stem)
             compiled.append(result)
+        else:  # as compiled before: its stem
+            report.stems.append(result)
         if on_file:
             on_file(kb.layout.display_name(path), len(files))
     report.removed = sorted(set(known or {}) - set(report.stems))
@@ -96,32 +108,35 @@ def compile_kb(
     return report
 
 
-def _compile_file(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
-                  report: CompileReport) -> store.Compiled | None:
+def _outcome(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
+             claimed: set[str]) -> DisorderFile | Skipped | str:
+    """The file when it must be compiled (it is new or changed), why it cannot be compiled at all, or
+    its stem when it is as compiled before. ``claimed``: the stems of the files before it."""
     name = kb.layout.display_name(path)
     stem = path.stem
     if not _is_utf8(name):  # a page, a database row and a link must all be able to name it
         shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        report.skipped.append(Skipped(shown, 1, "the file name is not valid UTF-8, so no page can be named after it",
-                                      "rename the file (letters, digits, '-' and '_')"))
-        return None
-    if stem in report.stems:
-        report.skipped.append(Skipped(name, 1, f"another file is also named {stem}", "rename one of the two"))
-        return None
+        return Skipped(shown, 1, "the file name is not valid UTF-8, so no page can be named after it",
+                       "rename the file (letters, digits, '-' and '_')")
+    if stem in claimed:
+        return Skipped(name, 1, f"another file is also named {stem}", "rename one of the two")
+    claimed.add(stem)
     try:
         entry = kb.read_disorder(path)
     except LoadError as exc:
-        _skip(report, Skipped(name, 1, exc.message, exc.hint, stem), known)
-        return None
+        return Skipped(name, 1, exc.message, exc.hint, stem)
     before = known.get(stem)
     if before and before.digest == entry.digest and before.depends == _depends(kb, before.depends):
-        report.stems.append(stem)
-        return None
+        return stem
+    return entry
+
+
+def _compile_entry(kb: KnowledgeBase, entries: list[DisorderFile], index: int) -> store.Compiled | Skipped:
+    """The rows of ``entries[index]``, or why it cannot be compiled (its YAML is no entry)."""
+    entry = entries[index]
+    stem = entry.path.stem
     if not isinstance(entry.doc.data, dict):
-        _skip(report, _unreadable(entry, stem), known)
-        return None
-    report.stems.append(stem)
-    report.compiled.append(stem)
+        return _unreadable(entry, stem)
     return _compiled(kb, entry, stem)
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dmkb.knowledge_base import KnowledgeBase
-from dmkb.load.research_citations import ReportContent, cached_sources, report_content
 from dmkb.load.research_files import ResearchFile, parse_report
+from dmkb.report_citations import ReportContent, cached_sources, report_content
 
 
 @dataclass(frozen=True)

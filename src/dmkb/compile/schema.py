@@ -7,7 +7,8 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
+PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -116,8 +117,11 @@ CREATE TABLE research_references (
     PRIMARY KEY (report_id, position)
 );
 
--- computed similar conditions of each disorder (dmkb.similarity), as JSON; refreshed as a whole
-CREATE TABLE similar (stem TEXT PRIMARY KEY, data TEXT NOT NULL);
+-- the mechanism terms an entry mentions anywhere (GO processes, CL cell types, HGNC genes), first mention
+-- first: what similar conditions compare besides phenotypes (dmkb.similarity)
+CREATE TABLE mechanism_terms (
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id), term_id TEXT NOT NULL, label TEXT NOT NULL
+);
 
 -- full-text search of disorders; its rowid is the disorder's id (datasette: fts_table, fts_pk)
 CREATE VIRTUAL TABLE search USING fts5(
@@ -131,6 +135,7 @@ CREATE INDEX treatments_disorder ON treatments (disorder_id);
 CREATE INDEX targets_disorder ON treatment_targets (disorder_id);
 CREATE INDEX nodes_disorder ON graph_nodes (disorder_id);
 CREATE INDEX edges_disorder ON graph_edges (disorder_id);
+CREATE INDEX mechanism_terms_disorder ON mechanism_terms (disorder_id);
 CREATE INDEX evidence_disorder ON evidence (disorder_id);
 CREATE INDEX disorder_sources_source ON disorder_sources (source_id);
 CREATE INDEX research_stem ON research (stem);
@@ -139,5 +144,5 @@ CREATE INDEX research_stem ON research (stem);
 # tables holding rows of one disorder each, deleted with it
 PER_DISORDER = (
     "steps", "phenotypes", "genes", "treatments", "treatment_targets",
-    "graph_nodes", "graph_edges", "evidence", "disorder_sources",
+    "graph_nodes", "graph_edges", "evidence", "disorder_sources", "mechanism_terms",
 )

@@ -93,15 +93,6 @@ def read_known_research(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
         return {}
 
 
-def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
-    """Replace every disorder's similar conditions (``{stem: JSON-ready data}``)."""
-    with _rewrite(path, fresh=False) as conn:
-        conn.execute("DELETE FROM similar")
-        conn.executemany("INSERT INTO similar VALUES (?, ?)",
-                         [(stem, json.dumps(data, ensure_ascii=False)) for stem, data in rows.items()])
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('similar', ?)", (signature,))
-
-
 @contextlib.contextmanager
 def _rewrite(path: Path, *, fresh: bool) -> Iterator[sqlite3.Connection]:
     """A connection to a copy of ``path`` (or a new database) that replaces it in one step when
@@ -163,6 +154,7 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
                       _text(ev.item.get("snippet")), _text(ev.item.get("explanation")), status)
                      for ev, status in zip(r.evidence, entry.statuses, strict=True)],
         "disorder_sources": [(did, ref, title) for ref, title in r.cited.items()],
+        "mechanism_terms": [(did, term_id, label) for term_id, label in r.mechanisms.items()],
     }
     for table, values in rows.items():
         if values:

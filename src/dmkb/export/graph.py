@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from dmkb.export.source import CompiledKB, Disorder, Evidence, terms_of, term_id
+from dmkb.export.source import CompiledKB, Disorder, Evidence, term_id, terms_of
 from dmkb.prefixes import KB_PREFIX, standard_curie
 
 KNOWLEDGE_SOURCE = "infores:dmkb"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dmkb import __version__
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.read import connect_readonly
 from dmkb.entry_walk import value_at
 
 

@@ -7,7 +7,7 @@ after a ``## Output`` heading or without one. Some echo the whole prompt at the 
 (``Question: You are an expert…``); the report's references are a list at its end, a companion
 file, or both. Nothing here trusts the file: whatever cannot be read is a :class:`ReportProblem`
 and the rest is still read. The citation keys and reference lists are read by
-:mod:`dmkb.load.research_citations`.
+:mod:`dmkb.report_citations`.
 """
 
 from __future__ import annotations

@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
+from dmkb.entry_path import Path, format_path  # noqa: F401 - where the readers of documents find them too
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-Path = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
@@ -63,17 +64,6 @@ class YamlDocument:
                 return line
             path = path[:-1]
         return self.lines.get((), 1)
-
-
-def format_path(path: Path) -> str:
-    """Write a path the way findings show it: ``phenotypes[3].evidence[1].snippet``."""
-    out: list[str] = []
-    for part in path:
-        if isinstance(part, int):
-            out.append(f"[{part}]")
-        else:
-            out.append(f".{part}" if out else str(part))
-    return "".join(out)
 
 
 def read_yaml(text: str) -> YamlDocument:

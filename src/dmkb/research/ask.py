@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dmkb.compile import compile_kb
+from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
 from dmkb.fs import exclusive, remove_leftovers
 from dmkb.references.cache import ReferenceCache

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from dmkb.research.index import Document
 from dmkb.research.query import Query
-from dmkb.research.report import DOMAINS, OTHER, Evidence, Report, Section, Statement, TableRow, domain_of, reference_entry
+from dmkb.research.report import (
+    DOMAINS,
+    OTHER,
+    Evidence,
+    Report,
+    Section,
+    Statement,
+    TableRow,
+    domain_of,
+    reference_entry,
+)
 from dmkb.research.text import stems
 
 DOMAIN_NAMES = tuple(name for name, _marks in DOMAINS)

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.read import connect_readonly
 from dmkb.research.text import QUESTION_WORDS, STOP_WORDS, stem, stems, words
 from dmkb.terms.index import TermIndex
 from dmkb.terms.search import Hit, exact

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.read import connect_readonly
 from dmkb.references.cache import ReferenceCache
 from dmkb.research.text import Passage, passages, words
 

@@ -2,7 +2,7 @@
 
 The engine is loaded at the first request (a few tenths of a second; the first time ever, the
 phenotype model is built from the HPO data, which takes seconds) and follows the KB: when
-``kb.sqlite`` is rebuilt, the KB's disorders are read again.
+``kb.sqlite`` is rebuilt, the KB's disorders are read from it again (never from the KB's files).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.store import read_meta
 from dmkb.errors import DmkbError
 
 MAX_TERMS = 100  # phenotypes in one query
@@ -44,9 +43,8 @@ class DiagnoseService:
         stamp = self.db_path.stat().st_mtime_ns if self.db_path.exists() else None
         with self._lock:
             if self._engine is None or stamp != self._loaded_from:
-                root = read_meta(self.db_path, "root")
-                kb_root = Path(root) if root else None
-                self._engine = self._engine.with_kb(kb_root) if self._engine else Engine.load(kb_root)
+                kb_db = self.db_path if stamp is not None else None
+                self._engine = self._engine.with_kb(kb_db) if self._engine else Engine.load(kb_db)
                 self._loaded_from = stamp
             return self._engine
 

@@ -1,27 +1,18 @@
-"""``dmkb serve``: build the site, serve it, and build again whenever the KB changes."""
+"""Listen on a port and run the server on a built site (:mod:`dmkb.pipeline.serve` builds it)."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import logging
 import socket
-import sys
-import threading
-from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-from dmkb.errors import DmkbError, UsageError
-from dmkb.load.layout import find_layout
+from dmkb.errors import UsageError
 from dmkb.research.jobs import JobQueue
 from dmkb.server.app import create_app
 from dmkb.server.connections import HEAD_TIMEOUT, bounded_h11
 from dmkb.server.limits import HostPolicy
 from dmkb.server.state import SiteState
-from dmkb.server.watch import KbWatcher
-from dmkb.settings import setting_number
-from dmkb.site.build import Progress, SiteReport, build_site
 
 
 class PortTaken(UsageError):
@@ -34,8 +25,6 @@ def listen_free(host: str, first: int, tries: int = 20) -> socket.socket:
         with contextlib.suppress(PortTaken):
             return listen(host, port)
     return listen(host, 0)  # any port the system gives
-
-logger = logging.getLogger(__name__)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -57,69 +46,6 @@ def listen(host: str, port: int) -> socket.socket:
         error = PortTaken if exc.errno == errno.EADDRINUSE else UsageError
         raise error(f"cannot listen on {host}:{port} ({exc.strerror})", "choose another --port") from exc
     return sock
-
-
-def serve(
-    inputs: Sequence[str | Path],
-    out: Path,
-    sock: socket.socket,
-    *,
-    on_built: Callable[[SiteReport], None],
-    on_build_error: Callable[[DmkbError], None],
-    on_progress: Progress | None = None,
-) -> None:
-    """Serve the site in ``out`` on ``sock`` until interrupted, building it in the background at once
-    and again whenever a file of the KB changes. Until the first build is done, pages say that the
-    site is being built (an earlier build in ``out`` is served meanwhile).
-
-    :param on_built: called after the first build and after every rebuild.
-    :param on_build_error: called when a build fails; the last good build stays served.
-    :param on_progress: follows the first build.
-    """
-    root = find_layout(inputs).root
-    state = SiteState(out.resolve())
-    one_at_a_time = threading.Lock()
-
-    def build(progress: Progress | None = None) -> None:
-        with one_at_a_time:
-            try:
-                report = build_site(inputs, out, on_progress=progress)
-                state.reload()
-            except DmkbError as exc:
-                state.problem = exc.message
-                on_build_error(exc)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the rebuilds of later changes
-                logger.exception("build failed")
-                error = DmkbError(f"internal error: {exc!r}", "this is a bug in dmkb; please report it")
-                state.problem = error.message
-                on_build_error(error)
-            else:
-                state.problem = None
-                on_built(report)
-
-    watcher = KbWatcher(root, build)
-    watcher.start()
-    threading.Thread(target=build, args=(on_progress,), name="dmkb-first-build", daemon=True).start()
-    jobs = research_jobs(root, state)
-    jobs.start()
-    try:
-        make_server(state, HostPolicy.bound_to(host_of(sock)), jobs=jobs).run(sockets=[sock])
-    finally:
-        watcher.stop()
-        jobs.stop()
-        sys.stdout.flush()
-
-
-def research_jobs(root: Path, state: SiteState) -> JobQueue:
-    """The research questions of the KB at ``root``, kept in ``DMKB_HOME`` beside its literature index
-    and answered from the served ``kb.sqlite`` (call ``start()``)."""
-    from dmkb.research.ask import library_dir
-    from dmkb.research.job_answer import STEPS, make_runner
-    from dmkb.research.jobs import JobStore
-
-    store = JobStore(library_dir(root) / "jobs.sqlite")
-    workers = int(setting_number("DMKB_RESEARCH_WORKERS", 2, least=1))
-    return JobQueue(store, make_runner(root, state.db_path), workers=workers, steps=STEPS)
 
 
 def host_of(sock: socket.socket) -> str:

@@ -8,13 +8,14 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from dmkb.compile.read import connect_readonly, read_meta
 from dmkb.compile.schema import SCHEMA_VERSION
-from dmkb.compile.store import connect_readonly, read_meta
 from dmkb.errors import DmkbError
 from dmkb.site.build import DB_NAME
 from dmkb.site.data import IndexRow, disorder_json, load_disorder, page_url
 from dmkb.site.render import STATIC, Renderer
 from dmkb.site.search import context
+from dmkb.site.similar import read_similar
 
 _CACHED_PAGES = 256
 
@@ -50,9 +51,10 @@ class SiteState:
         return copied if copied.is_dir() else STATIC
 
     def reload(self) -> None:
-        """Serve the current ``kb.sqlite`` from now on. :raises LoadError: when it cannot be opened."""
+        """Serve the current ``kb.sqlite`` (and the similar conditions the build kept beside it) from now
+        on. :raises LoadError: when it cannot be opened."""
         conn = connect_readonly(self.db_path)
-        generation = (conn, Renderer(conn), OrderedDict())
+        generation = (conn, Renderer(conn, read_similar(self.out)), OrderedDict())
         with self._lock:
             self._generation = generation
 
@@ -95,9 +97,9 @@ class SiteState:
         return page
 
     def disorder(self, stem: str) -> dict[str, Any] | None:
-        conn = self._current()[0]
+        conn, renderer, _ = self._current()
         with self._lock:
-            record = load_disorder(conn, stem)
+            record = load_disorder(conn, stem, renderer.similar.get(stem))
         return disorder_json(record) if record else None
 
     def revision(self, stem: str) -> str | None:

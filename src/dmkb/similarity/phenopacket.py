@@ -43,7 +43,7 @@ def read_phenopacket(path: Path) -> PhenopacketCase:
     :raises DmkbError: when the file cannot be read, is not a valid phenopacket (naming the field),
         or has no phenotypic feature with an HPO id.
     """
-    from google.protobuf.json_format import ParseError, Parse
+    from google.protobuf.json_format import Parse, ParseError
     from phenopackets import Phenopacket
 
     try:

@@ -30,6 +30,7 @@ still be wrong, so phenotypes that fit far better elsewhere can outweigh it).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -179,14 +180,30 @@ def _gene_rows(genes: list[list[str]]) -> dict[str, np.ndarray]:
     return {symbol: np.array(rows, dtype=np.int64) for symbol, rows in found.items()}
 
 
+_CHUNK = 20_000  # annotations carried up at once (rows never split): bounds the memory it takes
+
+
 def _propagate(model: Model, terms: np.ndarray, rows: np.ndarray, freq: np.ndarray):
     """Annotations carried up to every ancestor: (term, row, frequency), one per pair, keeping
-    the highest frequency of the annotations below the term."""
+    the highest frequency of the annotations below the term; by term, then row. ``rows`` ascend."""
+    width = int(rows.max(initial=0)) + 1
+    bounds = [0]
+    while bounds[-1] < len(rows):  # whole rows in each chunk, so that a pair never spans two
+        bounds.append(int(np.searchsorted(rows, rows[min(bounds[-1] + _CHUNK, len(rows) - 1)], side="right")))
+    parts = [_propagate_chunk(model, terms[a:b], rows[a:b], freq[a:b], width) for a, b in itertools.pairwise(bounds)]
+    if not parts:
+        return terms[:0], rows[:0], freq[:0]
+    up_terms, up_rows, up_freq = (np.concatenate(column) for column in zip(*parts))
+    order = np.argsort(up_terms.astype(np.int64) * width + up_rows)
+    return up_terms[order], up_rows[order], up_freq[order]
+
+
+def _propagate_chunk(model: Model, terms: np.ndarray, rows: np.ndarray, freq: np.ndarray, width: int):
     counts = np.diff(model.anc_ptr)[terms]
     entry = np.repeat(np.arange(len(terms)), counts)
     offset = np.arange(len(entry)) - np.repeat(np.cumsum(counts) - counts, counts)
     up_terms = model.anc_idx[model.anc_ptr[terms][entry] + offset]
-    key = up_terms.astype(np.int64) * (int(rows.max(initial=0)) + 1) + rows[entry]
+    key = up_terms.astype(np.int64) * width + rows[entry]
     order = np.lexsort((-freq[entry], key))
     key, entry, up_terms = key[order], entry[order], up_terms[order]
     first = np.concatenate([[True], key[1:] != key[:-1]])

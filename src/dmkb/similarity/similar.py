@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
 from dmkb.errors import UsageError
 from dmkb.similarity.candidates import KB
-from dmkb.similarity.engine import Engine
+from dmkb.similarity.engine import Engine, top_rows
 from dmkb.similarity.explain import Explainer
 from dmkb.similarity.kb import KbDisorder
 
@@ -36,74 +36,79 @@ def similar_conditions(engine: Engine, stem: str, limit: int = 10) -> dict:
 
     :raises UsageError: when the KB has no disorder ``stem``.
     """
-    table = engine.table
-    row = _row_of(engine, stem)
-    disorder = table.kb[row]
-    query = engine.query([curie for curie, _ in disorder.phenotypes], strict=False)
-    ratios = [engine.scorer.likelihood_ratios(q) for q in query.observed]
-    scores = engine.scorer.combine(ratios, query.observed, []) if query.observed else np.zeros(len(table))
-    same = _same_condition(engine, row)
-    explainer = Explainer(engine.scorer, query.observed, [], ratios)
-    kb_scores = scores + _mechanism_evidence(engine, disorder)
-    kb_rows = [r for r in _order(kb_scores) if table.kinds[r] == KB and r != row]
-    hpo_rows = [r for r in _order(scores) if table.kinds[r] != KB and r not in same] if query.observed else []
-    return {
-        "stem": stem, "id": disorder.id, "name": disorder.name,
-        "same_as": [table.ids[r] for r in sorted(same)],
-        "kb": _closest(engine, explainer, disorder, kb_rows, kb_scores, limit),
-        "hpo": _closest(engine, explainer, disorder, hpo_rows, scores, limit),
-    }
+    return Similarities(engine).of(stem, limit)
 
 
-def _closest(engine: Engine, explainer: Explainer, disorder: KbDisorder, rows: list[int], scores: np.ndarray,
-             limit: int) -> list[dict]:
-    """The ``limit`` best-scored of ``rows`` that share something that matters with the disorder: a
-    phenotype (itself, or a more or less specific form of it) or a mechanism term. A condition
-    that only shares broad ancestors of phenotypes is no differential."""
-    found = []
-    for row in rows[: limit * SCANNED]:
-        item = _item(engine, explainer, disorder, row, scores[row])
-        if item is not None:
-            found.append(item)
-            if len(found) == limit:
-                break
-    return found
+class Similarities:
+    """Similar conditions of any KB disorder, with what all of them need computed once (for a whole site)."""
 
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        table = engine.table
+        self.rows = {d.stem: r for r, d in enumerate(table.kb) if d is not None}
+        self.is_kb = np.array([kind == KB for kind in table.kinds], dtype=bool)
+        self.hpo_by_mondo: dict[str, list[int]] = defaultdict(list)
+        for r, mondo in enumerate(table.mondo):
+            if mondo and not self.is_kb[r]:
+                self.hpo_by_mondo[mondo].append(r)
+        self.mechanism_ids = {r: {t.id for t in table.kb[r].mechanisms} for r in self.rows.values()}
+        self.counts = Counter(term for ids in self.mechanism_ids.values() for term in ids)
 
-def _row_of(engine: Engine, stem: str) -> int:
-    table = engine.table
-    rows = {d.stem: i for i, d in enumerate(table.kb) if d is not None}
-    if stem not in rows:
-        close = [s for s in rows if stem.lower() in s.lower()][:3] or difflib.get_close_matches(stem, list(rows), n=3)
-        hint = f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(rows)} disorders"
-        raise UsageError(f"no disorder {stem!r} in the KB", hint)
-    return rows[stem]
+    def of(self, stem: str, limit: int = 10) -> dict:
+        """See :func:`similar_conditions`."""
+        engine, table = self.engine, self.engine.table
+        row = self._row_of(stem)
+        disorder = table.kb[row]
+        query = engine.query([curie for curie, _ in disorder.phenotypes], strict=False)
+        ratios = [engine.scorer.likelihood_ratios(q) for q in query.observed]
+        scores = engine.scorer.combine(ratios, query.observed, []) if query.observed else np.zeros(len(table))
+        same = set(self.hpo_by_mondo.get(table.mondo[row], ())) if table.mondo[row] else set()
+        explainer = Explainer(engine.scorer, query.observed, [], ratios)
+        kb_scores = scores + self._mechanism_evidence(row)
+        scanned = limit * SCANNED
+        kb_rows = top_rows(np.where(self.is_kb & (np.arange(len(table)) != row), kb_scores, -np.inf), scanned)
+        hpo_rows = []
+        if query.observed:
+            hidden = self.is_kb.copy()
+            hidden[list(same)] = True
+            hpo_rows = top_rows(np.where(hidden, -np.inf, scores), scanned)
+        return {
+            "stem": stem, "id": disorder.id, "name": disorder.name,
+            "same_as": [table.ids[r] for r in sorted(same)],
+            "kb": self._closest(explainer, disorder, kb_rows, kb_scores, limit),
+            "hpo": self._closest(explainer, disorder, hpo_rows, scores, limit),
+        }
 
+    def _row_of(self, stem: str) -> int:
+        if stem not in self.rows:
+            rows = self.rows
+            close = [s for s in rows if stem.lower() in s.lower()][:3] or difflib.get_close_matches(stem, list(rows), n=3)
+            hint = f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(rows)} disorders"
+            raise UsageError(f"no disorder {stem!r} in the KB", hint)
+        return self.rows[stem]
 
-def _same_condition(engine: Engine, row: int) -> set[int]:
-    """HPO diseases that MONDO names the same disease as the disorder."""
-    table = engine.table
-    mondo = table.mondo[row]
-    return {r for r, m in enumerate(table.mondo) if m and m == mondo and table.kinds[r] != KB}
+    def _mechanism_evidence(self, row: int) -> np.ndarray:
+        mine = self.mechanism_ids[row]
+        out = np.zeros(len(self.engine.table))
+        n = len(self.rows)
+        for r, ids in self.mechanism_ids.items():
+            shared = mine & ids
+            out[r] = sum(math.log(n / self.counts[t]) for t in shared)
+        return out
 
-
-def _mechanism_evidence(engine: Engine, disorder: KbDisorder) -> np.ndarray:
-    table = engine.table
-    disorders = [(r, d) for r, d in enumerate(table.kb) if d is not None]
-    counts = Counter(t.id for _, d in disorders for t in d.mechanisms)
-    mine = {t.id for t in disorder.mechanisms}
-    out = np.zeros(len(table))
-    for r, other in disorders:
-        shared = mine & {t.id for t in other.mechanisms}
-        out[r] = sum(math.log(len(disorders) / counts[t]) for t in shared)
-    return out
-
-
-def _order(scores: np.ndarray) -> list[int]:
-    finite = np.flatnonzero(np.isfinite(scores))
-    return finite[np.lexsort((finite, -scores[finite]))].tolist()
-
-
+    def _closest(self, explainer: Explainer, disorder: KbDisorder, rows: list[int], scores: np.ndarray,
+                 limit: int) -> list[dict]:
+        """The ``limit`` best-scored of ``rows`` that share something that matters with the disorder: a
+        phenotype (itself, or a more or less specific form of it) or a mechanism term. A condition
+        that only shares broad ancestors of phenotypes is no differential."""
+        found = []
+        for row in rows:
+            item = _item(self.engine, explainer, disorder, row, scores[row])
+            if item is not None:
+                found.append(item)
+                if len(found) == limit:
+                    break
+        return found
 def _item(engine: Engine, explainer: Explainer, disorder: KbDisorder, row: int, score: float) -> dict | None:
     """What the disorder and the condition in ``row`` share and what tells them apart; ``None`` when
     they share nothing that matters."""

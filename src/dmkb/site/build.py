@@ -1,6 +1,7 @@
-"""Build the static site: compile the KB into ``DIR/kb.sqlite``, then write ``DIR/index.html``,
-``DIR/disorders/<stem>.html`` (with the entry's YAML beside it, ``<stem>.yaml``), ``DIR/diagnose.html``
-(a note: the differential diagnosis needs the server) and ``DIR/static/``.
+"""Write the static site of the KB compiled into ``DIR/kb.sqlite`` (:mod:`dmkb.pipeline.build` compiles
+it first): ``DIR/index.html``, ``DIR/disorders/<stem>.html`` (with the entry's YAML beside it,
+``<stem>.yaml``), ``DIR/diagnose.html`` (a note: the differential diagnosis needs the server),
+``DIR/static/`` and the similar conditions the pages show, ``DIR/similar.sqlite``.
 
 Incremental: a page is rendered again only when its entry, the cached texts its entry cites,
 the KB's list of disorders (pages link to one another) or the site's code changed; a file is
@@ -13,20 +14,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dmkb.compile import CompileReport, compile_kb
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.read import connect_readonly
 from dmkb.errors import UsageError
-from dmkb.fs import TEMPORARY, exclusive, remove_leftovers, write_atomic
-from dmkb.similarity.stored import refresh_similar
+from dmkb.fs import TEMPORARY, remove_leftovers, write_atomic
 from dmkb.site.data import research_signatures
+from dmkb.site.pages import render_pages
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
+from dmkb.site.similar import refresh_similar
+
+if TYPE_CHECKING:  # the report of the compile step that comes first (names only)
+    from dmkb.compile.incremental import CompileReport
 
 MANIFEST = ".dmkb-site.json"  # also the mark of a folder dmkb builds into
 LOCK = ".dmkb-site.lock"
@@ -56,40 +59,25 @@ class SiteReport:
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
-def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None,
-               on_wait: Callable[[], None] | None = None) -> SiteReport:
-    """Compile the KB of ``inputs`` and write its site into ``out``, one build at a time.
-
-    :param on_wait: called when another build is writing into ``out``, before waiting for it.
-    :raises UsageError: when ``out`` holds other files than an earlier build's, or the inputs are no KB.
-    :raises LoadError: when the KB cannot be read.
-    """
-    out = out.resolve()
-    check_output(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with exclusive(out, LOCK, on_wait):
-        check_output(out)  # as the build that held the lock left it
-        if not (out / MANIFEST).exists():
-            _write_manifest(out, {"format": 1})  # ours from now on, even if this build is killed
-        remove_leftovers(out, (TEMPORARY, f"{DB_NAME}.tmp*"))  # of a build killed mid-way
-        return _build(inputs, out, on_progress)
+def claim_output(out: Path) -> None:
+    """Mark ``out`` as a site folder of dmkb's and clear what builds killed mid-way left in it. Call it
+    holding the folder's lock (:data:`LOCK`, see :func:`dmkb.fs.exclusive`), after :func:`check_output`."""
+    if not (out / MANIFEST).exists():
+        _write_manifest(out, {"format": 1})  # ours from now on, even if this build is killed
+    remove_leftovers(out, (TEMPORARY, f"{DB_NAME}.tmp*"))
 
 
-def _build(inputs: Sequence[str | Path], out: Path, on_progress: Progress | None) -> SiteReport:
-    done = {"n": 0}
-
-    def compiled_one(_name: str, total: int) -> None:
-        done["n"] += 1
-        if on_progress:
-            on_progress("compiling", done["n"], total)
-
-    report = SiteReport(out, compile_kb(inputs, out / DB_NAME, on_file=compiled_one))
-    report.similar_problem = refresh_similar(
-        out / DB_NAME, report.compile.root,
+def write_site(out: Path, compiled: CompileReport, on_progress: Progress | None = None) -> SiteReport:
+    """Write the site of ``out/kb.sqlite`` into ``out``: only the pages whose inputs changed, only the
+    files whose bytes changed. Call it holding the folder's lock; ``compiled`` says what the compile
+    step before it did."""
+    report = SiteReport(out, compiled)
+    similar, report.similar_problem = refresh_similar(
+        out, out / DB_NAME,
         on_progress=(lambda n, total: on_progress("finding similar conditions", n, total)) if on_progress else None)
     manifest = _read_manifest(out)
     with contextlib.closing(connect_readonly(out / DB_NAME)) as conn:
-        renderer = Renderer(conn)
+        renderer = Renderer(conn, similar)
         hashes = _page_hashes(conn, renderer)
         _write_pages(renderer, hashes, manifest, report, on_progress)
         index_hash = _hash(renderer_signature(), json.dumps([r.to_json() for r in renderer.index_rows]),
@@ -121,29 +109,28 @@ def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
     kb = _hash(json.dumps(sorted(renderer.links.items())))
     shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems), renderer.research_server)
     research = research_signatures(conn)
-    rows = conn.execute("SELECT d.stem, d.digest, d.depends, coalesce(s.data, '') FROM disorders d "
-                        "LEFT JOIN similar s ON s.stem = d.stem ORDER BY d.stem")
-    return {stem: _hash(shared, digest, depends, similar, research.get(stem, ""))
-            for stem, digest, depends, similar in rows}
+    rows = conn.execute("SELECT stem, digest, depends FROM disorders ORDER BY stem")
+    return {stem: _hash(shared, digest, depends, renderer.similar.get(stem, ""), research.get(stem, ""))
+            for stem, digest, depends in rows}
 
 
 def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,
                  on_progress: Progress | None) -> None:
     before = manifest.get("pages", {})
     started = time.perf_counter()
-    for done, (stem, page_hash) in enumerate(hashes.items(), 1):
-        name = f"{PAGES}/{stem}.html"
-        if before.get(stem) != page_hash or not (report.out / name).exists() \
-                or not (report.out / PAGES / f"{stem}.yaml").exists():
-            html = _render(renderer, stem, report)
-            if html is not None:
-                report.rendered.append(stem)
-                _write(report.out, name, html, report)
-                _write(report.out, f"{PAGES}/{stem}.yaml", renderer.source(stem) or "", report)
-            else:
-                hashes[stem] = ""  # tried again next time
+    stale = [stem for stem, page_hash in hashes.items()
+             if before.get(stem) != page_hash or not (report.out / PAGES / f"{stem}.html").exists()
+             or not (report.out / PAGES / f"{stem}.yaml").exists()]
+    for done, (stem, page, error) in enumerate(render_pages(renderer, stale), 1):
+        if page is not None:
+            report.rendered.append(stem)
+            _write(report.out, f"{PAGES}/{stem}.html", page.html, report)
+            _write(report.out, f"{PAGES}/{stem}.yaml", page.source, report)
+        else:
+            report.failed.append((stem, error or "no such disorder"))
+            hashes[stem] = ""  # tried again next time
         if on_progress:
-            on_progress("rendering", done, len(hashes))
+            on_progress("rendering", done, len(stale))
     report.render_seconds = time.perf_counter() - started
     report.pages = len(hashes)
     for stem in sorted(set(before) - set(hashes)):
@@ -152,17 +139,6 @@ def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str,
             path.unlink()
             report.removed.append(stem)
         (report.out / PAGES / f"{stem}.yaml").unlink(missing_ok=True)
-
-
-def _render(renderer: Renderer, stem: str, report: SiteReport) -> str | None:
-    """The page of ``stem``; a failure (a bug in dmkb) is reported and the other pages still get built."""
-    try:
-        return renderer.disorder(stem)
-    except Exception as exc:  # one entry must not cost the others their pages
-        if os.environ.get("DMKB_DEBUG"):
-            raise
-        report.failed.append((stem, repr(exc)))
-        return None
 
 
 def _copy_static(out: Path, report: SiteReport) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.load.yaml_reader import Path, format_path
+from dmkb.entry_path import Path, format_path
 from dmkb.site.anchors import anchor_for
 from dmkb.site.graph import CAUSAL_LINK_WORDS
 from dmkb.site.links import reference_url, term_url

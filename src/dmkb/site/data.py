@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from dmkb.compile.incremental import PROBLEMS
-from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.compile.schema import PROBLEMS
+from dmkb.report_citations import ReferenceEntry, ReportContent
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,9 @@ def load_index(conn: sqlite3.Connection) -> list[IndexRow]:
     return found
 
 
-def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
-    """One disorder by its stem, or ``None``."""
+def load_disorder(conn: sqlite3.Connection, stem: str, similar: str | None = None) -> DisorderRecord | None:
+    """One disorder by its stem, or ``None``; ``similar``: its similar conditions as JSON text (kept
+    by the site, see :mod:`dmkb.site.similar`)."""
     conn.row_factory = sqlite3.Row
     row = conn.execute("SELECT * FROM disorders WHERE stem = ?", (stem,)).fetchone()
     if row is None:
@@ -120,7 +121,7 @@ def load_disorder(conn: sqlite3.Connection, stem: str) -> DisorderRecord | None:
         edges=rows("SELECT source, target, kind, label, path FROM graph_edges WHERE disorder_id = ? ORDER BY rowid"),
         rows={table: rows(f"SELECT * FROM {table} WHERE disorder_id = ? ORDER BY rowid")
               for table in ("steps", "phenotypes", "genes", "treatments", "treatment_targets")},
-        similar=_similar(conn, stem),
+        similar=json.loads(similar) if similar else None,
         source=row["source"],
         problem=next((p for p in load_problems(conn) if p.get("stem") == stem and p.get("kept")), None),
         reports=load_reports(conn, stem),
@@ -156,11 +157,6 @@ def load_problems(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     "kept"}`` each (``kept``: the last version that could be read is still in the KB)."""
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (PROBLEMS,)).fetchone()
     return json.loads(row[0]) if row else []
-
-
-def _similar(conn: sqlite3.Connection, stem: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT data FROM similar WHERE stem = ?", (stem,)).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def disorder_json(record: DisorderRecord) -> dict[str, Any]:

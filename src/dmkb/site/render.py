@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from dmkb import __version__
-from dmkb.load.research_citations import ReferenceEntry, ReportContent
+from dmkb.report_citations import ReferenceEntry, ReportContent
 from dmkb.settings import research_server
 from dmkb.site.cards import fold
 from dmkb.site.data import IndexRow, StoredReport, load_disorder, load_index, load_problems
@@ -62,10 +62,14 @@ def kb_links(rows: list[IndexRow]) -> dict[str, str]:
 
 
 class Renderer:
-    """Renders the pages of one compiled KB. The static build and the server both use it."""
+    """Renders the pages of one compiled KB. The static build and the server both use it.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    :param similar: the similar conditions of each disorder, as JSON text (see :mod:`dmkb.site.similar`).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, similar: dict[str, str] | None = None) -> None:
         self.conn = conn
+        self.similar = similar or {}
         self.index_rows = load_index(conn)
         self.links = kb_links(self.index_rows)
         self.problems = load_problems(conn)
@@ -80,7 +84,7 @@ class Renderer:
 
     def disorder(self, stem: str) -> str | None:
         """The page of the disorder ``stem`` (``None`` when there is none), as at ``disorders/<stem>.html``."""
-        record = load_disorder(self.conn, stem)
+        record = load_disorder(self.conn, stem, self.similar.get(stem))
         if record is None:
             return None
         page = build_disorder_page(record, self.links, self.research_server)

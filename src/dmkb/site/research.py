@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from dmkb.load.research_citations import (
+from dmkb.report_citations import (
     Citation,
     Link,
     ReferenceEntry,

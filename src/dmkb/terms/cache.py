@@ -11,14 +11,9 @@ from dmkb.fs import read_regular
 from dmkb.load.term_caches import TermRow, parse_enum_csv, parse_terms_csv
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
+from dmkb.terms.records import curie_key  # noqa: F401 - the cache's users find it here too
 
 ENUMS_FOLDER = "enums"
-
-
-def curie_key(curie: str) -> str:
-    """Ids compare with a case-insensitive prefix: ``hgnc:1`` and ``HGNC:1`` are one term."""
-    prefix, sep, local = curie.strip().partition(":")
-    return f"{prefix.lower()}{sep}{local}"
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from dmkb.settings import dmkb_home
 from dmkb.sqlite_readonly import open_readonly
-from dmkb.terms.cache import curie_key
-from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED
+from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED, curie_key
 from dmkb.terms.sources.taxonomy import PREFIX as TAXON
 from dmkb.terms.sources.taxonomy import Taxonomy
 from dmkb.terms.store import FORMAT, read_meta

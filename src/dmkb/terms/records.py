@@ -13,6 +13,12 @@ UNSPECIFIED = "is_a_or_part_of"
 RELATIONS = (IS_A, PART_OF, UNSPECIFIED)
 
 
+def curie_key(curie: str) -> str:
+    """Ids compare with a case-insensitive prefix: ``hgnc:1`` and ``HGNC:1`` are one term."""
+    prefix, sep, local = curie.strip().partition(":")
+    return f"{prefix.lower()}{sep}{local}"
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One ontology term as a source gives it."""

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from dmkb.fs import new_sqlite
 from dmkb.sqlite_readonly import open_readonly
-from dmkb.terms.cache import curie_key
-from dmkb.terms.records import Term, TermSource
+from dmkb.terms.records import Term, TermSource, curie_key
 
 FORMAT = "4"  # bump when the layout below changes: every source is then rebuilt
 _BATCH = 50_000

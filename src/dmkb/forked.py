@@ -1,0 +1,85 @@
+"""Run one function over many items in forked worker processes, where the command allows it
+(:func:`workers_allowed`), there are enough items and more than one core; else in this process.
+Results come back in the order of the items, so that what a caller writes does not depend on how
+it was computed.
+
+The workers are forks: they start with a copy of everything this process holds (a loaded model, an
+open renderer), so nothing is sent to them but the items. Only a command whose other threads never
+hold a lock a worker needs may allow them (``dmkb build``: at most a progress line or bar); a server
+never does, since a fork copies every lock, also one another thread holds at that moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+MAX_WORKERS = 4
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
+
+_allowed = False
+_work: Callable | None = None  # what the forked workers run
+
+
+@contextlib.contextmanager
+def workers_allowed() -> Iterator[None]:
+    """Let :func:`forked_map` fork workers during the block."""
+    global _allowed
+    _allowed = True
+    try:
+        yield
+    finally:
+        _allowed = False
+
+
+def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker: int = 24,
+               on_start: Callable[[], None] | None = None) -> Iterator[Result]:
+    """``work(item)`` for each item, in order.
+
+    :param per_worker: the fewest items worth a worker of their own.
+    :param on_start: run first in each worker (to open its own database connections).
+    """
+    workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)), len(items) // per_worker)
+    if not _allowed or workers < 2 or not sys.platform.startswith("linux"):  # Linux: fork, and prctl below
+        yield from map(work, items)
+        return
+    global _work
+    start = functools.partial(_start_worker, os.getpid(), on_start)
+    try:  # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
+    except (OSError, ImportError):  # no shared-memory semaphores here (some containers): in this process
+        yield from map(work, items)
+        return
+    _work = work
+    try:
+        yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, the work not begun is dropped
+        _work = None
+
+
+def _start_worker(parent: int, on_start: Callable[[], None] | None) -> None:
+    """A worker dies with the process that forked it: killed, that one must not leave workers behind
+    waiting for work forever and holding what they inherited (the lock of a site folder). Ctrl-C is
+    that process's to handle (the workers would each print a traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+    if on_start:
+        on_start()
+
+
+def _run(item: object) -> object:
+    assert _work is not None
+    return _work(item)
