@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -130,6 +134,16 @@ def with_term_index(term_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return term_home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DMKB_HOME of the session, set before any other fixture (module-scoped ones included), so
+    nothing a test runs, in this process or another, writes into the user's own."""
+    home = tmp_path_factory.mktemp("session_home")
+    share_similarity_model(home, tmp_path_factory)
+    with mock.patch.dict(os.environ, {"DMKB_HOME": str(home)}):
+        yield home
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own DMKB_HOME, so remembered findings never leak between tests.
@@ -161,9 +175,30 @@ class CliResult:
 
 
 def run_dmkb(*args: str | Path) -> CliResult:
-    """Run the installed command as a user would (a real process, real exit code)."""
+    """Run ``dmkb ARGS`` in this process, through the same entry point as the installed command:
+    its exit code, stdout and stderr as a user would see them (no terminal, 200 columns).
+
+    Start-up costs a process ~0.5 s; tests of what only a real process shows (start-up, signals,
+    ``python -m dmkb``, serve) use :func:`run_dmkb_process`.
+    """
+    from dmkb.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (mock.patch.object(sys, "argv", ["dmkb", *map(str, args)]), mock.patch.dict(os.environ, {"COLUMNS": "200"}),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_dmkb_process(*args: str | Path) -> CliResult:
+    """Run the installed command in a process of its own, as a user would (real start-up, real exit code)."""
     proc = subprocess.run(
         [sys.executable, "-m", "dmkb", *map(str, args)],
+        check=False,
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
@@ -172,5 +207,50 @@ def run_dmkb(*args: str | Path) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+USER_HOMES = pytest.StashKey[dict[Path, dict[str, tuple[int, int]] | None]]()
+HOME_WRITES = pytest.StashKey[str]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright (skipped when absent)")
+    config.stash[USER_HOMES] = {home: _listing(home) for home in user_homes()}
+
+
+def user_homes() -> set[Path]:
+    """The user's own DMKB_HOME and the default one, neither of which a test may write into."""
+    from dmkb.settings import dmkb_home
+
+    with mock.patch.dict(os.environ):
+        configured = dmkb_home()
+        os.environ.pop("DMKB_HOME", None)
+        return {configured, dmkb_home()}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when a test wrote into the user's own DMKB_HOME."""
+    for home, before in session.config.stash[USER_HOMES].items():
+        after = _listing(home)
+        if after != before:
+            changed = sorted(set((after or {}).items()) ^ set((before or {}).items()))
+            names = sorted({name for name, _ in changed}) or [str(home)]
+            session.config.stash[HOME_WRITES] = f"tests wrote into the user's DMKB_HOME {home}: {names[:5]}"
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if HOME_WRITES in config.stash:
+        terminalreporter.write_line(config.stash[HOME_WRITES], red=True, bold=True)
+
+
+def _listing(home: Path) -> dict[str, tuple[int, int]] | None:
+    """Every path under ``home`` with its size and modification time; ``None`` when there is no ``home``."""
+    if not home.exists():
+        return None
+    listing = {}
+    for folder, dirs, files in os.walk(home):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            with contextlib.suppress(OSError):
+                info = path.lstat()
+                listing[str(path.relative_to(home))] = (info.st_size, info.st_mtime_ns)
+    return listing

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb
+from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb, run_dmkb_process
 
 
 def test_json_report_shape(tiny_kb: TinyKb) -> None:
@@ -134,6 +134,12 @@ def test_hostile_files_give_findings_not_tracebacks(tiny_kb: TinyKb, content: by
 def test_version() -> None:
     result = run_dmkb("--version")
     assert result.code == 0 and result.stdout.startswith("dmkb ")
+
+
+def test_python_m_dmkb_runs_as_a_process_of_its_own(tmp_path: Path) -> None:
+    assert run_dmkb_process("--version").stdout.startswith("dmkb ")
+    refused = run_dmkb_process("validate", tmp_path / "nowhere")
+    assert refused.code == 2 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
 
 
 def test_long_steps_print_a_line_every_few_seconds_when_not_on_a_terminal(tmp_path: Path,
