@@ -116,6 +116,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except OSError as exc:  # the system refused a file or folder (permissions, a full disk, a file in the way)
+        if os.environ.get("DMKB_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _print_error(err, f"{where}{(exc.strerror or str(exc)).lower()}",
+                     "check that the path is a folder or file you may use (DMKB_HOME holds dmkb's caches); "
+                     "run again with DMKB_DEBUG=1 for details")
+        sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         usage = _usage_error(exc)
         if usage is not None:

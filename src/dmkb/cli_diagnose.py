@@ -59,8 +59,9 @@ def diagnose(
         if observed or excluded or (batch is not None and phenopacket is not None):
             raise UsageError("--batch and --phenopacket read the phenotypes from files",
                              "give phenotypes, --phenopacket FILE or --batch FILE|DIR")
+    root = _kb_root(kb)
     if batch is not None:
-        _run_batch(batch, limit, strict, kb, quiet, genes)
+        _run_batch(batch, limit, strict, root, quiet, genes)
         return
     if phenopacket is not None:
         from dmkb.similarity.phenopacket import read_phenopacket
@@ -70,7 +71,7 @@ def diagnose(
     if not observed:
         raise UsageError("no phenotypes given", "e.g. dmkb diagnose HP:0001166 HP:0001083 --exclude HP:0001249")
     observed, excluded = _as_terms(observed, quiet), _as_terms(excluded, quiet)
-    engine = _engine(kb, quiet)
+    engine = _engine(root, quiet)
     query = engine.query(observed, excluded, genes=genes)
     _warn_unlinked(engine, query, quiet)
     candidates = engine.rank(query, limit)
@@ -119,12 +120,26 @@ def _kb_root(kb: Path | None) -> Path | None:
     return Path.cwd() if (Path.cwd() / DISORDERS).is_dir() else None
 
 
-def _engine(kb: Path | None, quiet: bool, required: bool = False):
+def _known_stem(root: Path | None, stem: str) -> Path:
+    """The KB root, once it is known to have the disorder file ``stem``.yaml (checked before the
+    disease model is loaded, which takes seconds)."""
+    import difflib
+
+    from dmkb.load.layout import DISORDERS
+
+    if root is None:
+        raise UsageError("not in a KB (no kb/disorders/ here)", "run it in a KB root or give --kb ROOT")
+    stems = [path.stem for path in (root / DISORDERS).glob("*.yaml")]
+    if stem not in stems:
+        close = difflib.get_close_matches(stem, stems, n=3)
+        raise UsageError(f"no disorder {stem!r} in the KB (no {DISORDERS.as_posix()}/{stem}.yaml)",
+                         f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(stems)} disorders")
+    return root
+
+
+def _engine(root: Path | None, quiet: bool):
     from dmkb.similarity.engine import Engine
 
-    root = _kb_root(kb)
-    if required and root is None:
-        raise UsageError("not in a KB (no kb/disorders/ here)", "run it in a KB root or give --kb ROOT")
     err = Console(stderr=True)
 
     def building() -> None:
@@ -147,9 +162,9 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
                                        "the gene changes nothing")
 
 
-def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool, genes: list[str]) -> None:
+def _run_batch(path: Path, limit: int, strict: bool, root: Path | None, quiet: bool, genes: list[str]) -> None:
     cases = _batch_cases(path)
-    engine = _engine(kb, quiet)
+    engine = _engine(root, quiet)
     err = Console(stderr=True, highlight=False)
     queries = []
     for case, where in cases:
@@ -264,7 +279,8 @@ def similar(
     """
     from dmkb.similarity.similar import similar_conditions
 
-    result = similar_conditions(_engine(kb, quiet, required=True), stem, limit)
+    root = _known_stem(_kb_root(kb), stem)
+    result = similar_conditions(_engine(root, quiet), stem, limit)
     if output is OutputFormat.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
     else:

@@ -36,8 +36,10 @@ def export(
     Example: dmkb export examples/ankl --format kgx --out export/kgx
     """
     from dmkb.export import export as run_export
+    from dmkb.fs import make_folder
 
     started = time.perf_counter()
+    make_folder(out)  # a place that cannot be written is refused before the KB is compiled
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
     Console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
@@ -51,11 +53,12 @@ def _compiled(root: Path) -> Path:
     if (root / "kb.sqlite").is_file():
         return root / "kb.sqlite"
     from dmkb.compile import compile_kb
+    from dmkb.fs import make_folder
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root
     db = dmkb_home() / "exports" / hashlib.sha256(str(kb_root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(db.parent)
     compile_kb([kb_root], db)
     return db
 

@@ -19,6 +19,7 @@ from rich.markup import escape
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
+from dmkb.fs import make_folder
 
 if TYPE_CHECKING:
     from dmkb.references.fetch.runner import FetchResult
@@ -69,6 +70,8 @@ def fetch(
 
     config = FetchConfig.from_env()
     ids, directory = _fetch_plan(targets or [], cache, force)
+    if ids:
+        make_folder(directory)  # before anything is fetched
     done: list[FetchResult] = []
 
     def fetched(result: FetchResult) -> None:
@@ -178,7 +181,7 @@ def import_(
 
     if reference_id and len(files) > 1:
         raise UsageError("--id names the record of one file, but several files were given", "import them one by one")
-    directory = _cache_dir(cache)
+    directory = make_folder(_cache_dir(cache))
     store = ReferenceStore(directory)
     results = []
     for path in files:

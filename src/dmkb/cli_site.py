@@ -38,8 +38,13 @@ def build(
 
     Example: dmkb build ROOT --out site
     """
-    from dmkb.site.build import build_site
+    from dmkb.fs import make_folder
+    from dmkb.load.layout import find_layout
+    from dmkb.site.build import build_site, check_output
 
+    find_layout([root or Path.cwd()])  # what cannot be built from or into is refused before anything is done
+    check_output(out)
+    make_folder(out)
     started = time.perf_counter()
     with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress:
         report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
@@ -68,6 +73,7 @@ def serve(
 
     Example: dmkb serve ROOT --port 8080
     """
+    from dmkb.fs import make_folder
     from dmkb.load.layout import find_layout
     from dmkb.server.run import listen, listen_free
     from dmkb.server.run import serve as run_server
@@ -77,6 +83,7 @@ def serve(
     kb_root = find_layout(inputs).root
     site = out or dmkb_home() / "sites" / hashlib.sha256(str(kb_root).encode()).hexdigest()[:20]
     check_output(site)
+    make_folder(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}/"

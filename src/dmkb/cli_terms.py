@@ -64,18 +64,15 @@ def build(
     from dmkb.terms.index import index_dir
     from dmkb.terms.sources import file_source, kb_sources, packaged_sources
 
-    sources = packaged_sources()
-    if only:
-        wanted = {name.strip().lower() for name in only.split(",") if name.strip()}
-        unknown = wanted - {s.name for s in sources}
-        if unknown:
-            raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
-                             "choose among: " + " ".join(s.name for s in sources))
-        sources = [s for s in sources if s.name in wanted]
-    sources += [file_source(option) for option in source or []]
+    wanted = _wanted_sources(only)  # every option is checked before the packaged sources are read (seconds)
+    extra = [file_source(option) for option in source or []]
     kb_root = _kb_root(root, required=False)
-    if kb_root:
-        sources += kb_sources(kb_root)
+    sources = packaged_sources(wanted)
+    missing = (wanted or set()) - {s.name for s in sources}
+    if missing:
+        raise UsageError(f"--only names sources that are not installed: {', '.join(sorted(missing))}",
+                         "run make setup, or leave them out")
+    sources += extra + (kb_sources(kb_root) if kb_root else [])
     directory = index_dir()
     with StepProgress("indexing terms", quiet=output is OutputFormat.json) as progress:
         built: list[str] = []
@@ -96,6 +93,20 @@ def build(
     console = Console()
     console.print(table)
     console.print(f"[dim]index: {escape(str(directory))}[/]")
+
+
+def _wanted_sources(only: str | None) -> set[str] | None:
+    """The packaged sources ``--only`` names (``None``: all of them)."""
+    from dmkb.terms.sources import PACKAGED
+
+    if not only:
+        return None
+    wanted = {name.strip().lower() for name in only.split(",") if name.strip()}
+    unknown = wanted - set(PACKAGED)
+    if unknown:
+        raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
+                         "choose among: " + " ".join(PACKAGED))
+    return wanted
 
 
 @terms_app.command()

