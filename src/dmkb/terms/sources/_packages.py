@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 
@@ -19,6 +18,8 @@ def package_dir(module: str) -> Path | None:
 
 
 def version(distribution: str) -> str | None:
+    import importlib.metadata  # tens of milliseconds: only when a version is asked for
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
