@@ -207,13 +207,16 @@ def run_dmkb_process(*args: str | Path) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-USER_HOMES = pytest.StashKey[dict[Path, dict[str, tuple[int, int]] | None]]()
-HOME_WRITES = pytest.StashKey[str]()
+USER_HOMES = pytest.StashKey[tuple[Path, ...]]()
+HOME_WRITES: list[str] = []  # what this process wrote into the user's own DMKB_HOME
+# the audit events of writing (builtins.open and os.open both raise "open")
+_WRITES = frozenset({"open", "os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.symlink", "sqlite3.connect"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright (skipped when absent)")
-    config.stash[USER_HOMES] = {home: _listing(home) for home in user_homes()}
+    config.stash[USER_HOMES] = homes = tuple(user_homes())
+    sys.addaudithook(lambda event, args: _note_home_write(event, args, homes))
 
 
 def user_homes() -> set[Path]:
@@ -223,34 +226,31 @@ def user_homes() -> set[Path]:
     with mock.patch.dict(os.environ):
         configured = dmkb_home()
         os.environ.pop("DMKB_HOME", None)
-        return {configured, dmkb_home()}
+        return {configured.absolute(), dmkb_home().absolute()}
+
+
+def _note_home_write(event: str, args: tuple, homes: tuple[Path, ...]) -> None:
+    """Note a write into ``homes`` by this process (an audit hook: other processes on the machine
+    that write there are none of the tests' doing; processes of the tests inherit their DMKB_HOME)."""
+    if event not in _WRITES:
+        return
+    if event == "open":
+        mode, flags = args[1], args[2] or 0
+        if not (flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) or isinstance(mode, str) and set(mode) & set("wax+")):
+            return
+    for target in args[:2] if event == "os.rename" else args[:1]:
+        if isinstance(target, str | bytes | os.PathLike):
+            path = Path(os.fsdecode(target)).absolute()
+            if any(path == home or home in path.parents for home in homes):
+                HOME_WRITES.append(f"{event} {path}")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Fail the run when a test wrote into the user's own DMKB_HOME."""
-    for home, before in session.config.stash[USER_HOMES].items():
-        after = _listing(home)
-        if after != before:
-            changed = sorted(set((after or {}).items()) ^ set((before or {}).items()))
-            names = sorted({name for name, _ in changed}) or [str(home)]
-            session.config.stash[HOME_WRITES] = f"tests wrote into the user's DMKB_HOME {home}: {names[:5]}"
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if HOME_WRITES:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    if HOME_WRITES in config.stash:
-        terminalreporter.write_line(config.stash[HOME_WRITES], red=True, bold=True)
-
-
-def _listing(home: Path) -> dict[str, tuple[int, int]] | None:
-    """Every path under ``home`` with its size and modification time; ``None`` when there is no ``home``."""
-    if not home.exists():
-        return None
-    listing = {}
-    for folder, dirs, files in os.walk(home):
-        for name in (*dirs, *files):
-            path = Path(folder) / name
-            with contextlib.suppress(OSError):
-                info = path.lstat()
-                listing[str(path.relative_to(home))] = (info.st_size, info.st_mtime_ns)
-    return listing
+def pytest_terminal_summary(terminalreporter) -> None:
+    if HOME_WRITES:
+        terminalreporter.write_line(f"tests wrote into the user's DMKB_HOME: {HOME_WRITES[:5]}", red=True, bold=True)

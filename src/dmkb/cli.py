@@ -6,15 +6,17 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dmkb import __version__
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.errors import DmkbError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 app = typer.Typer(
     name="dmkb",
@@ -75,7 +77,7 @@ def validate(
     else:
         from dmkb.report.text_report import render_text
 
-        render_text(report, Console(soft_wrap=True), show_info=info, seconds=time.perf_counter() - started)
+        render_text(report, rich_console(soft_wrap=True), show_info=info, seconds=time.perf_counter() - started)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -94,8 +96,10 @@ class _ProgressBar:
         if self.silent or total < _PROGRESS_FROM_FILES:
             return
         if self.bar is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self.bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+                                TextColumn("{task.description}"), console=rich_console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("", total=total)
         self.bar.update(self.task, advance=1, description=name)
@@ -107,38 +111,38 @@ class _ProgressBar:
 
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
-    err = Console(stderr=True)
     try:
         code = app(prog_name="dmkb", standalone_mode=False)
-    except DmkbError as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        sys.exit(_report(exc))
+    sys.exit(code or 0)
+
+
+def _report(exc: BaseException) -> int:
+    """Print ``exc`` as dmkb's errors read (a traceback only with DMKB_DEBUG); the exit code."""
+    err = rich_console(stderr=True)  # made here: Rich is imported only when there is something to say
+    if isinstance(exc, DmkbError):
         _print_error(err, exc.message, exc.hint)
-        sys.exit(2)
-    except KeyboardInterrupt:
+        return 2
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "Abort":  # Abort: Ctrl-C, as the parser says it
         err.print("interrupted")
-        sys.exit(130)
-    except OSError as exc:  # the system refused a file or folder (permissions, a full disk, a file in the way)
-        if os.environ.get("DMKB_DEBUG"):
-            raise
+        return 130
+    usage = _usage_error(exc)
+    if usage is not None:
+        if usage[0]:  # a group called without a command has printed its help already
+            _print_error(err, *usage)
+        return 2
+    if os.environ.get("DMKB_DEBUG"):
+        raise exc
+    if isinstance(exc, OSError):  # the system refused a file or folder (permissions, a full disk, a file in the way)
         where = f"{exc.filename}: " if exc.filename else ""
         _print_error(err, f"{where}{(exc.strerror or str(exc)).lower()}",
                      "check that the path is a folder or file you may use (DMKB_HOME holds dmkb's caches); "
                      "run again with DMKB_DEBUG=1 for details")
-        sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        usage = _usage_error(exc)
-        if usage is not None:
-            if usage[0]:  # a group called without a command has printed its help already
-                _print_error(err, *usage)
-            sys.exit(2)
-        if type(exc).__name__ == "Abort":  # Ctrl-C, as the argument parser reports it
-            err.print("interrupted")
-            sys.exit(130)
-        if os.environ.get("DMKB_DEBUG"):
-            raise
-        err.print(f"[bold red]internal error:[/] {_escape(repr(exc))}")
-        err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
-        sys.exit(2)
-    sys.exit(code or 0)
+        return 2
+    err.print(f"[bold red]internal error:[/] {escape(repr(exc))}")
+    err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
+    return 2
 
 
 def _usage_error(exc: Exception) -> tuple[str, str] | None:
@@ -153,15 +157,9 @@ def _usage_error(exc: Exception) -> tuple[str, str] | None:
 
 
 def _print_error(err: Console, message: str, hint: str | None) -> None:
-    err.print(f"[bold red]error:[/] {_escape(message)}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err.print(f"[dim]hint: {_escape(hint)}[/]")
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
+        err.print(f"[dim]hint: {escape(hint)}[/]")
 
 
 from dmkb.cli_refs import refs_app  # noqa: E402 - registered last, so the sub-apps can stay in their own modules

@@ -10,12 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.errors import UsageError
 
 KbOption = Annotated[
@@ -98,7 +94,7 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
     if not index.sources:
         raise UsageError(f"'{phrases[0]}' is not an HP id, and the term index that reads plain words is not built",
                          "run dmkb terms build, or give HP ids such as HP:0001945")
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     terms = []
     for value in values:
         hits = [] if _HP_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
@@ -140,7 +136,7 @@ def _known_stem(root: Path | None, stem: str) -> Path:
 def _engine(root: Path | None, quiet: bool):
     from dmkb.similarity.engine import Engine
 
-    err = Console(stderr=True)
+    err = rich_console(stderr=True)
 
     def building() -> None:
         if not quiet:
@@ -158,14 +154,14 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
         return
     for symbol in query.genes:
         if not engine.linked_to(symbol):
-            Console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
+            rich_console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
                                        "the gene changes nothing")
 
 
 def _run_batch(path: Path, limit: int, strict: bool, root: Path | None, quiet: bool, genes: list[str]) -> None:
     cases = _batch_cases(path)
     engine = _engine(root, quiet)
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     queries = []
     for case, where in cases:
         query = engine.query(case.observed, case.excluded, strict=False, genes=genes)
@@ -218,9 +214,11 @@ class _Bar:
     def __init__(self, total: int, quiet: bool) -> None:
         self.bar = None
         if not quiet and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
             # the JSON lines go to stdout as they are: the bar must not capture them
             self.bar = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=Console(stderr=True), transient=True, redirect_stdout=False)
+                                console=rich_console(stderr=True), transient=True, redirect_stdout=False)
             self.task = self.bar.add_task("", total=total)
 
     def __enter__(self):
@@ -238,7 +236,9 @@ class _Bar:
 
 
 def _print_candidates(candidates) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    from rich.table import Table
+
+    console = rich_console(highlight=False, soft_wrap=True)
     table = Table("#", "id", "name", "score", "why", box=None, header_style="bold")
     for rank, candidate in enumerate(candidates, start=1):
         table.add_row(str(rank), escape(candidate.id), escape(candidate.name), f"{candidate.score:.1f}",
@@ -288,9 +288,11 @@ def similar(
 
 
 def _print_similar(result: dict) -> None:
+    from rich.table import Table
+
     from dmkb.similarity.stored import SCORE_MEANING
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     name = result["name"]
     console.print(f"[bold]{escape(name)}[/] ({escape(result['id'])})")
     console.print(f"[dim]{escape(SCORE_MEANING.format(name=name))}[/]")

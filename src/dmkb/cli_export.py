@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from dmkb.cli_common import escape, rich_console
 from dmkb.settings import dmkb_home
 
 
@@ -41,7 +40,7 @@ def export(
     started = time.perf_counter()
     make_folder(out)  # a place that cannot be written is refused before the KB is compiled
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
-    Console(highlight=False).print(
+    rich_console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
         f"{escape(str(out))} (KB revision {report.revision}) in {time.perf_counter() - started:.2f} s")
 

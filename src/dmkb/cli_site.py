@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from dmkb.cli_common import escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
 from dmkb.settings import dmkb_home
@@ -87,7 +86,7 @@ def serve(
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}/"
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
@@ -108,7 +107,7 @@ def serve(
 
     def failed(exc: DmkbError) -> None:
         progress.close()
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = rich_console(stderr=True, highlight=False, soft_wrap=True)
         err.print(f"[bold red]error:[/] the site could not be built: {escape(exc.message)}")
         if exc.hint:
             err.print(f"[dim]hint: {escape(exc.hint)}[/]")
@@ -118,11 +117,11 @@ def serve(
 
 
 def _waiting(out: Path) -> None:
-    Console(stderr=True, highlight=False).print(f"waiting for another build into {escape(str(out))} to finish…")
+    rich_console(stderr=True, highlight=False).print(f"waiting for another build into {escape(str(out))} to finish…")
 
 
 def _print_report(report, seconds: float | None) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     _print_problems(report)
     compiled = report.compile
     timing = f" in {seconds:.2f} s" if seconds is not None else ""
@@ -136,7 +135,7 @@ def _print_report(report, seconds: float | None) -> None:
 
 def _print_problems(report) -> None:
     """Entries that could not be compiled, pages that could not be rendered, similar conditions not computed."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = rich_console(stderr=True, highlight=False, soft_wrap=True)
     for skipped in report.compile.skipped:
         kept = "its page shows the last version that could be read" if skipped.kept else "it has no page"
         err.print(f"[bold red]error:[/] {escape(skipped.file)}:{skipped.line}: could not be compiled: "

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from dmkb.cli_common import FormatOption, OutputFormat
+from dmkb.cli_common import FormatOption, OutputFormat, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
@@ -86,11 +83,13 @@ def build(
     if output is OutputFormat.json:
         print(json.dumps({"index": str(directory), "sources": [r.to_json() for r in report]}, indent=2))
         return
+    from rich.table import Table
+
     table = Table("source", "ontology", "release", "terms", "", box=None, header_style="bold")
     for row in report:
         status = f"built in {row.seconds:.1f} s" if row.status == "built" else "unchanged"
         table.add_row(row.name, escape(row.ontology), escape(row.release), f"{row.terms:,}", status)
-    console = Console()
+    console = rich_console()
     console.print(table)
     console.print(f"[dim]index: {escape(str(directory))}[/]")
 
@@ -132,7 +131,7 @@ def lookup(
 
 
 def _print_lookups(index, results: list[dict]) -> None:
-    console = Console(soft_wrap=True)
+    console = rich_console(soft_wrap=True)
     for result in results:
         if result.get("unknown"):
             console.print(f"[bold]{escape(result['id'])}[/]  [red]unknown[/]: {escape(result['message'])}")
@@ -176,11 +175,13 @@ def search(
     if output is OutputFormat.json:
         print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
         return
+    from rich.table import Table
+
     table = Table("id", "label", "matched", "score", box=None, header_style="bold")
     for hit in hits:
         matched = "" if hit.matched == hit.label else escape(hit.matched)
         table.add_row(escape(hit.id), escape(hit.label), matched, f"{hit.score:.2f}")
-    Console().print(table if hits else "no term matches")
+    rich_console().print(table if hits else "no term matches")
 
 
 @terms_app.command()
@@ -207,9 +208,9 @@ def sync(
 
 
 def _print_plan(plan, written: list[Path], write: bool) -> None:
-    console = Console(soft_wrap=True)
+    console = rich_console(soft_wrap=True)
     for problem in plan.unreadable:
-        Console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {escape(problem)}")
+        rich_console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {escape(problem)}")
     for change in plan.changes:
         console.print(f"{change.kind:9} {escape(change.describe())}")
     console.print(f"{len(plan.added)} to add, {len(plan.renamed)} renamed, {len(plan.obsolete)} obsolete, "
