@@ -77,7 +77,7 @@ def validate(
     else:
         from dmkb.report.text_report import render_text
 
-        render_text(report, rich_console(soft_wrap=True), show_info=info, seconds=time.perf_counter() - started)
+        render_text(report, sys.stdout, show_info=info, seconds=time.perf_counter() - started)
     raise typer.Exit(0 if report.ok else 1)
 
 
