@@ -17,7 +17,6 @@ import typer
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
-from dmkb.fs import make_folder
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -64,6 +63,7 @@ def fetch(
 
     Example: dmkb refs fetch PMID:29263371 DOI:10.3390/cancers12102900 --cache ROOT/references_cache
     """
+    from dmkb.fs import make_folder
     from dmkb.references.fetch.config import FetchConfig
     from dmkb.references.fetch.runner import Sources, fetch_references
     from dmkb.references.store import ReferenceStore
@@ -175,6 +175,7 @@ def import_(
 
     Example: dmkb refs import abstract.txt pubmed.xml --cache ROOT/references_cache
     """
+    from dmkb.fs import make_folder
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.importers import import_file
     from dmkb.references.store import EmptyRecord, ReferenceStore
