@@ -18,7 +18,8 @@ def _never(*args: object, **kwargs: object) -> None:
 
 @pytest.mark.parametrize(("tripwire", "args", "message"), [
     ("dmkb.terms.sources.hpo.sources", ["terms", "build", "--only", "bad"], "--only names unknown sources: bad"),
-    ("dmkb.terms.sources.hpo.sources", ["terms", "build", "/no/such/kb", "--only", "hp"], "/no/such/kb: no such folder"),
+    ("dmkb.terms.sources.hpo.sources", ["terms", "build", "/no/such/kb", "--only", "hp"],
+     "/no/such/kb: no such folder"),
     ("dmkb.terms.sources.hpo.sources", ["terms", "build", "--only", "hp", "--source", "TST"], "is not PREFIX=PATH"),
     ("dmkb.similarity.engine.Engine.load", ["similar", "No_Such_Disorder", "--kb", EXAMPLE],
      "no disorder 'No_Such_Disorder' in the KB"),

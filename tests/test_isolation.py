@@ -21,8 +21,9 @@ def home_of_a_module_fixture() -> Path:
 def test_module_fixtures_tests_and_processes_get_a_temporary_home(home_of_a_module_fixture: Path,
                                                                   pytestconfig: pytest.Config) -> None:
     in_process = Path(os.environ["DMKB_HOME"])
-    in_a_process = Path(subprocess.run([sys.executable, "-c", "from dmkb.settings import dmkb_home; print(dmkb_home())"],
-                                       capture_output=True, text=True, check=True).stdout.strip())
+    asked = "from dmkb.settings import dmkb_home; print(dmkb_home())"
+    in_a_process = Path(subprocess.run([sys.executable, "-c", asked], capture_output=True, text=True,
+                                       check=True).stdout.strip())
     assert in_a_process == in_process != home_of_a_module_fixture
     assert not {home_of_a_module_fixture, in_process} & set(pytestconfig.stash[USER_HOMES])
 

@@ -155,7 +155,7 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
     for symbol in query.genes:
         if not engine.linked_to(symbol):
             rich_console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
-                                       "the gene changes nothing")
+                                            "the gene changes nothing")
 
 
 def _run_batch(path: Path, limit: int, strict: bool, root: Path | None, quiet: bool, genes: list[str]) -> None:

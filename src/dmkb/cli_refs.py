@@ -266,7 +266,8 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
         _print_json({"summary": {"cache": str(directory), "requested": len(results), **counts},
                      "results": [r.as_json() for r in results]})
     else:
-        out, err = rich_console(soft_wrap=True, highlight=False), rich_console(stderr=True, soft_wrap=True, highlight=False)
+        out = rich_console(soft_wrap=True, highlight=False)
+        err = rich_console(stderr=True, soft_wrap=True, highlight=False)
         _print_failures([r for r in results if r.status == "failed"], err)
         for r in results:
             if r.status == "failed":
