@@ -79,10 +79,10 @@ def possibly_present(source: str, quote: str) -> bool:
 
 def possible_false_alarms(kb: Path, errors: list) -> list[str]:
     """The snippet errors (findings) whose quote's letters are in the source in order, as ``file:line``."""
-    from dmkb.checks.walk import evidence_items
-    from dmkb.load.kb import open_kb
+    from dmkb.entry_walk import evidence_items
+    from dmkb.knowledge_base import open_knowledge_base
 
-    opened = open_kb([kb])
+    opened = open_knowledge_base([kb])
     possible = []
     for finding in errors:
         entry = opened.read_disorder(kb / finding.file)

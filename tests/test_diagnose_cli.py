@@ -144,9 +144,18 @@ def test_a_phenopacket_ranks_as_its_terms_and_a_folder_as_a_batch(mini_home: Pat
     assert [(line["case_id"], line["subject"]["sex"]) for line in lines] == [("p1", None), ("p2", None)]
     assert lines[1]["ranking"][0]["id"] == "OMIM:1"  # with FBN1, before "Heart and eye", which has myopia more often
     (tmp_path / "p3.json").write_text('{"id": "p3", "phenotypicFeatures": [{"type": {"id": "HP:1"}}]}')
-    bad = run_dmkb("diagnose", "--batch", tmp_path)
-    assert bad.code == 2 and "p3.json: phenotypicFeatures[0].type.id is 'HP:1'" in bad.stderr.replace("\n", "")
-    assert bad.stdout == ""
+    os.mkfifo(tmp_path / "p4.json")  # would block a reader waiting for a writer
+    with_bad = run_dmkb("diagnose", "--batch", tmp_path)  # a bad file is reported, the others ranked
+    assert with_bad.code == 0, with_bad.stderr
+    err = with_bad.stderr.replace("\n", "")
+    assert "p3.json: phenotypicFeatures[0].type.id is 'HP:1'" in err and "p4.json: cannot read (not a regular" in err
+    lines = [json.loads(line) for line in with_bad.stdout.splitlines()]
+    assert [(line["case_id"], bool(line["ranking"])) for line in lines] == [
+        ("p1", True), ("p2", True), ("p3", False), ("p4", False)]
+    assert lines[2]["problem"] == "phenotypicFeatures[0].type.id is 'HP:1', not an HPO id"
+    strict = run_dmkb("diagnose", "--batch", tmp_path, "--strict")
+    assert strict.code == 2 and "p3.json: phenotypicFeatures[0].type.id" in strict.stderr.replace("\n", "")
+    assert strict.stdout == ""
 
 
 def test_similar_command(mini_home: Path, tmp_path: Path) -> None:
@@ -278,3 +287,11 @@ def test_similar_conditions_share_something_that_matters(real_engine: Engine) ->
     assert all(row["shared_phenotypes"] or row["shared_mechanisms"] for row in listed)
     # it shares no phenotype and no mechanism term with ANKL: formerly listed with 0 and 0
     assert "Ulcerative Colitis" not in [row["name"] for row in result["kb"]]
+
+
+def test_a_batch_file_that_is_not_a_regular_file_is_refused_unread(tmp_path: Path) -> None:
+    fifo = tmp_path / "cases.tsv"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    for path in (fifo, Path("/dev/zero")):  # /dev/zero would be read until memory runs out
+        result = run_dmkb("diagnose", "--batch", path)
+        assert result.code == 2 and f"{path}: cannot read (not a regular file)" in result.stderr.replace("\n", "")

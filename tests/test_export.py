@@ -162,3 +162,58 @@ def test_cli_exports_a_kb_root_and_names_its_revision(tiny_kb: TinyKb, tmp_path:
                      "P", "dmkb"]]
     bad = run_dmkb("export", tiny_kb.root, "--format", "owl", "--out", out)
     assert bad.code == 2 and "owl" in bad.stderr
+
+
+def test_hpoa_onset_comes_from_the_phenotype_term_or_its_agreeing_contexts(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    entry = (tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml").read_text()
+    with_onsets = entry.replace("""      label: Hepatosplenomegaly
+  evidence:""", """      label: Hepatosplenomegaly
+    onset:
+      onset_category: ADULT
+  evidence:""") + """\
+- name: Fever
+  phenotype_term:
+    preferred_term: Fever
+    term:
+      id: HP:0001945
+      label: Fever
+  phenotype_contexts:
+  - onset:
+      onset_category: CHILDHOOD
+  - onset:
+      onset_category: CHILDHOOD
+"""
+    tiny_kb.write_entry(with_onsets.replace("treatments:\n- name: Ruxolitinib", "").replace(
+        "  target_mechanisms:\n  - target: NK-Cell Expansion\n    treatment_effect: INHIBITS\n", ""))
+    out = tmp_path / "out"
+    assert run_dmkb("export", tiny_kb.root, "--format", "hpoa", "--out", out).code == 0
+    rows = [line.split("\t") for line in (out / "disorders.hpoa").read_text().splitlines()
+            if line.startswith("MONDO:")]
+    onsets = {row[3]: row[6] for row in rows}
+    assert onsets == {"HP:0001433": "HP:0003581", "HP:0001945": "HP:0011463"}
+
+
+def test_export_never_replaces_a_file_it_did_not_write(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "disorders.hpoa").write_text("my own annotations\n")
+    refused = run_dmkb("export", tiny_kb.root, "--format", "hpoa", "--out", out)
+    assert refused.code == 2 and "disorders.hpoa, not written by dmkb export" in refused.stderr.replace("\n", "")
+    assert (out / "disorders.hpoa").read_text() == "my own annotations\n"
+    (out / "disorders.hpoa").unlink()
+    assert run_dmkb("export", tiny_kb.root, "--format", "hpoa", "--out", out).code == 0
+    (tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml").write_text(
+        (tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml").read_text().replace("Test Leukemia", "Renamed"))
+    again = run_dmkb("export", tiny_kb.root, "--format", "hpoa", "--out", out)  # its own file is updated
+    assert again.code == 0, again.stderr
+    assert "Renamed" in (out / "disorders.hpoa").read_text()
+
+
+def test_export_writes_each_format_into_its_own_default_folder(tiny_kb: TinyKb, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("hpoa", "jsonl"):
+        assert run_dmkb("export", tiny_kb.root, "--format", fmt).code == 0
+    assert (tmp_path / "export" / "hpoa" / "disorders.hpoa").is_file()
+    assert ".dmkb-export" in {p.name for p in (tmp_path / "export" / "jsonl").iterdir()}
+    assert not (tmp_path / "export" / "disorders.hpoa").exists()

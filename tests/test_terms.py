@@ -16,6 +16,7 @@ from dmkb.terms.index import TermIndex
 from dmkb.terms.records import Term, TermSource
 from dmkb.terms.search import search
 from dmkb.terms.sources import file_source, kb_sources
+from dmkb.terms.store import read_meta
 
 CURRENT_LABELS = {
     "HP:0001945": "Fever",
@@ -217,3 +218,4 @@ def test_the_whole_ncbi_taxonomy_is_read_in_place(with_term_index: Path) -> None
     assert hits[0].id == "NCBITaxon:1773" and hits[0].score == 1.0
     assert search(index, "human", prefix="NCBITaxon", limit=3)[0].id == "NCBITaxon:9606"  # a common name
     assert (with_term_index / "terms" / "ncbitaxon.sqlite").stat().st_size < 100_000
+    assert int(read_meta(with_term_index / "terms" / "ncbitaxon.sqlite")["terms"]) > 2_000_000  # counted in place

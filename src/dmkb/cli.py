@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import time
@@ -12,11 +13,11 @@ import typer
 
 from dmkb import __version__
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress
 
 app = typer.Typer(
     name="dmkb",
@@ -68,8 +69,11 @@ def validate(
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
-    with _ProgressBar(quiet or output is OutputFormat.json) as advance:
-        report = run_validation(paths or [], use_memo=not no_cache, on_file=advance)
+    with StepProgress("validating", quiet=quiet or output is OutputFormat.json,
+                      bar_from=_PROGRESS_FROM_FILES) as progress:
+        done = itertools.count(1)
+        report = run_validation(paths or [], use_memo=not no_cache,
+                                on_file=lambda _name, total: progress("disorder files", next(done), total))
     if output is OutputFormat.json:
         from dmkb.report.json_report import render_json
 
@@ -81,32 +85,28 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
-class _ProgressBar:
-    """A progress bar on stderr for long runs on a terminal; a no-op otherwise."""
+@app.command()
+def settings(output: FormatOption = OutputFormat.text) -> None:
+    """Show the environment variables dmkb reads, their values here and what each does.
 
-    def __init__(self, silent: bool) -> None:
-        self.silent = silent or not sys.stderr.isatty()
-        self.bar: Progress | None = None
-        self.task = None
+    Example: dmkb settings --format json
+    """
+    from dmkb.settings import SETTINGS, dmkb_home, shown_value
 
-    def __enter__(self):
-        return self.advance
+    values = {s.env: shown_value(s) for s in SETTINGS}
+    values["DMKB_HOME"] = str(dmkb_home())  # the folder in use, set or not
+    if output is OutputFormat.json:
+        import json
 
-    def advance(self, name: str, total: int) -> None:
-        if self.silent or total < _PROGRESS_FROM_FILES:
-            return
-        if self.bar is None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        rows = [{"name": s.env, "value": values[s.env], "help": s.help} for s in SETTINGS]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.table import Table
 
-            self.bar = Progress(TextColumn("validating"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.description}"), console=rich_console(stderr=True), transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, advance=1, description=name)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    table = Table("setting", "value here", "what it does", box=None, header_style="bold")
+    for s in SETTINGS:
+        table.add_row(s.env, escape(values[s.env] or "-"), escape(s.help))
+    rich_console(highlight=False).print(table)
 
 
 def main() -> None:
@@ -121,7 +121,8 @@ def main() -> None:
 
 def _report(exc: BaseException) -> int:
     """Print ``exc`` as dmkb's errors read (a traceback only with DMKB_DEBUG); the exit code."""
-    err = rich_console(stderr=True)  # made here: Rich is imported only when there is something to say
+    # made here: Rich is imported only when there is something to say; an error line stays one line in a log
+    err = rich_console(stderr=True, soft_wrap=True)
     if isinstance(exc, DmkbError):
         _print_error(err, exc.message, exc.hint)
         return 2

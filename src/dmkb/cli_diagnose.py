@@ -4,7 +4,6 @@ to a KB disorder. Parse, call the engine, print."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,9 @@ from typing import Annotated
 import typer
 
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
+from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
+from dmkb.term_ids import HPO_ID
 
 KbOption = Annotated[
     Path | None,
@@ -20,7 +21,6 @@ KbOption = Annotated[
                  "when it is a KB."),
 ]
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
-_HP_ID = re.compile(r"HP:\d+", re.IGNORECASE)
 
 
 def diagnose(
@@ -84,7 +84,7 @@ def _split(values: list[str] | None) -> list[str]:
 def _as_terms(values: list[str], quiet: bool) -> list[str]:
     """HP ids as they are; plain words read as the HPO term the term index finds first for them, as
     the diagnose page does, and printed back as that term."""
-    phrases = [v for v in values if not _HP_ID.fullmatch(v)]
+    phrases = [v for v in values if not HPO_ID.fullmatch(v)]
     if not phrases:
         return values
     from dmkb.terms.index import TermIndex
@@ -97,7 +97,7 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
     err = rich_console(stderr=True, highlight=False)
     terms = []
     for value in values:
-        hits = [] if _HP_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
+        hits = [] if HPO_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
         if value in phrases and not hits:
             raise UsageError(f"no HPO term matches '{value}'", f"find one: dmkb terms search '{value}' --prefix HP")
         if hits and not quiet:
@@ -159,30 +159,35 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
 
 
 def _run_batch(path: Path, limit: int, strict: bool, root: Path | None, quiet: bool, genes: list[str]) -> None:
+    from dmkb.similarity.phenopacket import UnreadablePhenopacket
+
     cases = _batch_cases(path)
     engine = _engine(root, quiet)
     err = rich_console(stderr=True, highlight=False)
     queries = []
     for case, where in cases:
-        query = engine.query(case.observed, case.excluded, strict=False, genes=genes)
-        for problem in _case_problems(query, engine.release):
+        query = None if isinstance(case, UnreadablePhenopacket) else \
+            engine.query(case.observed, case.excluded, strict=False, genes=genes)
+        for problem in [case.problem] if query is None else _case_problems(query, engine.release):
             if strict:
                 raise UsageError(f"{where}: {problem}", "correct the case, or leave out --strict")
             err.print(f"[yellow]warning:[/] {escape(where)}: {escape(problem)}")
         queries.append(query)
-    if queries:
-        _warn_unlinked(engine, queries[0], quiet)
-    with _Bar(len(cases), quiet) as advance:
-        for (case, _), query in zip(cases, queries):
+    if any(queries):
+        _warn_unlinked(engine, next(q for q in queries if q), quiet)
+    with StepProgress("ranking", quiet=quiet) as progress:
+        for done, ((case, _), query) in enumerate(zip(cases, queries), start=1):
             line: dict = {"case_id": case.case_id, "ranking": []}
-            if query.observed:
+            if query is None:
+                line["problem"] = case.problem
+            elif query.observed:
                 line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
             else:  # as dmkb diagnose without phenotypes: nothing to rank for
                 line["problem"] = "no observed phenotypes"
             if hasattr(case, "subject"):
                 line["subject"] = case.subject()
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-            advance()
+            progress("cases", done, len(cases))
 
 
 def _case_problems(query, release: str) -> list[str]:
@@ -206,33 +211,6 @@ def _batch_cases(path: Path) -> list[tuple]:
     from dmkb.similarity.batch import read_cases
 
     return [(case, f"{path}:{case.line}") for case in read_cases(path)]
-
-
-class _Bar:
-    """A progress bar on stderr when it is a terminal."""
-
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            # the JSON lines go to stdout as they are: the bar must not capture them
-            self.bar = Progress(TextColumn("ranking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=rich_console(stderr=True), transient=True, redirect_stdout=False)
-            self.task = self.bar.add_task("", total=total)
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-        return self.advance
-
-    def advance(self) -> None:
-        if self.bar:
-            self.bar.update(self.task, advance=1)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar:
-            self.bar.stop()
 
 
 def _print_candidates(candidates) -> None:

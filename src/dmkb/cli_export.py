@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from enum import Enum
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dmkb.cli_common import escape, rich_console
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 
 
 class ExportFormat(str, Enum):
@@ -26,7 +25,8 @@ def export(
         help="A KB root (compiled first, only what changed), a built site folder, or a kb.sqlite file. "
              "Default: the current folder.", show_default=False)] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="What to write.")] = ExportFormat.kgx,
-    out: Annotated[Path, typer.Option("--out", "-o", help="The folder to write the files into.")] = Path("export"),
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="The folder to write the files into. Default: export/FORMAT.", show_default=False)] = None,
 ) -> None:
     """Export the compiled KB: KGX (Biolink nodes and edges), RDF (Turtle, N-Triples), HPOA, JSON Lines.
 
@@ -38,6 +38,7 @@ def export(
     from dmkb.fs import make_folder
 
     started = time.perf_counter()
+    out = out or Path("export") / fmt.value
     make_folder(out)  # a place that cannot be written is refused before the KB is compiled
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
     rich_console(highlight=False).print(
@@ -56,7 +57,7 @@ def _compiled(root: Path) -> Path:
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root
-    db = dmkb_home() / "exports" / hashlib.sha256(str(kb_root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
+    db = kb_home_path("exports", kb_root) / "kb.sqlite"
     make_folder(db.parent)
     compile_kb([kb_root], db)
     return db

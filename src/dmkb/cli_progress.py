@@ -59,8 +59,10 @@ class StepProgress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            # what a command writes to stdout meanwhile goes there, not into the bar's console on stderr
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                                 redirect_stdout=sys.stdout.isatty())
             self._bar.start()
         if step not in self._tasks:
             self._tasks[step] = self._bar.add_task(f"{self.label}: {step}", total=total)

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dmkb.cli_common import escape, rich_console
+from dmkb.cli_common import QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 
 RootArgument = Annotated[
     Path | None,
     typer.Argument(help="A KB root (holding kb/disorders/). Default: the current folder.", show_default=False),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 DEFAULT_PORT = 8000
 _BAR_FROM = 50  # smaller KBs are built faster than a bar can be drawn
 
@@ -80,7 +78,7 @@ def serve(
 
     inputs = [root or Path.cwd()]
     kb_root = find_layout(inputs).root
-    site = out or dmkb_home() / "sites" / hashlib.sha256(str(kb_root).encode()).hexdigest()[:20]
+    site = out or kb_home_path("sites", kb_root)
     check_output(site)
     make_folder(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)

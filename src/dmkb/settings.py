@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,18 @@ SETTINGS = (
     Setting("DMKB_RESEARCH_WORKERS", "Research questions dmkb serve answers at the same time (default 2)."),
     Setting("DMKB_RESEARCH_CLIENT_JOBS", "Questions one client (address) may have waiting or being answered at once; "
             "more are refused with 429 (default 3)."),
+    Setting("DMKB_DEBUG", "Set to 1 to see the full Python traceback of an internal error, to report it."),
     Setting("DMKB_RESEARCH_REUSE_HOURS", "Hours during which an identical question about an unchanged entry gets "
             "the answer already given (default 24; 0: always answer again)."),
 )
+
+
+def shown_value(setting: Setting) -> str | None:
+    """The setting's value as ``dmkb settings`` shows it: keys hidden, ``None`` when unset."""
+    value = os.environ.get(setting.env)
+    if value is None or not value:
+        return None
+    return "(set, hidden)" if setting.env.endswith("_KEY") else value
 
 
 def dmkb_home() -> Path:
@@ -55,6 +65,11 @@ def dmkb_home() -> Path:
         return Path(configured).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "dmkb"
+
+
+def kb_home_path(area: str, root: Path) -> Path:
+    """Where dmkb keeps something of the KB at ``root``: ``DMKB_HOME/<area>/<key>``, one key per KB root."""
+    return dmkb_home() / area / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
 
 
 def max_file_bytes() -> int:

@@ -11,11 +11,9 @@ from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, memo_path
-from dmkb.checks.walk import evidence_items, items
 from dmkb.errors import LoadError
-from dmkb.load.kb import KnowledgeBase, open_kb
-from dmkb.references.ids import parse_reference_id
-from dmkb.settings import dmkb_home
+from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
+from dmkb.references.citations import cited_references
 
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
                  "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
@@ -68,8 +66,8 @@ def validate(
     :raises UsageError: when the inputs are not a KB or its files.
     :raises LoadError: when the KB cannot be listed.
     """
-    kb = open_kb(inputs)
-    memo = FindingsMemo(memo_path(dmkb_home(), kb.root), kb) if use_memo else None
+    kb = open_knowledge_base(inputs)
+    memo = FindingsMemo(memo_path(kb.root), kb) if use_memo else None
     report = ValidationReport(kb.root, len(kb.layout.disorder_files))
     identities = []
     for path in kb.layout.disorder_files:
@@ -105,16 +103,3 @@ def _validate_file(kb: KnowledgeBase, path: Path,
     if memo:
         memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity)
     return name, findings, identity, False
-
-
-def cited_references(data: object) -> set[str]:
-    """The cacheable reference ids an entry cites (its findings depend on their cached texts)."""
-    cited = set()
-    records = [item for _, item in evidence_items(data)]
-    if isinstance(data, dict):
-        records += [item for _, item in items(data.get("references"))]
-    for item in records:
-        ref = parse_reference_id(item.get("reference"))
-        if not ref.problem or ref.only_spelling:
-            cited.add(f"{ref.prefix}:{ref.local.strip()}")
-    return cited

@@ -8,7 +8,8 @@ from dmkb.checks import caches, graph, references, research, schema, snippets, s
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.checks.memo import FindingsMemo
-from dmkb.load.kb import DisorderFile, KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
+from dmkb.load.kb import DisorderFile
 
 CHECKS = (syntax, schema, graph, references, snippets, terms)
 KB_CHECKS = (caches, research)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dmkb.checks.finding import Finding
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
 
 NAME = "term"
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dmkb.checks.finding import Finding, Severity
-from dmkb.load.kb import DisorderFile, KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
+from dmkb.load.kb import DisorderFile
 from dmkb.load.yaml_reader import Path, format_path
 
 

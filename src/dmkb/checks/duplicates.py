@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import text
+from dmkb.entry_walk import text
 from dmkb.load.yaml_reader import YamlDocument
 
 NAME = "schema"

@@ -12,7 +12,7 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import items, lenient_get, text
+from dmkb.entry_walk import items, lenient_get, text
 from dmkb.load.yaml_reader import Path
 
 NAME = "graph"

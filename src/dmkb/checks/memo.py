@@ -8,7 +8,6 @@ it cites.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ import orjson
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
 from dmkb.fs import write_atomic
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
+from dmkb.settings import kb_home_path
 from dmkb.signature import code_signature
 
 _FORMAT = 2
@@ -82,7 +82,6 @@ class FindingsMemo:
             write_atomic(self.path, orjson.dumps({"context": self.context, "files": files}))
 
 
-def memo_path(home: Path, root: Path) -> Path:
+def memo_path(root: Path) -> Path:
     """Where the memo of the KB at ``root`` lives under dmkb's home folder."""
-    key = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
-    return home / "validate" / f"{key}.json"
+    return kb_home_path("validate", root).with_suffix(".json")

@@ -9,7 +9,7 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import evidence_items, items, text
+from dmkb.entry_walk import evidence_items, items, text
 from dmkb.load.yaml_reader import Path
 from dmkb.references.identity import cached_problems
 from dmkb.references.ids import parse_reference_id

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 
 from dmkb.checks.finding import Finding
 from dmkb.checks.memo import FindingsMemo
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_citations import ReferenceList, find_citations, report_content
 from dmkb.load.research_files import ResearchFile, file_stem, report_digest
 from dmkb.settings import max_file_bytes
+from dmkb.term_ids import MONDO_ID
 
 NAME = "research"
 _SHOWN = 8  # unresolved keys named in one finding
@@ -59,7 +60,7 @@ def _disorder_names(kb: KnowledgeBase) -> dict[str, set[str]]:
             continue
         if match := re.search(r"^name:\s*['\"]?(.+?)['\"]?\s*$", head, re.MULTILINE):
             names["name"].add(match.group(1).casefold())
-        names["mondo"].update(re.findall(r"MONDO:\d{7}", head))
+        names["mondo"].update(MONDO_ID.findall(head))
     return names
 
 

@@ -7,27 +7,17 @@ marks it wrong may quote text the source does not contain, so misses there are o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import evidence_items
-from dmkb.references.ids import parse_reference_id
+from dmkb.entry_walk import evidence_items
+from dmkb.references.citations import quoted_source
 from dmkb.references.matching import QuoteMatch
 
 NAME = "snippet"
 
 _MAY_BE_ABSENT = frozenset({"REFUTE", "WRONG_STATEMENT"})
 _PASSAGE_CHARS = 300
-
-
-def quoted_source(item: dict[str, Any]) -> str | None:
-    """The id under which the text that an evidence item quotes is cached (``PMID:1``), or
-    ``None`` when its reference is malformed or a dataset, which has no text to quote."""
-    ref = parse_reference_id(item.get("reference"))
-    if (ref.problem and not ref.only_spelling) or ref.is_dataset:
-        return None
-    return f"{ref.prefix}:{ref.local.strip()}"
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.checks.walk import bound_terms, term_references, text
+from dmkb.entry_walk import bound_terms, term_references, text
 from dmkb.schema.model import ONTOLOGY_ROOTS, TERM_PREFIXES
+from dmkb.term_ids import malformed
 from dmkb.terms.cache import curie_key
 from dmkb.terms.index import TermIndex, TermInfo
 from dmkb.terms.search import Hit, search
@@ -22,19 +23,6 @@ from dmkb.terms.store import normalize_name
 
 NAME = "term"
 
-_CURIE = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:[^\s:]\S*")
-_SEVEN_DIGITS = re.compile(r"\d{7}")
-_DIGITS = re.compile(r"\d+")
-_LOCAL_IDS = {
-    **{p: _SEVEN_DIGITS for p in ("hp", "mondo", "go", "cl", "uberon", "maxo", "obi", "ecto", "xco",
-                                   "opl", "geno", "pato", "exo")},
-    "envo": re.compile(r"\d{8}"),
-    "foodon": re.compile(r"\d{8}"),
-    "chebi": _DIGITS,
-    "ncbitaxon": _DIGITS,
-    "hgnc": _DIGITS,
-    "ncit": re.compile(r"C\d+"),
-}
 _CLOSE = 90  # rapidfuzz similarity of two spellings of one name
 _EXACT_NAME = 0.95  # search scores of exact labels (1.0) and exact synonyms (0.95)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -211,17 +199,6 @@ def _slot_words(binding: str | None) -> str:
 
 def _either(prefixes: tuple[str, ...]) -> str:
     return " or ".join(prefixes)
-
-
-def malformed(curie: str) -> str | None:
-    """Why ``curie`` is not a well-formed ontology id, or ``None`` when it is."""
-    if not _CURIE.fullmatch(curie):
-        return f"'{curie}' is not an ontology id (PREFIX:local)"
-    prefix, _, local = curie.partition(":")
-    pattern = _LOCAL_IDS.get(prefix.lower())
-    if pattern and not pattern.fullmatch(local):
-        return f"'{curie}' is not a well-formed {prefix} id"
-    return None
 
 
 def same_label(written: str, cached: str) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.checks.walk import evidence_items, items, lenient_get
+from dmkb.entry_walk import evidence_items, items, lenient_get
 from dmkb.load.yaml_reader import Path, format_path
 
 

@@ -18,7 +18,8 @@ from dmkb.compile.extract import extract
 from dmkb.compile.research import compile_research
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
-from dmkb.load.kb import DisorderFile, KnowledgeBase, open_kb
+from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
+from dmkb.load.kb import DisorderFile
 from dmkb.references.ids import parse_reference_id
 from dmkb.signature import code_signature
 
@@ -66,13 +67,13 @@ def compile_kb(
     *,
     on_file: Callable[[str, int], None] | None = None,
 ) -> CompileReport:
-    """Compile the KB of ``inputs`` (a root folder, see :func:`dmkb.load.kb.open_kb`) into ``db_path``.
+    """Compile the KB of ``inputs`` (a root folder, see :func:`dmkb.load.layout.find_layout`) into ``db_path``.
 
     :param on_file: called with each file's name and the number of files, once it is done.
     :raises UsageError: when the inputs are not a KB.
     :raises LoadError: when the KB cannot be listed.
     """
-    kb = open_kb(inputs)
+    kb = open_knowledge_base(inputs)
     signature = code_signature()
     known = store.read_known(db_path, signature)
     report = CompileReport(kb.root, db_path)

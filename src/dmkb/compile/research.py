@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_citations import ReportContent, cached_sources, report_content
 from dmkb.load.research_files import ResearchFile
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dmkb.compile.extract import Extracted
 from dmkb.compile.datasette import write_datasette_metadata
+from dmkb.compile.extract import Extracted
+from dmkb.compile.read import connect_readonly, read_meta  # noqa: F401 - where writers find them too
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
-from dmkb.errors import LoadError
 from dmkb.fs import temporary_beside
+from dmkb.sqlite_readonly import open_readonly
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,12 @@ class Compiled:
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a compiled KB. :raises LoadError: when it cannot be opened."""
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("SELECT 1 FROM meta LIMIT 1")
-    except sqlite3.Error as exc:
-        raise LoadError(f"{path}: not a compiled knowledge base ({exc})", "run dmkb build again") from exc
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
 def read_known(path: Path, signature: str) -> dict[str, Known] | None:
     """The disorders compiled into ``path`` by this same code, or ``None`` when it must be rebuilt whole."""
     if not path.exists():
         return None
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(open_readonly(path)) as conn:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             if meta.get("schema_version") != SCHEMA_VERSION or meta.get("code") != signature:
                 return None
@@ -97,7 +87,7 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
 def read_known_research(path: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     """The reports compiled into ``path``: file -> (digest, depends); empty when there is none."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+        with contextlib.closing(open_readonly(path)) as conn:
             return read_known_reports(conn)
     except (sqlite3.Error, ValueError):
         return {}
@@ -110,16 +100,6 @@ def write_similar(path: Path, signature: str, rows: dict[str, Any]) -> None:
         conn.executemany("INSERT INTO similar VALUES (?, ?)",
                          [(stem, json.dumps(data, ensure_ascii=False)) for stem, data in rows.items()])
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('similar', ?)", (signature,))
-
-
-def read_meta(path: Path, key: str) -> str | None:
-    """One value of the ``meta`` table, or ``None``."""
-    try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
 
 
 @contextlib.contextmanager

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from dmkb.checks.snippets import quoted_source
-from dmkb.load.kb import KnowledgeBase
+from dmkb.knowledge_base import KnowledgeBase
+from dmkb.references.citations import quoted_source
 
 Status = Literal["verified", "not_found", "not_cached", "no_snippet"]
 STATUSES: tuple[Status, ...] = ("verified", "not_found", "not_cached", "no_snippet")

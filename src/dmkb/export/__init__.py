@@ -5,11 +5,15 @@
 - :mod:`.rdf`: the same graph as Turtle and N-Triples.
 - :mod:`.hpoa`: disorder–phenotype annotations in HPO's ``phenotype.hpoa`` format.
 - :mod:`.jsonl`: one entry a line.
+
+An export folder holds a marker (``.dmkb-export``) listing the files dmkb wrote there: a file of
+the same name that dmkb did not write is never replaced.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from dmkb.export.source import read_kb
 from dmkb.fs import write_atomic
 
 FORMATS = ("kgx", "rdf", "hpoa", "jsonl")
+MARKER = ".dmkb-export"
 
 
 @dataclass
@@ -41,6 +46,11 @@ def export(db_path: Path, fmt: str, out: Path) -> ExportReport:
         raise UsageError(f"{out} is not a folder", "give --out a new or existing folder")
     kb = read_kb(db_path)
     files = importlib.import_module(f"dmkb.export.{fmt}").export(kb)
+    ours = _written_before(out)
+    foreign = sorted(name for name in files if (out / name).exists() and name not in ours)
+    if foreign:
+        raise UsageError(f"{out} already holds {', '.join(foreign)}, not written by dmkb export",
+                         "give --out a new folder, or move those files away")
     report = ExportReport(kb.revision)
     for name, data in files.items():
         path = out / name
@@ -49,4 +59,15 @@ def export(db_path: Path, fmt: str, out: Path) -> ExportReport:
         else:
             write_atomic(path, data, mode=0o644)
             report.written.append(path)
+    if not ours >= set(files):
+        write_atomic(out / MARKER, json.dumps(sorted(ours | set(files)), indent=1) + "\n", mode=0o644)
     return report
+
+
+def _written_before(out: Path) -> set[str]:
+    """The names of the files earlier exports wrote into ``out``, as its marker lists them."""
+    try:
+        names = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()

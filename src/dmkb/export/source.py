@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,8 +20,7 @@ from typing import Any
 
 from dmkb import __version__
 from dmkb.compile.store import connect_readonly
-
-_STEP = re.compile(r"([A-Za-z_]+)|\[(\d+)\]")
+from dmkb.entry_walk import value_at
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,7 @@ class Disorder:
 
     def at(self, path: str) -> Any:
         """The part of the entry at ``path`` (``stages[0].pathophysiology[1]``), or ``None``."""
-        node: Any = self.data
-        for key, index in _STEP.findall(path):
-            if key:
-                node = node.get(key) if isinstance(node, dict) else None
-            else:
-                node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
-        return node
+        return value_at(self.data, path)
 
 
 @dataclass

@@ -4,4 +4,5 @@
 - :mod:`dmkb.load.layout` finds the parts of a knowledge base in the dismech layout.
 - :mod:`dmkb.load.reference_files` reads cached reference texts (front matter + Markdown).
 - :mod:`dmkb.load.term_caches` reads ``cache/<prefix>/terms.csv`` and ``cache/enums/*.csv``.
+- :mod:`dmkb.load.kb` opens the files of one KB: its disorder files and research reports.
 """

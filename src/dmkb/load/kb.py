@@ -1,4 +1,7 @@
-"""A knowledge base opened for reading: its layout, its disorder files, its caches."""
+"""A knowledge base's files opened for reading: its layout, its disorder files, its research reports.
+
+The caches that checks and the compiler also read (cited references, terms) are added above
+``load``, by :class:`dmkb.knowledge_base.KnowledgeBase`."""
 
 from __future__ import annotations
 
@@ -14,11 +17,7 @@ from dmkb.load.layout import KbLayout, find_layout
 from dmkb.load.research_files import ResearchFile, list_reports, read_report
 from dmkb.load.text import DecodeProblem, decode
 from dmkb.load.yaml_reader import YamlDocument, read_yaml
-from dmkb.references.cache import ReferenceCache
-from dmkb.references.matching import SourceText
 from dmkb.settings import max_file_bytes
-from dmkb.terms.cache import TermCache
-from dmkb.terms.index import TermIndex
 
 
 @dataclass
@@ -49,24 +48,12 @@ class DisorderFile:
             self._doc = read_yaml(text)
 
 
-class KnowledgeBase:
-    """The parts of a KB that checks read, each read once and only when first needed."""
+class KbFiles:
+    """The files of a KB, each read only when asked for."""
 
     def __init__(self, layout: KbLayout) -> None:
         self.layout = layout
         self.root = layout.root
-        self.references = ReferenceCache(layout.references_dir)
-        self.terms = TermCache(layout.cache_dir)
-        self._sources: dict[str, SourceText | None] = {}
-        self._term_index: TermIndex | None | bool = False  # False: not opened yet
-
-    @property
-    def term_index(self) -> TermIndex | None:
-        """The built term index (``dmkb terms build``), or ``None`` when there is none."""
-        if self._term_index is False:
-            index = TermIndex()
-            self._term_index = index if index.built else None
-        return self._term_index
 
     def read_disorder(self, path: Path) -> DisorderFile:
         """Read one disorder file's bytes (a regular file, within the size cap).
@@ -90,13 +77,6 @@ class KnowledgeBase:
         """One stored report (never raises: what cannot be read is among its problems)."""
         return read_report(self.root, path, max_file_bytes())
 
-    def source_text(self, reference_id: str) -> SourceText | None:
-        """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""
-        if reference_id not in self._sources:
-            cached = self.references.get(reference_id)
-            self._sources[reference_id] = SourceText(cached.text) if cached else None
-        return self._sources[reference_id]
-
 
 def unreadable_hint(exc: OSError) -> str:
     """How to fix a file that :func:`dmkb.fs.read_regular` refused."""
@@ -107,6 +87,6 @@ def unreadable_hint(exc: OSError) -> str:
     return "check the file's permissions"
 
 
-def open_kb(inputs: Sequence[str | Path]) -> KnowledgeBase:
-    """Open the KB of a root folder or of some disorder files (see :func:`find_layout`)."""
-    return KnowledgeBase(find_layout(inputs))
+def open_kb(inputs: Sequence[str | Path]) -> KbFiles:
+    """Open the files of the KB of a root folder or of some disorder files (see :func:`find_layout`)."""
+    return KbFiles(find_layout(inputs))

@@ -29,11 +29,10 @@ from dmkb.references.identity import OWN_ID, same_id
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.markup import BadMarkup, collapse, html_to_text, parse_xml
 from dmkb.references.matching import normalize
-from dmkb.references.record import ABSTRACT, LOCAL, LiteratureRecord
+from dmkb.references.record import ABSTRACT, LOCAL, YEAR, LiteratureRecord
 from dmkb.settings import max_file_bytes
 
 _FORMATS = "PubMed or PMC XML, aggregator JSON records, or a text file holding an abstract"
-_YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 _DOI_IN_URL = re.compile(r"doi\.org/(10\.\S+)$", re.IGNORECASE)
 _PMCID = re.compile(r"\bPMC[0-9]+\b")
 MAX_ABSTRACT = 20_000  # characters: long structured abstracts run to 5,000
@@ -252,7 +251,7 @@ def _journal(layer: dict[str, Any]) -> str | None:
 
 def _year(layer: dict[str, Any]) -> str | None:
     for key in ("year", "publicationDate", "EPubDate", "pubDate"):
-        found = _YEAR.search(str(layer.get(key) or ""))
+        found = YEAR.search(str(layer.get(key) or ""))
         if found:
             return found.group(1)
     return None

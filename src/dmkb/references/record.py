@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,6 +14,8 @@ SUMMARY = "summary"  # a registered trial's summaries and facts
 # the prefix of records known by their text alone (an imported abstract of unknown origin):
 # they are literature to search, not references an entry can cite
 LOCAL = "LOCAL"
+
+YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")  # a publication year, within a date or a citation
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ read again.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,7 @@ from dmkb.research.report import DOMAINS, Answer, Evidence, unique_keys
 from dmkb.research.retrieve import Params, Scored, retrieve
 from dmkb.research.sqlite_index import BuildReport, DamagedIndexError, SqliteIndex, update_index
 from dmkb.research.writer import Writer
-from dmkb.settings import dmkb_home
+from dmkb.settings import kb_home_path
 from dmkb.terms.index import TermIndex
 
 INDEX_NAME = "literature.sqlite"
@@ -36,7 +35,7 @@ KB_NAME = "kb.sqlite"
 
 def library_dir(root: Path) -> Path:
     """Where the literature index of the KB at ``root`` is kept."""
-    return dmkb_home() / "research" / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
+    return kb_home_path("research", root)
 
 
 @dataclass

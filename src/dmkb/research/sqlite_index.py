@@ -21,6 +21,7 @@ from dmkb.references.cache import ReferenceCache
 from dmkb.research import sources
 from dmkb.research.index import Document, Hit, Passage, Statement
 from dmkb.research.text import stems as stems_of
+from dmkb.sqlite_readonly import open_readonly
 
 FORMAT = "1"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
 _BATCH = 500  # documents a transaction
@@ -111,7 +112,7 @@ def _usable(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        with contextlib.closing(open_readonly(path)) as db:
             meta = dict(db.execute("SELECT key, value FROM meta"))
             db.execute("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'a'").fetchone()
     except sqlite3.Error:
@@ -241,7 +242,7 @@ class SqliteIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            self.db = open_readonly(path, check_same_thread=False)
             self.meta = dict(self.db.execute("SELECT key, value FROM meta"))
         except sqlite3.Error as exc:
             raise DamagedIndexError(f"{path}: the literature index cannot be read ({exc})",

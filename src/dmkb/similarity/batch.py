@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
+from dmkb.fs import read_regular
 
 _ID = re.compile(r"^HP:\d{7}$", re.IGNORECASE)
+MAX_BYTES = 256 * 2**20  # about a million cases; a bigger file is refused before it is read
 _DEFAULT_COLUMNS = ("case_id", "disease_ids", "observed_hpo", "excluded_hpo", "cohort")
 
 
@@ -35,9 +37,11 @@ def read_cases(path: Path) -> list[Case]:
         that is not written as ``HP:`` and seven digits (naming the file and line).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DmkbError(f"{path}: cannot read ({exc})", "give a tab-separated file of cases") from exc
+        text = read_regular(path, MAX_BYTES).decode("utf-8-sig")
+    except OSError as exc:
+        raise DmkbError(f"{path}: cannot read ({exc.strerror or exc})", "give a tab-separated file of cases") from exc
+    except UnicodeDecodeError as exc:
+        raise DmkbError(f"{path}: cannot read ({exc})", "give a tab-separated file of cases in UTF-8") from exc
     lines = text.splitlines()
     columns, first = _columns(path, lines[0] if lines else "")
     cases = []

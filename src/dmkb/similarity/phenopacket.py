@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
+from dmkb.fs import read_regular
 
 _HP_ID = re.compile(r"^HP:\d{7}$")
+MAX_BYTES = 16 * 2**20  # a phenopacket is a few kilobytes; this refuses a runaway file before reading it
 _HINT = ("write GA4GH Phenopacket v2 JSON: phenotypicFeatures as "
          '[{"type": {"id": "HP:0001166", "label": "Arachnodactyly"}, "excluded": false}, …]')
 
@@ -45,9 +47,11 @@ def read_phenopacket(path: Path) -> PhenopacketCase:
     from phenopackets import Phenopacket
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DmkbError(f"{path}: cannot read ({exc})", "give a phenopacket JSON file") from exc
+        text = read_regular(path, MAX_BYTES).decode("utf-8-sig")
+    except OSError as exc:
+        raise DmkbError(f"{path}: cannot read ({exc.strerror or exc})", "give a phenopacket JSON file") from exc
+    except UnicodeDecodeError as exc:
+        raise DmkbError(f"{path}: cannot read ({exc})", "give a phenopacket JSON file in UTF-8") from exc
     try:
         packet = Parse(text, Phenopacket())
     except ParseError as exc:
@@ -66,15 +70,34 @@ def read_phenopacket(path: Path) -> PhenopacketCase:
     return PhenopacketCase(packet.id or path.stem, observed, excluded, _sex(packet), _onset(packet), path)
 
 
-def read_phenopacket_folder(folder: Path) -> list[PhenopacketCase]:
-    """Every ``*.json`` phenopacket of a folder, by file name.
+@dataclass(frozen=True)
+class UnreadablePhenopacket:
+    """A file of a folder that is not a phenopacket we can rank: it is reported, not ranked."""
 
-    :raises DmkbError: as :func:`read_phenopacket`, or when the folder holds none.
+    path: Path
+    problem: str
+
+    @property
+    def case_id(self) -> str:
+        return self.path.stem
+
+
+def read_phenopacket_folder(folder: Path) -> list[PhenopacketCase | UnreadablePhenopacket]:
+    """Every ``*.json`` phenopacket of a folder, by file name; a file that cannot be read as one
+    stands in the list as an :class:`UnreadablePhenopacket`, so one bad file never stops a batch.
+
+    :raises DmkbError: when the folder holds no ``*.json`` file.
     """
     paths = sorted(folder.glob("*.json"))
     if not paths:
         raise DmkbError(f"{folder}: no phenopacket (*.json) in the folder", "give a folder of phenopacket JSON files")
-    return [read_phenopacket(path) for path in paths]
+    cases: list[PhenopacketCase | UnreadablePhenopacket] = []
+    for path in paths:
+        try:
+            cases.append(read_phenopacket(path))
+        except DmkbError as exc:
+            cases.append(UnreadablePhenopacket(path, exc.message.removeprefix(f"{path}: ")))
+    return cases
 
 
 def _sex(packet) -> str | None:

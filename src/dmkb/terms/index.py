@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dmkb.settings import dmkb_home
+from dmkb.sqlite_readonly import open_readonly
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED
 from dmkb.terms.sources.taxonomy import PREFIX as TAXON
@@ -128,7 +129,7 @@ class TermIndex:
     def connection(self, source: SourceInfo) -> sqlite3.Connection:
         db = self._connections.get(source.name)
         if db is None:
-            db = sqlite3.connect(f"file:{source.path}?mode=ro", uri=True, check_same_thread=False)
+            db = open_readonly(source.path, check_same_thread=False)
             self._connections[source.name] = db
         return db
 

@@ -48,5 +48,6 @@ class TermSource:
     partial: bool = False
     # an index read where it is installed (the NCBI taxonomy): the build records only this folder
     in_place: str | None = None
+    in_place_terms: int = 0  # how many terms that index holds
     # definitions are searched too (with less weight than names)
     search_definitions: bool = False

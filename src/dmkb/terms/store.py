@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from dmkb.fs import make_folder, temporary_beside
+from dmkb.sqlite_readonly import open_readonly
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import Term, TermSource
 
@@ -84,14 +85,15 @@ def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], 
         if on_terms:
             on_terms(writer.count)
     db.executescript(_INDEXES)
+    count = writer.count + source.in_place_terms
     meta = {"format": FORMAT, "name": source.name, "ontology": source.ontology, "release": source.release,
-            "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(writer.count),
+            "prefixes": " ".join(source.prefixes), "fingerprint": source.fingerprint, "terms": str(count),
             "authoritative": "1" if source.authoritative else "0", "partial": "1" if source.partial else "0"}
     if source.in_place:
         meta["in_place"] = source.in_place
     db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
     db.commit()
-    return writer.count
+    return count
 
 
 def _batches(terms: Iterable[Term]) -> Iterable[list[Term]]:
@@ -147,7 +149,7 @@ def _names(term: Term) -> list[tuple[str, int]]:
 def read_meta(path: Path) -> dict[str, str] | None:
     """The ``meta`` table of a source file, or ``None`` when the file is missing or unreadable."""
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = open_readonly(path)
         try:
             return dict(db.execute("SELECT key, value FROM meta"))
         finally:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.checks.walk import term_references
+from dmkb.entry_walk import term_references
 from dmkb.errors import DmkbError
 from dmkb.fs import read_regular, write_atomic
 from dmkb.load.layout import TERM_CACHE, find_layout

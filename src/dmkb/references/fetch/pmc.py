@@ -5,7 +5,6 @@ Articles whose publishers do not allow it come without a ``<body>``: those have 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,10 +13,9 @@ from lxml import etree
 from dmkb.references.fetch.http import BadResponse, SourceClient
 from dmkb.references.jats import body_text, inline_text
 from dmkb.references.markup import element_text, parse_xml
-from dmkb.references.record import ABSTRACT, FULL_TEXT, LiteratureRecord
+from dmkb.references.record import ABSTRACT, FULL_TEXT, YEAR, LiteratureRecord
 
 BATCH = 20  # full texts are large
-_YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -109,7 +107,7 @@ def _authors(meta: etree._Element) -> tuple[str, ...]:
 
 def _year(meta: etree._Element) -> str | None:
     for date in meta.iterfind("pub-date"):
-        found = _YEAR.search(element_text(date.find("year")))
+        found = YEAR.search(element_text(date.find("year")))
         if found:
             return found.group(1)
     return None

@@ -6,17 +6,15 @@ Structured abstracts keep their section labels (``METHODS: …``), one paragraph
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from lxml import etree
 
 from dmkb.references.fetch.http import BadResponse, SourceClient, json_of
 from dmkb.references.markup import element_text, parse_xml
-from dmkb.references.record import ABSTRACT, LiteratureRecord
+from dmkb.references.record import ABSTRACT, YEAR, LiteratureRecord
 
 BATCH = 200  # PMIDs per efetch request (E-utilities advise POST beyond a few hundred)
-_YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 
 
 class PubMed:
@@ -140,7 +138,7 @@ def _authors(author_list: etree._Element | None) -> tuple[str, ...]:
 def _year(date: etree._Element | None) -> str | None:
     if date is None:
         return None
-    found = _YEAR.search(element_text(date.find("Year")) or element_text(date.find("MedlineDate")))
+    found = YEAR.search(element_text(date.find("Year")) or element_text(date.find("MedlineDate")))
     return found.group(1) if found else None
 
 

