@@ -20,6 +20,11 @@ questions by a hash of their entry's file name; the scoring constants were tuned
 It also times building the index (cold, nothing changed, 20 files changed) and, with
 ``--scale N``, a cold build over N cache files (the corpus's files copied under new ids).
 
+Whole-disorder questions ("What causes X?", "How is X treated?", "How is X diagnosed?", "What
+is known about X?", X an entry's name, no ``--disorder``) are asked of the whole KB for every
+entry that cites cached references; printed: the share of the first five evidence passages
+that come from references the entry cites (on topic), for each form.
+
 The term index (``dmkb terms build``) of ``DMKB_HOME`` is used when it is built.
 """
 
@@ -66,15 +71,21 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10, help="evidence passages asked for")
     parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
     parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
+    parser.add_argument("--only", choices=["dev", "whole", "scale"], action="append",
+                        help="run only these parts (repeatable; default: all)")
     args = parser.parse_args()
+    parts = set(args.only or ["dev", "whole", "scale"])
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="dmkb-research-bench-") as tmp:
         work = Path(tmp)
         library = _build(args.corpus, work)
-        rows = _answer_all(library, questions, args.limit)
-        baseline = _baseline(library, questions)
-        _print_results(_Verifier(library.references), rows, baseline, questions)
-        if args.scale:
+        if "dev" in parts:
+            rows = _answer_all(library, questions, args.limit)
+            baseline = _baseline(library, questions)
+            _print_results(_Verifier(library.references), rows, baseline, questions)
+        if "whole" in parts:
+            _whole_disorder(library, work / "kb.sqlite", args.limit)
+        if args.scale and "scale" in parts:
             _scale(args.corpus, work, args.scale, library, questions[: args.scale_questions], args.limit)
 
 
@@ -205,6 +216,48 @@ def _line(verify: _Verifier, name: str, answered: list[tuple[dict, list[tuple[st
     return (f"| {name} | {len(scores)} | {100 * sum(r for r, _ in scores) / n:.1f}% | "
             f"{100 * sum(h for _, h in scores) / n:.1f}% | {100 * verified / (len(returned) or 1):.1f}% | "
             f"{words:.0f} | {timing} |")
+
+
+WHOLE_DISORDER_FORMS = ("What causes {}?", "How is {} treated?", "How is {} diagnosed?", "What is known about {}?")
+
+
+def cited_references(kb_db: Path) -> dict[str, set[str]]:
+    """The references each entry of a compiled KB cites that are cached: stem -> lower-cased ids."""
+    with contextlib.closing(sqlite3.connect(kb_db)) as db:
+        rows = db.execute("SELECT d.stem, s.id FROM disorder_sources ds JOIN disorders d ON d.id = ds.disorder_id "
+                          "JOIN sources s ON s.id = ds.source_id WHERE s.cached")
+        out: dict[str, set[str]] = {}
+        for stem, reference in rows:
+            out.setdefault(stem, set()).add(reference.lower())
+    return out
+
+
+def _whole_disorder(library: Library, kb_db: Path, limit: int) -> None:
+    """The share of the first five passages from references the asked-about entry cites, with the
+    entry in the KB, and hidden (the disorder then known from the term index, or as written)."""
+    cited = cited_references(kb_db)
+    names = {d.stem: d.name for d in library.kb}
+    print("\n| whole-disorder question | entries | on topic in the first five | seconds a question "
+          "| on topic, entry hidden |")
+    print("|---|---|---|---|---|")
+    every: dict[bool, list[float]] = {False: [], True: []}
+    for form in WHOLE_DISORDER_FORMS:
+        shares: dict[bool, list[float]] = {False: [], True: []}
+        seconds = []
+        for stem in sorted(cited):
+            for hide in (False, True):
+                started = time.perf_counter()
+                answer = ask(library, form.format(names[stem]), limit=limit, hidden={stem} if hide else ())
+                if not hide:
+                    seconds.append(time.perf_counter() - started)
+                top = [e.reference.lower() for e in answer.evidence[:5]]
+                shares[hide].append(sum(r in cited[stem] for r in top) / len(top) if top else 0.0)
+        for hide in (False, True):
+            every[hide] += shares[hide]
+        print(f"| {form.format('X')} | {len(seconds)} | {100 * statistics.mean(shares[False]):.1f}% | "
+              f"{statistics.median(seconds):.3f} | {100 * statistics.mean(shares[True]):.1f}% |")
+    print(f"| all four | {len(every[False])} | {100 * statistics.mean(every[False]):.1f}% | | "
+          f"{100 * statistics.mean(every[True]):.1f}% |")
 
 
 def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:

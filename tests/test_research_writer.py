@@ -24,13 +24,19 @@ class ChatServer:
 
     def __init__(self) -> None:
         self.reply: tuple[int, bytes, float] = (200, b"{}", 0.0)
+        self.hostile: str | None = None  # "drip": a byte every 50 ms; "endless": chunks without end
         self.requests: list[tuple[dict[str, str], dict]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 server.requests.append((dict(self.headers), json.loads(body or b"{}")))
+                if server.hostile:
+                    self._hostile(server.hostile)
+                    return
                 status, payload, delay = server.reply
                 time.sleep(delay)
                 try:
@@ -41,6 +47,25 @@ class ChatServer:
                     self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting, as it was meant to
+
+            def _hostile(self, kind: str) -> None:
+                try:
+                    self.send_response(200)
+                    if kind == "drip":
+                        self.send_header("Content-Length", "100000")
+                        self.end_headers()
+                        for _ in range(100_000):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.05)
+                    else:
+                        self.send_header("Transfer-Encoding", "chunked")
+                        self.end_headers()
+                        chunk = b" " * 65536
+                        while True:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -102,7 +127,7 @@ def test_only_sentences_citing_given_passages_are_kept(configured: ChatServer, l
 
 @pytest.mark.parametrize(("reply", "note"), [
     (("chat_jak_stat.json", 500, 0.0), "it answered HTTP 500"),
-    (("chat_jak_stat.json", 200, 2.0), "no answer within 1 s"),
+    (("chat_jak_stat.json", 200, 2.0), "no whole answer within 1 s"),
     (("README.md", 200, 0.0), "its answer is not a chat completion"),
     (("chat_uncited.json", 200, 0.0), "wrote no sentence citing the passages"),
 ])
@@ -112,6 +137,19 @@ def test_a_failing_writer_leaves_the_offline_report_with_a_note(configured: Chat
     assert answer.engine["mode"] == "offline"
     assert any(note in n and "offline" in n for n in answer.notes), answer.notes
     assert answer.report.statements() and all(s.citations for s in answer.report.statements())
+
+
+@pytest.mark.parametrize(("hostile", "note"), [
+    ("drip", "no whole answer within 1 s"),
+    ("endless", "its answer is larger than 4 MiB"),
+])
+def test_a_writer_answering_forever_is_given_up_in_time(configured: ChatServer, library, hostile, note) -> None:
+    configured.hostile = hostile
+    started = time.monotonic()
+    answer = ask(library, JAK_STAT, writer=Writer.from_settings())
+    assert time.monotonic() - started < 5
+    assert answer.engine["mode"] == "offline"
+    assert any(note in n for n in answer.notes), answer.notes
 
 
 def test_a_writer_that_cannot_be_reached_leaves_the_offline_report(monkeypatch, library) -> None:

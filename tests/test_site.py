@@ -78,7 +78,7 @@ def test_example_page_has_every_section(example_site: Path) -> None:
     assert 'id="phenotypes" class="section"' in html and 'id="subtypes" class="empty-section"' in html
     assert "MONDO:0019470" in html and "http://purl.obolibrary.org/obo/MONDO_0019470" in html
     assert "http://purl.obolibrary.org/obo/HP_0001945" in html  # ontology ids link to their URIs
-    assert "http://www.ncbi.nlm.nih.gov/pubmed/29263371" in html  # references link to theirs
+    assert "https://pubmed.ncbi.nlm.nih.gov/29263371/" in html  # references link to theirs
 
 
 def test_evidence_shows_reference_snippet_support_source_and_badge(example_site: Path) -> None:

@@ -35,7 +35,8 @@ def ask(
                                                  "in the KB). Default: the one the question names.")] = None,
     kb: KbOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="How many passages of evidence.")] = 10,
-    output: Annotated[AskFormat, typer.Option("--format", "-f", help="Output format.")] = AskFormat.text,
+    output: Annotated[AskFormat | None, typer.Option("--format", "-f", help="Output format (default: text; "
+                                                    "json with --batch).", show_default=False)] = None,
     save: Annotated[bool, typer.Option("--save", help="Also write the report to ROOT/research/"
                                        "<Stem>-deep-research-dmkb.md.")] = False,
     batch: Annotated[Path | None, typer.Option("--batch", help="Answer every question of a JSON-lines file "
@@ -55,8 +56,7 @@ def ask(
     from dmkb.research.writer import Writer
 
     if batch is not None:
-        if question is not None or save:
-            raise UsageError("--batch reads the questions from the file", "give either a question or --batch")
+        _check_batch_options(question, disorder, save, output)
         _run_batch(batch, kb, limit, quiet)
         return
     if question is None:
@@ -67,7 +67,7 @@ def ask(
     started = datetime.now().astimezone()
     answer = answer_question(library, question, disorder=disorder, limit=limit, writer=Writer.from_settings())
     ended = datetime.now().astimezone()
-    _print(answer, output)
+    _print(answer, output or AskFormat.text)
     if save:
         from dmkb.research.save import save_answer
 
@@ -75,11 +75,26 @@ def ask(
         rich_console(stderr=True, highlight=False).print(f"saved: {escape(str(path))}")
 
 
+def _check_batch_options(question: str | None, disorder: str | None, save: bool, output: AskFormat | None) -> None:
+    """:raises UsageError: for an option that does not go with --batch."""
+    if question is not None:
+        raise UsageError("--batch reads the questions from the file", "give either a question or --batch")
+    if save:
+        raise UsageError("--save is for one question, not for --batch", "ask the question alone to save its report")
+    if disorder is not None:
+        raise UsageError("--disorder is for one question, not for --batch",
+                         'give the disorder on each line: {"id": "q1", "question": "…", "disorder": "…"}')
+    if output not in (None, AskFormat.json):
+        raise UsageError(f"--batch writes one JSON line a question, not {output.value}",
+                         "leave out --format, or give --format json")
+
+
 def _open(kb: Path | None, quiet: bool):
     from dmkb.research.ask import open_library
 
     with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
-        library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total))
+        library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total),
+                               on_wait=_waiting(quiet))
     built = library.built
     err = rich_console(stderr=True, highlight=False)
     if not quiet and (built.fresh or built.added or built.updated or built.removed):
@@ -88,6 +103,14 @@ def _open(kb: Path | None, quiet: bool):
     for name, problem in built.problems[:5] if not quiet else []:
         err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
     return library
+
+
+def _waiting(quiet: bool):
+    """What to say while another process builds the same literature index."""
+    if quiet:
+        return None
+    return lambda: rich_console(stderr=True, highlight=False).print(
+        "[dim]waiting for another dmkb building this literature index to finish…[/]")
 
 
 def _print(answer, output: AskFormat) -> None:
@@ -103,7 +126,7 @@ def _print(answer, output: AskFormat) -> None:
 
 def _run_batch(path: Path, kb: Path | None, limit: int, quiet: bool) -> None:
     from dmkb.research.ask import ask as answer_question
-    from dmkb.research.batch import read_questions
+    from dmkb.research.batch import BadLine, read_questions
     from dmkb.research.writer import Writer
 
     questions = read_questions(path)
@@ -112,12 +135,17 @@ def _run_batch(path: Path, kb: Path | None, limit: int, quiet: bool) -> None:
     err = rich_console(stderr=True, highlight=False)
     answered = 0
     for item in questions:
+        if isinstance(item, BadLine):
+            err.print(f"[yellow]warning:[/] {escape(item.error)}")
+            sys.stdout.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
+            continue
         try:
             answer = answer_question(library, item.question, disorder=item.disorder, limit=limit,
                                      question_id=item.id, writer=writer)
         except DmkbError as exc:
             err.print(f"[yellow]warning:[/] {escape(str(path))}:{item.line}: {escape(exc.message)}")
-            sys.stdout.write(json.dumps({"id": item.id, "question": item.question, "error": exc.message}) + "\n")
+            sys.stdout.write(json.dumps({"id": item.id, "line": item.line, "question": item.question,
+                                         "error": exc.message}, ensure_ascii=False) + "\n")
             continue
         answered += 1
         sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
@@ -138,7 +166,7 @@ def index(
     from dmkb.research.ask import open_library
 
     with StepProgress("indexing", quiet=quiet, bar_from=50) as progress:
-        library = open_library(root or Path.cwd(), force=force,
+        library = open_library(root or Path.cwd(), force=force, on_wait=_waiting(quiet),
                                on_progress=lambda done, total: progress("references", done, total))
     built = library.built
     count, _ = library.index.passage_count()

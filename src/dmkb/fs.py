@@ -10,6 +10,7 @@ import errno
 import fcntl
 import fnmatch
 import os
+import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -62,6 +63,28 @@ def temporary_beside(path: Path) -> Path:
         raise cannot_write(path, exc) from exc
     os.close(fd)
     return Path(tmp)
+
+
+@contextlib.contextmanager
+def new_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
+    """A new, empty SQLite database to fill in the block; when the block ends without an error it
+    replaces ``path`` in one rename (readers see the old database or the new one), else it is removed.
+
+    Written without a journal: until the rename it is nobody's but the writer's.
+    """
+    make_folder(path.parent)
+    tmp = temporary_beside(path)
+    try:
+        with contextlib.closing(sqlite3.connect(tmp)) as db:
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            yield db
+            db.commit()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager

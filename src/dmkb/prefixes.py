@@ -6,15 +6,18 @@ registries), spelt as the Biolink model spells them so that exported graphs agre
 of the Biolink ecosystem; and with ``dmkb``, the namespace of the KB's own nodes (mechanism steps,
 disorders without a MONDO id) in exports.
 
-Prefixes are matched case-insensitively (``hgnc:11364`` = ``HGNC:11364``). Imported lazily by its
-users: loading curies costs a quarter of a second, which the validator does not need.
+Prefixes are matched case-insensitively (``hgnc:11364`` = ``HGNC:11364``). curies is imported
+when a converter is first needed: loading it (and pydantic) costs a tenth of a second or more,
+which the validator, whose reference links import this module, does not need.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
-import curies
+if TYPE_CHECKING:
+    import curies
 
 # the KB's own things; a URN, since no web address resolves them
 KB_PREFIX = "dmkb"
@@ -39,6 +42,7 @@ _EXTRA = (
 @cache
 def converter() -> curies.Converter:
     """The converter (built once per process)."""
+    import curies
     from prefixmaps import load_converter
 
     obo = load_converter("obo")

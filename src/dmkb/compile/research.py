@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_citations import ReportContent, cached_sources, report_content
-from dmkb.load.research_files import ResearchFile
+from dmkb.load.research_files import ResearchFile, parse_report
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ def compile_research(kb: KnowledgeBase, known: dict[str, tuple[str, dict[str, An
         changes.compiled.append(CompiledReport(report, content, depends))
     changes.removed = sorted(set(known) - set(changes.files))
     return changes
+
+
+def report_json(markdown: str, locate: Callable[[str], tuple[str, tuple[int, int]] | None]) -> dict[str, Any]:
+    """A report given as text (a research job's answer), compiled as a stored report is: the fields
+    of :class:`dmkb.site.data.StoredReport`, its sources that ``locate`` finds cached marked."""
+    report = parse_report("", markdown, "")
+    content = report_content(report.body, report.body_line, report.companion)
+    cached_sources(content, locate)
+    return {"provider": report.provider, "model": report.model, "date": report.date,
+            "duration_seconds": report.duration_seconds, "question": report.question, "body": content.body,
+            "entries": [entry.to_json() for entry in content.entries]}
 
 
 def _signatures(kb: KnowledgeBase, depends: dict[str, Any]) -> dict[str, Any]:

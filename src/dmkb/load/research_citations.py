@@ -21,7 +21,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+
+from dmkb.links import doi_url, pmc_url, pubmed_url, trial_url
 
 _LOCATOR = r"(?:pages?\s+\d+(?:\s*[-–]\s*\d+)?|media\s+[0-9a-fA-F]+|chunk\s+\d+)"
 _LABEL = re.compile(rf"^(?P<key>.+?)\s+{_LOCATOR}$")
@@ -329,9 +330,9 @@ def find_links(text: str) -> list[Link]:
     for match in _PMID.finditer(text):
         add(match.start(), match.end(), pubmed_url(match.group("pmid")))
     for match in _PMCID.finditer(text):
-        add(match.start(), match.end(), f"https://pmc.ncbi.nlm.nih.gov/articles/{match.group('pmcid')}/")
+        add(match.start(), match.end(), pmc_url(match.group("pmcid")))
     for match in _NCT.finditer(text):
-        add(match.start(), match.end(), f"https://clinicaltrials.gov/study/{match.group('nct')}")
+        add(match.start(), match.end(), trial_url(match.group("nct")))
     return sorted(links, key=lambda link: link.start)
 
 
@@ -365,14 +366,6 @@ def reference_ids(ids: dict[str, str]) -> list[str]:
     if ids.get("nct"):
         out.append(f"clinicaltrials:{ids['nct']}")
     return out
-
-
-def pubmed_url(pmid: str) -> str:
-    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-
-
-def doi_url(doi: str) -> str:
-    return "https://doi.org/" + quote(doi, safe="/()._-;:<>")
 
 
 def _trim(text: str) -> str:

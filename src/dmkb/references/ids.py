@@ -78,3 +78,14 @@ def parse_reference_id(text: object) -> ReferenceId:
             only_spelling=True,
         )
     return ReferenceId(text, canonical, local)
+
+
+def reference_url(reference: object) -> str | None:
+    """The page a reader follows for a cited reference (see :mod:`dmkb.links`), or ``None`` when the
+    id is not well formed (a spelling slip of its prefix aside)."""
+    from dmkb.links import reference_page  # the CURIE converter loads slowly; the validator needs no links
+
+    parsed = parse_reference_id(reference)
+    if parsed.problem and not parsed.only_spelling:
+        return None
+    return reference_page(parsed.prefix, parsed.local)

@@ -15,9 +15,7 @@ from pathlib import Path
 
 from dmkb.compile import compile_kb
 from dmkb.errors import UsageError
-from dmkb.load.layout import REFERENCES, find_layout
-from dmkb.load.reference_files import parse_reference
-from dmkb.load.text import decode
+from dmkb.fs import exclusive, remove_leftovers
 from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
 from dmkb.research.compose import compose_offline
@@ -31,6 +29,7 @@ from dmkb.terms.index import TermIndex
 
 INDEX_NAME = "literature.sqlite"
 KB_NAME = "kb.sqlite"
+REFERENCES = "references_cache"  # the folder of a KB root that holds its cached references
 
 
 def library_dir(root: Path) -> Path:
@@ -57,26 +56,32 @@ class Library:
 
 
 def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
-                 on_progress: Callable[[int, int], None] | None = None) -> Library:
+                 on_progress: Callable[[int, int], None] | None = None,
+                 on_wait: Callable[[], None] | None = None) -> Library:
     """Bring the literature index of the KB at ``root`` up to date and open it.
 
     :param kb_db: a compiled KB to take statements from (default: one compiled for the index).
     :param force: build the index again from scratch.
+    :param on_wait: called before waiting for another process building the same index.
     :raises UsageError: when ``root`` is not a KB, or it has no cached references.
     """
-    layout = find_layout([root])
-    references = layout.root / REFERENCES
-    if not ReferenceCache(references).file_names():
-        raise UsageError(f"{layout.root}: no cached references in {REFERENCES}/, so there is nothing to search",
-                         "fetch them with dmkb refs fetch ROOT, or bring records in with dmkb refs import")
-    folder = library_dir(layout.root)
+    root = root.resolve()
+    if not root.is_dir():
+        raise UsageError(f"{root}: no such folder", "give the root folder of a KB (the one holding kb/disorders/)")
+    folder = library_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    if kb_db is None and layout.disorder_files:
+    if kb_db is None:
         kb_db = folder / KB_NAME
-        compile_kb([layout.root], kb_db)
+        with exclusive(folder, f".{KB_NAME}.lock", on_wait):
+            remove_leftovers(folder, (f".{KB_NAME}.*.tmp*",))  # of a compile killed mid-way
+            root = compile_kb([root], kb_db).root
+    references = root / REFERENCES
+    if not ReferenceCache(references).file_names():
+        raise UsageError(f"{root}: no cached references in {REFERENCES}/, so there is nothing to search",
+                         "fetch them with dmkb refs fetch ROOT, or bring records in with dmkb refs import")
     path = folder / INDEX_NAME
-    built = update_index(path, references, kb_db, force=force, on_progress=on_progress)
+    built = update_index(path, references, kb_db, force=force, on_progress=on_progress, on_wait=on_wait)
     try:
         index = SqliteIndex(path)
     except DamagedIndexError:
@@ -88,7 +93,7 @@ def open_library(root: Path, *, kb_db: Path | None = None, force: bool = False,
         terms = None
         notes.append("the term index is not built (dmkb terms build), so disorders are found only in the KB and "
                      "the question's words are not expanded with their synonyms")
-    return Library(layout.root, index, ReferenceCache(references), read_kb_disorders(kb_db), terms, built, notes)
+    return Library(root, index, ReferenceCache(references), read_kb_disorders(kb_db), terms, built, notes)
 
 
 def check_question(question: str) -> str:
@@ -122,12 +127,12 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
         found = _by_domain(library, query, limit, hidden, params) or found
     keys = unique_keys(list({d.id: d for s in found for d in (s.document, *s.also)}.values()))
     evidence, documents, dropped = [], {}, 0
-    sources: dict[str, SourceText | None] = {}
+    sources = _Sources(library.references.directory)
     for item in found:
-        if not _verified(library, sources, item.document.reference, item.passage.text):
+        if not sources.verified(item.document.reference, item.passage.text):
             dropped += 1
             continue
-        also = [d for d in item.also if _verified(library, sources, d.reference, item.passage.text)]
+        also = [d for d in item.also if sources.verified(d.reference, item.passage.text)]
         for document in (item.document, *also):
             documents[keys[document.id]] = document
         evidence.append(Evidence(item.document.reference, item.passage.text, item.score, keys[item.document.id],
@@ -150,28 +155,34 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
 
 
 def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[str], params: Params) -> list[Scored]:
-    """A question about a whole disorder is asked again for each domain (cause, treatment, …)."""
+    """A question about a whole disorder is asked again for each domain (cause, treatment, …); one
+    about a side of it ("What causes X?") for that side's domain only."""
     found: list[Scored] = []
     seen: set[int] = set()
     params = replace(params, disorder_in_passage=params.disorder_in_passage + 6)  # passages that name it
-    for _name, marks in DOMAINS:
+    domains = [(n, m) for n, m in DOMAINS if n == query.aspect] if query.aspect else DOMAINS
+    for _name, marks in domains:
         asked = replace(query, terms=dict.fromkeys(marks, 1.0), phrases=[], synonyms=[])
-        for item in retrieve(library.index, asked, max(2, limit // 4), hidden=hidden, params=params):
+        for item in retrieve(library.index, asked, limit if query.aspect else max(2, limit // 4), hidden=hidden,
+                             params=params):
             if item.passage.id not in seen:
                 seen.add(item.passage.id)
                 found.append(item)
     return found
 
 
-def _verified(library: Library, sources: dict[str, SourceText | None], reference: str, quote: str) -> bool:
-    """Whether ``quote`` is in the cached text of ``reference`` as it is now (read again for each
-    question), by the matcher of ``dmkb validate``."""
-    if reference not in sources:
-        path = library.references.path_of(reference)
-        try:
-            sources[reference] = SourceText(parse_reference(decode(path.read_bytes())[0]).text) if path else None
-        except OSError:
-            sources[reference] = None
-    source = sources[reference]
-    return source is not None and source.contains(quote)
+class _Sources:
+    """The cached texts as they are now (read again for each question), to verify quotes in by the
+    matcher of ``dmkb validate``."""
 
+    def __init__(self, directory: Path) -> None:
+        self.cache = ReferenceCache(directory)
+        self.texts: dict[str, SourceText | None] = {}
+
+    def verified(self, reference: str, quote: str) -> bool:
+        """Whether ``quote`` is in the cached text of ``reference``."""
+        if reference not in self.texts:
+            cached = self.cache.get(reference)
+            self.texts[reference] = SourceText(cached.text) if cached is not None and cached.text else None
+        source = self.texts[reference]
+        return source is not None and source.contains(quote)

@@ -82,6 +82,9 @@ class LiteratureIndex(Protocol):
     def documents_mentioning(self, phrases: Sequence[Sequence[str]], limit: int) -> dict[int, bool]:
         """Documents holding one of ``phrases`` (runs of stems): id -> whether it is in the title."""
 
+    def documents_of(self, references: Collection[str]) -> set[int]:
+        """The documents of these references (ids compared without case)."""
+
     def search_passages(self, stems: Sequence[str], limit: int) -> list[Hit]:
         """Passages holding any of ``stems``, best first."""
 

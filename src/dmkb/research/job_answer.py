@@ -9,8 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dmkb.load.research_citations import cached_sources, report_content
-from dmkb.load.research_files import parse_report
+from dmkb.compile.research import report_json
 from dmkb.references.cache import ReferenceCache
 from dmkb.research.ask import ask, open_library
 from dmkb.research.jobs import Answered, Job, Progress, Runner
@@ -23,12 +22,7 @@ STEPS = 3  # opening the literature, answering, writing the report
 def content_json(markdown: str, references: ReferenceCache) -> dict[str, Any]:
     """A stored report's text as :class:`dmkb.site.data.StoredReport` fields, its sources that the
     KB's reference cache holds marked."""
-    report = parse_report("", markdown, "")
-    content = report_content(report.body, report.body_line, report.companion)
-    cached_sources(content, references.locate)
-    return {"provider": report.provider, "model": report.model, "date": report.date,
-            "duration_seconds": report.duration_seconds, "question": report.question, "body": content.body,
-            "entries": [entry.to_json() for entry in content.entries]}
+    return report_json(markdown, references.locate)
 
 
 def make_runner(root: Path, kb_db: Path) -> Runner:

@@ -28,6 +28,16 @@ _MAX_NAME_WORDS = 8  # longer synonyms are descriptions, not names
 # words that name no concept of their own in a question about a disorder
 _GENERIC = frozenset("disease diseases disorder disorders condition syndrome patient patients overview summary "
                      "general known current understanding".split())
+# words that ask about one side of a whole disorder ("What causes X?"), by the report's domain
+_ASPECTS = {stem(w): domain for domain, ws in (
+    ("Cause and risk factors", "cause causes caused causing etiology aetiology origin"),
+    ("Presentation", "symptom symptoms sign signs present presents presentation manifestation manifestations"),
+    ("Diagnosis", "diagnose diagnosed diagnosing diagnosis diagnostic detect detected"),
+    ("Genetics and mechanisms", "genetics inherited inheritance pathogenesis mechanism mechanisms"),
+    ("Treatment", "treat treated treating treatment treatments therapy therapies manage managed management "
+                  "cure cured"),
+    ("Prognosis", "prognosis outcome outcomes survival"),
+) for w in ws.split()}
 # ontologies whose names make useful expansions of a question's words
 _EXPANDING = ("HP", "MONDO", "GO", "CL", "UBERON", "CHEBI", "HGNC", "MAXO", "NCIT")
 
@@ -40,6 +50,7 @@ class KbDisorder:
     name: str
     mondo_id: str | None
     names: tuple[str, ...]  # name, synonyms, MONDO label
+    references: frozenset[str] = frozenset()  # what the entry cites
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class Disorder:
     mondo_id: str | None = None
     stem: str | None = None  # its KB entry, when it has one
     source: str = "as written"  # kb | term index | as written
+    references: frozenset[str] = frozenset()  # what its KB entry cites
 
 
 @dataclass
@@ -60,8 +72,9 @@ class Query:
     synonyms: list[tuple[str, ...]]  # other names of several words of the terms asked about
     disorder_stems: frozenset[str]
     disorder_phrases: list[tuple[str, ...]]
-    whole_disorder: bool  # nothing is asked but the disorder itself
+    whole_disorder: bool  # nothing is asked but the disorder itself (or one side of it: its causes, …)
     notes: list[str] = field(default_factory=list)
+    aspect: str | None = None  # the side of a whole disorder asked about: a domain of the report
 
 
 def read_kb_disorders(kb_db: Path | None) -> list[KbDisorder]:
@@ -69,11 +82,15 @@ def read_kb_disorders(kb_db: Path | None) -> list[KbDisorder]:
     if kb_db is None or not kb_db.exists():
         return []
     with contextlib.closing(connect_readonly(kb_db)) as conn:
-        rows = conn.execute("SELECT stem, name, mondo_id, mondo_label, synonyms FROM disorders").fetchall()
+        rows = conn.execute("SELECT id, stem, name, mondo_id, mondo_label, synonyms FROM disorders").fetchall()
+        cited: dict[int, set[str]] = {}
+        for disorder_id, source_id in conn.execute("SELECT disorder_id, source_id FROM disorder_sources"):
+            cited.setdefault(disorder_id, set()).add(source_id)
     out = []
-    for stem_, name, mondo_id, mondo_label, synonyms in rows:
+    for disorder_id, stem_, name, mondo_id, mondo_label, synonyms in rows:
         names = [name, *[s for s in json.loads(synonyms) if isinstance(s, str)], mondo_label]
-        out.append(KbDisorder(stem_, name, mondo_id, tuple(dict.fromkeys(n for n in names if n))))
+        out.append(KbDisorder(stem_, name, mondo_id, tuple(dict.fromkeys(n for n in names if n)),
+                              frozenset(cited.get(disorder_id, ()))))
     return out
 
 
@@ -87,9 +104,13 @@ def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], term
     notes: list[str] = []
     disorder = _resolve(disorder_name, question, visible, terms, notes)
     asked = _without_names(question, disorder.names if disorder else ())
-    concept_words = [w for w in words(asked) if w not in STOP_WORDS and w not in QUESTION_WORDS]
+    asked_words = [w for w in words(asked) if w not in STOP_WORDS]
+    concept_words = [w for w in asked_words if w not in QUESTION_WORDS]
     weights: dict[str, float] = {}
     asked_stems = [s for w in concept_words if w not in _GENERIC for s in stems(w)]
+    aspects = {_ASPECTS[s] for w in asked_words for s in stems(w) if s in _ASPECTS}
+    if disorder and all(s in _ASPECTS for s in asked_stems):  # "What is the treatment of X?": a side of X
+        concept_words, asked_stems = [], []
     for s in asked_stems:
         weights[s] = 1.0
     phrases = _question_phrases(asked_stems)
@@ -102,7 +123,8 @@ def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], term
     disorder_stems = frozenset(s for p in disorder_phrases if len(p) <= 4 for s in p if s not in _GENERIC_STEMS)
     return Query(question, disorder, weights, list(dict.fromkeys(phrases)),
                  [p for p in dict.fromkeys(expansions) if len(p) > 1], disorder_stems,
-                 [p for p in dict.fromkeys(disorder_phrases) if p], whole_disorder=not weights, notes=notes)
+                 [p for p in dict.fromkeys(disorder_phrases) if p], whole_disorder=not weights, notes=notes,
+                 aspect=aspects.pop() if not weights and len(aspects) == 1 else None)
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | frozenset(stem(w) for w in STOP_WORDS)
@@ -145,7 +167,7 @@ def _from_kb(found: KbDisorder, terms: TermIndex | None) -> Disorder:
         term = terms.get(found.mondo_id)
         if term:
             names += [term.label, *_names(term.synonyms)]
-    return Disorder(found.name, tuple(dict.fromkeys(names)), found.mondo_id, found.stem, "kb")
+    return Disorder(found.name, tuple(dict.fromkeys(names)), found.mondo_id, found.stem, "kb", found.references)
 
 
 def _mondo(name: str, terms: TermIndex | None) -> Disorder | None:

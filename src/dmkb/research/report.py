@@ -12,9 +12,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from dmkb.references.ids import reference_url
 from dmkb.research.index import Document
 from dmkb.research.text import stems
-from dmkb.site.links import reference_url
 
 # The domains of a disorder the report's table covers, in order, each with stems that mark a
 # passage as being about it (the first domain with most marks wins).

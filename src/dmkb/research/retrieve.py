@@ -3,7 +3,8 @@
 1. Candidate documents: those naming the disorder that best match the question's concepts,
    those that best match concepts and disorder together, the documents of the best matching
    passages, and those whose passages curated KB statements quote (statements of hidden
-   entries left out).
+   entries left out). A question about a whole disorder (or one side of it: "What causes X?")
+   keeps only the documents that name the disorder, and adds those its KB entry cites.
 2. Every passage of those documents is scored by what it says and by what its document is
    about: BM25 of the question's concepts in the passage (other names of the terms asked about
    count when they appear whole, single words at a lower weight), the share of the question
@@ -46,6 +47,8 @@ class Params:
     disorder_in_title: float = 4.0
     disorder_in_text: float = 1.0  # times the share of the document's passages naming the disorder (capped)
     statement: float = 1.0  # a curated statement quotes this passage (times its relative score)
+    cited: float = 10.0  # the KB entry of a whole disorder asked about cites the document
+    mentioning: int = 1000  # documents naming a whole disorder asked about, at most
     per_reference: int = 2  # passages of one reference before any other reference's next
 
 
@@ -74,6 +77,11 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     candidates.update(h.doc for h in index.search_passages(concept or named, params.passages))
     statements = index.search_statements(concept + named, hidden, params.statements)
     candidates.update(s.doc for s in statements if s.doc is not None)
+    cited: set[int] = set()
+    if query.whole_disorder and query.disorder is not None:
+        cited = index.documents_of(query.disorder.references)
+        naming = index.documents_mentioning(query.disorder_phrases, params.mentioning)
+        candidates = (candidates & naming.keys()) | cited
     best_statement = max((s.score for s in statements), default=1.0) or 1.0
     quoted: dict[int, float] = {}
     for statement in statements:
@@ -81,7 +89,7 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
             quoted[statement.passage] = max(quoted.get(statement.passage, 0.0), statement.score / best_statement)
     passages = index.passages_of(candidates)
     documents = index.documents({p.doc for p in passages})
-    scores = _Scorer(index, query, params).score(passages, documents, full_text)
+    scores = _Scorer(index, query, params).score(passages, documents, full_text, cited)
     scored = [Scored(p, documents[p.doc], score + params.statement * quoted.get(p.id, 0.0))
               for p, score in zip(passages, scores)]
     return diversify(scored, limit, params.per_reference)
@@ -102,7 +110,8 @@ class _Scorer:
         # a passage holding none of these stems scores nothing of its own
         self.wanted = frozenset(query.terms) | {p[0] for p in (*query.synonyms, *query.disorder_phrases)}
 
-    def score(self, passages: list[Passage], documents: dict[int, Document], full_text: dict[int, float]) -> list[float]:
+    def score(self, passages: list[Passage], documents: dict[int, Document], full_text: dict[int, float],
+              cited: Collection[int]) -> list[float]:
         p = self.params
         own, concept, names_disorder = [], [], []
         doc_counts: dict[int, Counter[str]] = defaultdict(Counter)
@@ -125,7 +134,7 @@ class _Scorer:
             title = _count(_joined(stems_of(documents[doc].title or "")), self.disorder) > 0
             doc_bonus[doc] = (p.document * doc_concept.get(doc, 0.0) / best_doc + p.full_text * full_text.get(doc, 0.0)
                               + p.disorder_in_title * title
-                              + p.disorder_in_text * min(1.0, 4 * share))
+                              + p.disorder_in_text * min(1.0, 4 * share) + p.cited * (doc in cited))
         out = []
         for i, passage in enumerate(passages):
             neighbours = [concept[j] for j in (i - 1, i + 1) if 0 <= j < len(passages) and passages[j].doc == passage.doc]

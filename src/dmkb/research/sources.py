@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.compile.store import connect_readonly
-from dmkb.load.reference_files import ReferenceText
 from dmkb.references.cache import ReferenceCache
 from dmkb.research.text import Passage, passages, words
 
@@ -65,12 +64,13 @@ def list_cache(directory: Path) -> list[CachedFile]:
 
 def read_document(cache: ReferenceCache, file: CachedFile) -> DocumentRecord:
     """Read and cut one cache file; a file that cannot be read becomes a record with a problem."""
-    cached: ReferenceText = cache.read(file.name)
+    cached = cache.read(file.name)
     meta = cached.metadata
     reference = meta.get("reference_id")
     if not isinstance(reference, str) or ":" not in reference:
         reference = _id_from_file_name(file.name)
-    found = passages(cached.text) if cached.text else []
+    pdf = meta.get("content_type") == "full_text_pdf"
+    found = passages(cached.text, pdf=pdf) if cached.text else []
     title_words = words(cached.title or "")
     found = [p for p in found if words(p.text) != title_words]  # the title again, as PubMed's text repeats it
     problem = cached.problem or (None if found else "no text to index")

@@ -2,28 +2,29 @@
 
 Built on first use, then updated: only cache files whose size or modification time changed are
 read again, and the statements are read again only when the compiled KB changed. A new index is
-written to a temporary file and renamed into place; an update runs in one transaction. Either
-way a reader sees the old index or the new one, never half of one.
+written to a temporary file of its own and renamed into place; an update runs in one
+transaction, from reading what is indexed to the last change. Either way a reader sees the old
+index or the new one, never half of one. One build or update at a time holds the index's lock
+(others wait for it), and clears the temporary files a killed build left behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dmkb.errors import DmkbError
+from dmkb.fs import exclusive, new_sqlite, remove_leftovers
 from dmkb.references.cache import ReferenceCache
 from dmkb.research import sources
 from dmkb.research.index import Document, Hit, Passage, Statement
 from dmkb.research.text import stems as stems_of
 from dmkb.sqlite_readonly import open_readonly
 
-FORMAT = "1"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
+FORMAT = "2"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
 _BATCH = 500  # documents a transaction
 
 _SCHEMA = """
@@ -73,38 +74,38 @@ class DamagedIndexError(DmkbError):
 
 
 def update_index(path: Path, references_dir: Path, kb_db: Path | None, *, force: bool = False,
-                 on_progress: Progress | None = None) -> BuildReport:
+                 on_progress: Progress | None = None, on_wait: Callable[[], None] | None = None) -> BuildReport:
     """Bring the index at ``path`` up to date with the cache folder and the compiled KB.
 
     :param force: build it again from scratch.
+    :param on_wait: called once before waiting for another build or update of the index to end.
     :raises DmkbError: when the index cannot be written.
     """
-    fresh = force or not _usable(path)
-    report = BuildReport(path, fresh=fresh)
-    files = sources.list_cache(references_dir)
-    if fresh:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            with contextlib.closing(sqlite3.connect(tmp)) as db:
-                db.execute("PRAGMA journal_mode=OFF")
-                db.execute("PRAGMA synchronous=OFF")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(path.parent, f".{path.name}.lock", on_wait):
+        remove_leftovers(path.parent, (f".{path.name}.*.tmp*",))
+        fresh = force or not _usable(path)
+        report = BuildReport(path, fresh=fresh)
+        files = sources.list_cache(references_dir)
+        if fresh:
+            with new_sqlite(path) as db:
                 db.executescript(_SCHEMA)
                 _apply(db, references_dir, files, kb_db, report, on_progress)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            return report
+        try:
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    _apply(db, references_dir, files, kb_db, report, on_progress, batch=None)
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise DmkbError(f"{path}: the literature index cannot be updated ({exc})",
+                            "run dmkb research index ROOT --force to build it again") from exc
         return report
-    try:
-        with contextlib.closing(sqlite3.connect(path)) as db:
-            _apply(db, references_dir, files, kb_db, report, on_progress)
-    except sqlite3.Error as exc:
-        raise DmkbError(f"{path}: the literature index cannot be updated ({exc})",
-                        "run dmkb research index ROOT --force to build it again") from exc
-    return report
 
 
 def _usable(path: Path) -> bool:
@@ -121,20 +122,24 @@ def _usable(path: Path) -> bool:
 
 
 def _apply(db: sqlite3.Connection, references_dir: Path, files: list[sources.CachedFile], kb_db: Path | None,
-           report: BuildReport, on_progress: Progress | None) -> None:
+           report: BuildReport, on_progress: Progress | None, batch: int | None = _BATCH) -> None:
+    """Index what changed. With ``batch``, commit after every ``batch`` documents (a new index, not
+    yet anyone's); without, the caller holds one transaction for the whole update."""
+    commit = contextlib.nullcontext if batch is None else lambda: db
     known = {name: (doc_id, size, mtime) for doc_id, name, size, mtime
              in db.execute("SELECT id, file, size, mtime_ns FROM docs")}
     changed = [f for f in files if known.get(f.name, (None, None, None))[1:] != (f.size, f.mtime_ns)]
     gone = set(known) - {f.name for f in files}
     report.unchanged = len(files) - len(changed)
     cache = ReferenceCache(references_dir)
-    with db:
+    with commit():
         for name in gone:
             _delete_document(db, known[name][0])
         report.removed = len(gone)
-    for start in range(0, len(changed), _BATCH):
-        with db:
-            for i, file in enumerate(changed[start : start + _BATCH], start=start + 1):
+    step = batch or len(changed) or 1
+    for start in range(0, len(changed), step):
+        with commit():
+            for i, file in enumerate(changed[start : start + step], start=start + 1):
                 record = sources.read_document(cache, file)
                 if file.name in known:
                     _delete_document(db, known[file.name][0])
@@ -148,7 +153,7 @@ def _apply(db: sqlite3.Connection, references_dir: Path, files: list[sources.Cac
                     on_progress(i, len(changed))
     signature = sources.kb_signature(kb_db)
     old = dict(db.execute("SELECT key, value FROM meta"))
-    with db:
+    with commit():
         if old.get("kb") != signature or report.added or report.updated or report.removed:
             report.statements = _index_statements(db, kb_db)
         db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("format", FORMAT), ("kb", signature)])
@@ -293,6 +298,13 @@ class SqliteIndex:
         for (doc,) in self._query("SELECT rowid FROM docs_fts WHERE docs_fts MATCH ? LIMIT ?", (in_title, limit)):
             found[doc] = True
         return found
+
+    def documents_of(self, references: Collection[str]) -> set[int]:
+        if not references:
+            return set()
+        marks = ",".join("?" * len(references))
+        return {doc for (doc,) in self._query(
+            f"SELECT id FROM docs WHERE reference COLLATE NOCASE IN ({marks})", references)}
 
     def search_passages(self, stems: Sequence[str], limit: int) -> list[Hit]:
         if not stems:

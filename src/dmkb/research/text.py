@@ -9,6 +9,7 @@ Snowball English stemmer, so "activation", "activated" and "activating" are one 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -59,7 +60,9 @@ def stems(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Passage:
-    """A passage of a source: ``text`` is ``source[start:end]``, in the section ``section``."""
+    """A passage of a source, in the section ``section``: ``text`` is ``source[start:end]``, or for
+    a sentence of a PDF broken by a page break, its two halves joined by `` ... `` (the snippet
+    matcher reads that as a gap)."""
 
     section: str | None
     start: int
@@ -89,11 +92,14 @@ _MAX_WORDS = 80  # longer sentences (tables, run-on lists) are cut at semicolons
 _MIN_WORDS = 4  # shorter pieces are joined to the next sentence
 
 
-def passages(body: str) -> list[Passage]:
+def passages(body: str, *, pdf: bool = False) -> list[Passage]:
     """The passages of a cached reference's text (what follows its front matter).
 
     The header dismech writes above ``## Content`` (title, authors, journal) is skipped, and so
     are the paragraphs of PubMed's text export that are citation data, affiliations or notices.
+    In text extracted from a PDF (``pdf``), running heads and feet and page numbers are dropped,
+    and so are short labels (of figures' axes, say); a sentence broken by a page break is one
+    passage, its halves joined by `` ... `` (whatever lies between: figures, tables, a sidebar).
     """
     offset = 0
     content = re.search(r"^## Content[ \t]*$", body, re.MULTILINE)
@@ -101,7 +107,9 @@ def passages(body: str) -> list[Passage]:
         offset = content.end()
     out: list[Passage] = []
     section: str | None = None
-    for start, end in _paragraphs(body, offset):
+    broken: int | None = None  # the passage of ``out`` a page break cut short, waiting for its end
+    spans = _pdf_paragraphs(body, offset) if pdf else [(s, e, False) for s, e in _paragraphs(body, offset)]
+    for start, end, page_break in spans:
         paragraph = body[start:end]
         heading = _HEADING.match(paragraph)
         if heading and "\n" not in paragraph.strip():
@@ -109,12 +117,87 @@ def passages(body: str) -> list[Passage]:
             continue
         if _BOILERPLATE.match(paragraph) or _is_author_list(paragraph):
             continue
+        if pdf and _is_label(paragraph):
+            continue
         label = _LABEL.match(paragraph)
         if label and (label.group(1).isupper() or len(label.group(1).split()) <= 3):
             section = _section_name(label.group(1))
             start += label.end()
-        out.extend(Passage(section, s, e, " ".join(body[s:e].split())) for s, e in _sentences(body, start, end))
+        found = [Passage(section, s, e, " ".join(body[s:e].split())) for s, e in _sentences(body, start, end)]
+        if broken is not None and found and found[0].start - out[broken].end > _PAGE_GAP:
+            broken = None  # its end was never found
+        if broken is not None and found and found[0].text[0].islower():
+            first, rest = out[broken], found.pop(0)
+            out[broken] = Passage(first.section, first.start, rest.end, f"{first.text} ... {rest.text}")
+            broken = None
+        out.extend(found)
+        # the first sentence cut short waits for its end (a figure's caption cut short after it does not)
+        if broken is None and page_break and found and not _SENTENCE_ENDED.search(found[-1].text):
+            broken = len(out) - 1
     return out
+
+
+_PAGE_GAP = 8_000  # characters between a sentence cut short by a page break and its end, at most
+
+
+# a sentence's last characters: . ! ? or : and closing quotes or brackets
+_SENTENCE_ENDED = re.compile(r"[.!?:][\"'”’)\]]*$")
+# a page number alone on its line ("12", "Page 3 of 12")
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?\d{1,4}(?:\s+(?:of|/)\s+\d{1,4})?", re.IGNORECASE)
+_LINE = re.compile(r"[^\n]+")
+
+
+def _pdf_paragraphs(body: str, offset: int) -> list[tuple[int, int, bool]]:
+    """Paragraphs of text extracted from a PDF, without running heads and feet (lines found again
+    on other pages, numbers aside) and page numbers: (start, end, whether a page break follows)."""
+    running = _running_lines(body[offset:])
+    out: list[tuple[int, int, bool]] = []
+    for start, end in _paragraphs(body, offset):
+        begin = start
+        lines = list(_LINE.finditer(body, start, end))
+        for line in (lines[i] for i in _page_lines(lines, running)):
+            kept = body[begin : line.start()]
+            if kept.strip():
+                first = begin + len(kept) - len(kept.lstrip())
+                out.append((first, begin + len(kept.rstrip()), True))
+            elif out:
+                out[-1] = (out[-1][0], out[-1][1], True)
+            begin = line.end()
+        kept = body[begin:end]
+        if kept.strip():
+            out.append((begin + len(kept) - len(kept.lstrip()), end, False))
+    return out
+
+
+def _page_lines(lines: list[re.Match[str]], running: set[str]) -> list[int]:
+    """Which of a paragraph's lines are the page's: running heads and feet, and numbers alone on
+    their line beside one, or opening or closing the paragraph (a number between two lines of
+    text is a reference's superscript, and stays)."""
+    texts = [line.group().strip() for line in lines]
+    heads = [_running_key(text) in running for text in texts]
+    numbers = [bool(_PAGE_NUMBER.fullmatch(text)) for text in texts]
+
+    def beside_page(i: int) -> bool:
+        return i in (0, len(lines) - 1) or any(heads[j] or numbers[j] for j in (i - 1, i + 1))
+
+    return [i for i in range(len(lines)) if heads[i] or (numbers[i] and beside_page(i))]
+
+
+def _running_key(line: str) -> str:
+    """A line as compared with the lines of other pages: numbers (page, volume) left out."""
+    key = re.sub(r"\d+", "#", " ".join(line.split()))
+    return key if len(key) >= 10 and len(key.split()) <= 20 else ""
+
+
+def _running_lines(text: str) -> set[str]:
+    counts = Counter(_running_key(line) for line in text.splitlines())
+    return {key for key, count in counts.items() if key and count >= 2}
+
+
+def _is_label(paragraph: str) -> bool:
+    """A few words that are no sentence, nor the start of one (a figure's axis title, a legend)."""
+    text = " ".join(paragraph.split())
+    return len(words(text)) < 6 and not _SENTENCE_ENDED.search(text) and not text[:1].islower()
 
 
 def _is_author_list(paragraph: str) -> bool:

@@ -17,10 +17,12 @@ from typing import Any
 
 import httpx
 
+from dmkb.bounded_http import TooLarge, TooLate, read_bounded
 from dmkb.research.query import Query
 from dmkb.research.report import Evidence, Report, Section, Statement
 
-DEFAULT_TIMEOUT = 60.0
+DEFAULT_TIMEOUT = 60.0  # seconds for the whole answer, however slowly it comes
+MAX_ANSWER = 4 * 2**20  # bytes: a report is a few pages; more is not an answer
 _SYSTEM = (
     "You write short literature reports for disease researchers. Use only the passages given; never add "
     "facts of your own. After every sentence, give in parentheses the keys of the passages that support it, "
@@ -41,6 +43,7 @@ class Writer:
     model: str
     api_key: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int = MAX_ANSWER
 
     @classmethod
     def from_settings(cls) -> Writer | None:
@@ -84,9 +87,13 @@ class Writer:
                              {"role": "user", "content": f"Question: {question}{disorder}\n\nPassages:\n{passages}"}]}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            response = httpx.post(f"{self.url}/chat/completions", json=body, headers=headers, timeout=self.timeout)
-        except httpx.TimeoutException:
-            raise WriterError(f"no answer within {self.timeout:g} s") from None
+            with httpx.Client(timeout=self.timeout) as client:
+                response = read_bounded(client, "POST", f"{self.url}/chat/completions", json=body, headers=headers,
+                                        deadline=self.timeout, max_bytes=self.max_bytes)
+        except (httpx.TimeoutException, TooLate):
+            raise WriterError(f"no whole answer within {self.timeout:g} s") from None
+        except TooLarge as exc:
+            raise WriterError(f"its answer is {exc}") from None
         except httpx.HTTPError as exc:
             raise WriterError(f"cannot reach it: {exc}") from None
         if response.status_code != 200:

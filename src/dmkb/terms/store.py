@@ -7,13 +7,12 @@ rewritten.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from dmkb.fs import make_folder, temporary_beside
+from dmkb.fs import new_sqlite
 from dmkb.sqlite_readonly import open_readonly
 from dmkb.terms.cache import curie_key
 from dmkb.terms.records import Term, TermSource
@@ -59,25 +58,11 @@ def normalize_name(text: str) -> str:
 
 def write_source(source: TermSource, path: Path, on_terms: Callable[[int], None] | None = None) -> int:
     """Read ``source`` and write it to ``path`` atomically; return how many terms it holds."""
-    make_folder(path.parent)
-    tmp = temporary_beside(path)
-    try:
-        db = sqlite3.connect(tmp)
-        try:
-            count = _fill(db, source, on_terms)
-        finally:
-            db.close()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+    with new_sqlite(path) as db:
+        return _fill(db, source, on_terms)
 
 
 def _fill(db: sqlite3.Connection, source: TermSource, on_terms: Callable[[int], None] | None) -> int:
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
     db.executescript(_SCHEMA)
     writer = _TermWriter(db, source.search_definitions)
     for batch in _batches(source.read()):

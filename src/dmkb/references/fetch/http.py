@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from dmkb import __version__
+from dmkb.bounded_http import TooLarge, TooLate, read_bounded
 from dmkb.errors import DmkbError
 
 
@@ -139,7 +140,7 @@ class SourceClient:
         backoff = min(self.settings.backoff * 2**attempt, self.settings.max_wait)
         try:
             response = self._get(url, query)
-        except _Late:
+        except TooLate:
             return f"no whole answer within {self.settings.deadline:g} s", backoff
         except httpx.TimeoutException:
             return f"no answer within {self.settings.timeout:g} s", backoff
@@ -160,37 +161,18 @@ class SourceClient:
         raise BadResponse(f"{self.name} refused the request: HTTP {status} {excerpt}".rstrip(),
                           "check the id; the source could not make sense of it")
 
-
     def _get(self, url: str, query: dict[str, Any]) -> httpx.Response:
         """The whole response, read within the deadline and the size cap.
 
-        :raises _Late: when the answer is still coming at the deadline.
+        :raises TooLate: when the answer is still coming at the deadline.
         :raises BadResponse: when it is larger than the cap.
         """
-        deadline = time.monotonic() + self.settings.deadline
-        limit = self.settings.max_bytes
-        with self._client.stream("GET", url, params=query) as streamed:
-            declared = streamed.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise self._too_large(limit)
-            body = bytearray()
-            for chunk in streamed.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise self._too_large(limit)
-                if time.monotonic() > deadline:
-                    raise _Late()
-            headers = [(k, v) for k, v in streamed.headers.multi_items()
-                       if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-            return httpx.Response(streamed.status_code, headers=headers, content=bytes(body), request=streamed.request)
-
-    def _too_large(self, limit: int) -> BadResponse:
-        return BadResponse(f"{self.name}'s answer is larger than {limit / 2**20:g} MiB; it was not read",
-                           "raise DMKB_HTTP_MAX_MB if such answers are expected")
-
-
-class _Late(Exception):
-    """The answer was still coming at the request's deadline."""
+        try:
+            return read_bounded(self._client, "GET", url, params=query, deadline=self.settings.deadline,
+                                max_bytes=self.settings.max_bytes)
+        except TooLarge as exc:
+            raise BadResponse(f"{self.name}'s answer is {exc}; it was not read",
+                              "raise DMKB_HTTP_MAX_MB if such answers are expected") from None
 
 
 def json_of(response: httpx.Response, what: str) -> Any:

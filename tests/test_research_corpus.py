@@ -1,0 +1,64 @@
+"""`dmkb ask` over the shared corpus (42 entries, ~1,170 cached references): a question about a
+whole disorder answers from that disorder's literature, not from its neighbours'."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+
+from dmkb.research.ask import KB_NAME, Library, ask, open_library
+
+FORMS = ("What causes {}?", "How is {} treated?", "How is {} diagnosed?", "What is known about {}?")
+# entries of different fields, each citing a handful to dozens of cached references
+SAMPLE = ("Addisons_Disease", "Apert_Syndrome", "Epilepsy", "Cystic_Fibrosis", "Osteogenesis_Imperfecta_Type_I",
+          "Gout", "Tuberculosis", "Lyme_Disease", "Psoriasis", "Aggressive_NK-cell_Leukemia")
+
+
+@pytest.fixture(scope="module")
+def corpus_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    if not (CORPUS / "kb" / "disorders").is_dir():
+        pytest.skip("the shared dismech corpus is not beside the repository")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DMKB_HOME", str(tmp_path_factory.mktemp("corpus_home")))
+        library = open_library(CORPUS)
+        yield library
+        library.close()
+
+
+def _cited(kb_db: Path) -> dict[str, set[str]]:
+    with contextlib.closing(sqlite3.connect(kb_db)) as db:
+        rows = db.execute("SELECT d.stem, s.id FROM disorder_sources ds JOIN disorders d ON d.id = ds.disorder_id "
+                          "JOIN sources s ON s.id = ds.source_id WHERE s.cached").fetchall()
+    out: dict[str, set[str]] = {}
+    for stem, reference in rows:
+        out.setdefault(stem, set()).add(reference.lower())
+    return out
+
+
+@pytest.mark.corpus
+def test_whole_disorder_questions_answer_from_that_disorders_references(corpus_library: Library) -> None:
+    cited = _cited(corpus_library.index.path.parent / KB_NAME)
+    names = {d.stem: d.name for d in corpus_library.kb}
+    shares: dict[str, list[float]] = {}
+    for stem in SAMPLE:
+        assert cited.get(stem), f"{stem} cites no cached reference"
+        for form in FORMS:
+            answer = ask(corpus_library, form.format(names[stem]))
+            assert answer.stem == stem, (form, stem)
+            top = [e.reference.lower() for e in answer.evidence[:5]]
+            assert top, (form, stem)
+            shares.setdefault(form, []).append(sum(r in cited[stem] for r in top) / len(top))
+    for form, values in shares.items():
+        assert sum(values) / len(values) >= 0.9, (form, values)
+
+
+@pytest.mark.corpus
+def test_what_causes_answers_with_causes_first(corpus_library: Library) -> None:
+    answer = ask(corpus_library, "What causes cystic fibrosis?")
+    first = " ".join(e.quote.lower() for e in answer.evidence[:5])
+    assert "cftr" in first
