@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -130,6 +134,16 @@ def with_term_index(term_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return term_home
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DMKB_HOME of the session, set before any other fixture (module-scoped ones included), so
+    nothing a test runs, in this process or another, writes into the user's own."""
+    home = tmp_path_factory.mktemp("session_home")
+    share_similarity_model(home, tmp_path_factory)
+    with mock.patch.dict(os.environ, {"DMKB_HOME": str(home)}):
+        yield home
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own DMKB_HOME, so remembered findings never leak between tests.
@@ -161,9 +175,30 @@ class CliResult:
 
 
 def run_dmkb(*args: str | Path) -> CliResult:
-    """Run the installed command as a user would (a real process, real exit code)."""
+    """Run ``dmkb ARGS`` in this process, through the same entry point as the installed command:
+    its exit code, stdout and stderr as a user would see them (no terminal, 200 columns).
+
+    Start-up costs a process ~0.5 s; tests of what only a real process shows (start-up, signals,
+    ``python -m dmkb``, serve) use :func:`run_dmkb_process`.
+    """
+    from dmkb.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with (mock.patch.object(sys, "argv", ["dmkb", *map(str, args)]), mock.patch.dict(os.environ, {"COLUMNS": "200"}),
+          contextlib.redirect_stdout(out), contextlib.redirect_stderr(err)):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_dmkb_process(*args: str | Path) -> CliResult:
+    """Run the installed command in a process of its own, as a user would (real start-up, real exit code)."""
     proc = subprocess.run(
         [sys.executable, "-m", "dmkb", *map(str, args)],
+        check=False,
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
@@ -172,5 +207,50 @@ def run_dmkb(*args: str | Path) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+USER_HOMES = pytest.StashKey[tuple[Path, ...]]()
+HOME_WRITES: list[str] = []  # what this process wrote into the user's own DMKB_HOME
+# the audit events of writing (builtins.open and os.open both raise "open")
+_WRITES = frozenset({"open", "os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.symlink", "sqlite3.connect"})
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright (skipped when absent)")
+    config.stash[USER_HOMES] = homes = tuple(user_homes())
+    sys.addaudithook(lambda event, args: _note_home_write(event, args, homes))
+
+
+def user_homes() -> set[Path]:
+    """The user's own DMKB_HOME and the default one, neither of which a test may write into."""
+    from dmkb.settings import dmkb_home
+
+    with mock.patch.dict(os.environ):
+        configured = dmkb_home()
+        os.environ.pop("DMKB_HOME", None)
+        return {configured.absolute(), dmkb_home().absolute()}
+
+
+def _note_home_write(event: str, args: tuple, homes: tuple[Path, ...]) -> None:
+    """Note a write into ``homes`` by this process (an audit hook: other processes on the machine
+    that write there are none of the tests' doing; processes of the tests inherit their DMKB_HOME)."""
+    if event not in _WRITES:
+        return
+    if event == "open":
+        mode, flags = args[1], args[2] or 0
+        if not (flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) or isinstance(mode, str) and set(mode) & set("wax+")):
+            return
+    for target in args[:2] if event == "os.rename" else args[:1]:
+        if isinstance(target, str | bytes | os.PathLike):
+            path = Path(os.fsdecode(target)).absolute()
+            if any(path == home or home in path.parents for home in homes):
+                HOME_WRITES.append(f"{event} {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when a test wrote into the user's own DMKB_HOME."""
+    if HOME_WRITES:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if HOME_WRITES:
+        terminalreporter.write_line(f"tests wrote into the user's DMKB_HOME: {HOME_WRITES[:5]}", red=True, bold=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb
+from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb, run_dmkb_process
 
 
 def test_json_report_shape(tiny_kb: TinyKb) -> None:
@@ -94,8 +96,9 @@ def test_every_help_page_has_an_example() -> None:
     import typer.main
     from typer.testing import CliRunner
 
-    from dmkb.cli import app
+    from dmkb.cli import with_every_command
 
+    app = with_every_command()
     runner = CliRunner()
     paths = [(), *_commands(typer.main.get_command(app))]
     assert len(paths) > 12
@@ -134,6 +137,30 @@ def test_hostile_files_give_findings_not_tracebacks(tiny_kb: TinyKb, content: by
 def test_version() -> None:
     result = run_dmkb("--version")
     assert result.code == 0 and result.stdout.startswith("dmkb ")
+
+
+# what dmkb validate, run on every save, must not import at start-up: each costs milliseconds
+HEAVY = ("rich", "rapidfuzz", "fastobo", "zstandard", "importlib.metadata", "curies", "pydantic", "numpy", "httpx",
+         "lxml", "jinja2", "dmkb.cli_refs", "dmkb.cli_terms", "dmkb.cli_site", "dmkb.cli_diagnose",
+         "dmkb.cli_export", "dmkb.cli_research")
+
+
+def test_validate_starts_without_the_modules_of_other_commands(tmp_path: Path) -> None:
+    script = ("import sys; from dmkb.cli import main\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(' '.join(sorted(sys.modules)), file=sys.stderr)")
+    for output in ("json", "text"):
+        proc = subprocess.run([sys.executable, "-c", script, "validate", EXAMPLE, "--format", output],
+                              capture_output=True, text=True, check=False)
+        loaded = set(proc.stderr.split())
+        assert "dmkb.validate" in loaded
+        assert not {m for m in loaded if m in HEAVY or m.split(".")[0] in HEAVY}, output
+
+
+def test_python_m_dmkb_runs_as_a_process_of_its_own(tmp_path: Path) -> None:
+    assert run_dmkb_process("--version").stdout.startswith("dmkb ")
+    refused = run_dmkb_process("validate", tmp_path / "nowhere")
+    assert refused.code == 2 and refused.stderr.startswith("error: ") and "Traceback" not in refused.stderr
 
 
 def test_long_steps_print_a_line_every_few_seconds_when_not_on_a_terminal(tmp_path: Path,

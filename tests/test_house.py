@@ -23,7 +23,8 @@ SRC = Path(dmkb.__file__).parent
 # imports from its own room and from rooms of lower layers only, never from its layer or above.
 LAYERS: list[set[str]] = [
     {"dmkb"},  # the package itself: its version
-    {"errors", "fs", "settings", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
+    {"errors", "settings"},  # what can go wrong, and what the environment sets
+    {"fs", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
      "entry_path", "packaged", "forked", "bounded_http"},
     {"links"},  # the pages a reader follows for terms and references (through prefixes)
     {"report_citations"},  # citation keys and reference lists of stored research reports (linked)

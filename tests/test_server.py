@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, run_dmkb
+from conftest import EXAMPLE, run_dmkb_process
 from site_helpers import serve_in_thread
 
 from dmkb.pipeline.build import build_site
@@ -322,6 +322,6 @@ def test_cli_serve_on_a_busy_port_is_a_clean_error(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        result = run_dmkb("serve", EXAMPLE, "--port", busy.getsockname()[1], "--out", tmp_path / "site")
+        result = run_dmkb_process("serve", EXAMPLE, "--port", busy.getsockname()[1], "--out", tmp_path / "site")
     assert result.code == 2
     assert "cannot listen on 127.0.0.1:" in result.stderr and "Traceback" not in result.stderr

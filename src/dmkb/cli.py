@@ -7,15 +7,17 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from dmkb import __version__
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 app = typer.Typer(
     name="dmkb",
@@ -79,7 +81,7 @@ def validate(
     else:
         from dmkb.report.text_report import render_text
 
-        render_text(report, Console(soft_wrap=True), show_info=info, seconds=time.perf_counter() - started)
+        render_text(report, sys.stdout, show_info=info, seconds=time.perf_counter() - started)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -103,36 +105,46 @@ def settings(output: FormatOption = OutputFormat.text) -> None:
 
     table = Table("setting", "value here", "what it does", box=None, header_style="bold")
     for s in SETTINGS:
-        table.add_row(s.env, _escape(values[s.env] or "-"), _escape(s.help))
-    Console(highlight=False).print(table)
+        table.add_row(s.env, escape(values[s.env] or "-"), escape(s.help))
+    rich_console(highlight=False).print(table)
 
 
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
-    err = Console(stderr=True, soft_wrap=True)  # an error line stays one line in a log or a pipe
+    command_line = app if sys.argv[1:2] == ["validate"] else with_every_command()
     try:
-        code = app(prog_name="dmkb", standalone_mode=False)
-    except DmkbError as exc:
-        _print_error(err, exc.message, exc.hint)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        usage = _usage_error(exc)
-        if usage is not None:
-            if usage[0]:  # a group called without a command has printed its help already
-                _print_error(err, *usage)
-            sys.exit(2)
-        if type(exc).__name__ == "Abort":  # Ctrl-C, as the argument parser reports it
-            err.print("interrupted")
-            sys.exit(130)
-        if os.environ.get("DMKB_DEBUG"):
-            raise
-        err.print(f"[bold red]internal error:[/] {_escape(repr(exc))}")
-        err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
-        sys.exit(2)
+        code = command_line(prog_name="dmkb", standalone_mode=False)
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        sys.exit(_report(exc))
     sys.exit(code or 0)
+
+
+def _report(exc: BaseException) -> int:
+    """Print ``exc`` as dmkb's errors read (a traceback only with DMKB_DEBUG); the exit code."""
+    # made here: Rich is imported only when there is something to say; an error line stays one line in a log
+    err = rich_console(stderr=True, soft_wrap=True)
+    if isinstance(exc, DmkbError):
+        _print_error(err, exc.message, exc.hint)
+        return 2
+    if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "Abort":  # Abort: Ctrl-C, as the parser says it
+        err.print("interrupted")
+        return 130
+    usage = _usage_error(exc)
+    if usage is not None:
+        if usage[0]:  # a group called without a command has printed its help already
+            _print_error(err, *usage)
+        return 2
+    if os.environ.get("DMKB_DEBUG"):
+        raise exc
+    if isinstance(exc, OSError):  # the system refused a file or folder (permissions, a full disk, a file in the way)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _print_error(err, f"{where}{(exc.strerror or str(exc)).lower()}",
+                     "check that the path is a folder or file you may use (DMKB_HOME holds dmkb's caches); "
+                     "run again with DMKB_DEBUG=1 for details")
+        return 2
+    err.print(f"[bold red]internal error:[/] {escape(repr(exc))}")
+    err.print("[dim]this is a bug in dmkb; run again with DMKB_DEBUG=1 for details and report it[/]")
+    return 2
 
 
 def _usage_error(exc: Exception) -> tuple[str, str] | None:
@@ -147,35 +159,26 @@ def _usage_error(exc: Exception) -> tuple[str, str] | None:
 
 
 def _print_error(err: Console, message: str, hint: str | None) -> None:
-    err.print(f"[bold red]error:[/] {_escape(message)}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     if hint:
-        err.print(f"[dim]hint: {_escape(hint)}[/]")
+        err.print(f"[dim]hint: {escape(hint)}[/]")
 
 
-def _escape(text: str) -> str:
-    from rich.markup import escape
+def with_every_command() -> typer.Typer:
+    """``app`` with every command. The modules of the commands other than validate are imported only
+    when one of them (or the list of all) is asked for, so that ``dmkb validate`` starts sooner."""
+    if not any(group.name == "refs" for group in app.registered_groups):
+        from dmkb.cli_diagnose import register as register_diagnose_commands
+        from dmkb.cli_export import register as register_export_command
+        from dmkb.cli_refs import refs_app
+        from dmkb.cli_research import register as register_research_commands
+        from dmkb.cli_site import register as register_site_commands
+        from dmkb.cli_terms import terms_app
 
-    return escape(text)
-
-
-from dmkb.cli_refs import refs_app  # noqa: E402 - registered last, so the sub-apps can stay in their own modules
-from dmkb.cli_terms import terms_app  # noqa: E402
-
-app.add_typer(refs_app, name="refs")
-app.add_typer(terms_app, name="terms")
-
-from dmkb.cli_site import register as register_site_commands  # noqa: E402
-
-register_site_commands(app)
-
-from dmkb.cli_diagnose import register as register_diagnose_commands  # noqa: E402
-
-register_diagnose_commands(app)
-
-from dmkb.cli_export import register as register_export_command  # noqa: E402
-
-register_export_command(app)
-
-from dmkb.cli_research import register as register_research_commands  # noqa: E402
-
-register_research_commands(app)
+        app.add_typer(refs_app, name="refs")
+        app.add_typer(terms_app, name="terms")
+        register_site_commands(app)
+        register_diagnose_commands(app)
+        register_export_command(app)
+        register_research_commands(app)
+    return app

@@ -1,11 +1,18 @@
-"""Options shared by the command modules."""
+"""Options and output helpers shared by the command modules.
+
+Rich is imported on first use, not at start-up: ``dmkb validate --format json``, run on every save,
+never draws with it.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class OutputFormat(str, Enum):
@@ -15,3 +22,17 @@ class OutputFormat(str, Enum):
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def rich_console(**options: Any) -> Console:
+    """A Rich console: ``Console(**options)``."""
+    from rich.console import Console
+
+    return Console(**options)
+
+
+def escape(text: str) -> str:
+    """``text`` with Rich's markup escaped, to be printed as it is."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)

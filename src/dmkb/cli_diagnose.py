@@ -3,18 +3,14 @@ to a KB disorder. Parse, call the engine, print."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 from dmkb.term_ids import HPO_ID
@@ -97,7 +93,7 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
     if not index.sources:
         raise UsageError(f"'{phrases[0]}' is not an HP id, and the term index that reads plain words is not built",
                          "run dmkb terms build, or give HP ids such as HP:0001945")
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     terms = []
     for value in values:
         hits = [] if HPO_ID.fullmatch(value) else search(index, value, prefix="HP", limit=1)
@@ -123,12 +119,30 @@ def _kb_db(kb: Path | None) -> Path | None:
     if root is None:
         return None
     from dmkb.compile.incremental import compile_kb
-    from dmkb.settings import dmkb_home
+    from dmkb.fs import make_folder
+    from dmkb.settings import kb_home_path
 
-    db_path = dmkb_home() / "compiled" / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20] / "kb.sqlite"
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = kb_home_path("compiled", root) / "kb.sqlite"
+    make_folder(db_path.parent)
     compile_kb([root], db_path)
     return db_path
+
+
+def _check_stem(kb: Path | None, stem: str) -> None:
+    """Refuse a ``stem`` the KB root has no disorder file of, before the disease model is loaded
+    (which takes seconds). A compiled ``kb.sqlite`` is asked later, by the similarity search."""
+    import difflib
+
+    from dmkb.load.layout import DISORDERS
+
+    root = kb if kb is not None else Path.cwd()
+    if root.is_file() or not (root / DISORDERS).is_dir():
+        return
+    stems = [path.stem for path in (root / DISORDERS).glob("*.yaml")]
+    if stem not in stems:
+        close = difflib.get_close_matches(stem, stems, n=3)
+        raise UsageError(f"no disorder {stem!r} in the KB (no {DISORDERS.as_posix()}/{stem}.yaml)",
+                         f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(stems)} disorders")
 
 
 def _engine(kb: Path | None, quiet: bool, required: bool = False):
@@ -137,7 +151,7 @@ def _engine(kb: Path | None, quiet: bool, required: bool = False):
     kb_db = _kb_db(kb)
     if required and kb_db is None:
         raise UsageError("not in a KB (no kb/disorders/ here)", "run it in a KB root or give --kb ROOT")
-    err = Console(stderr=True)
+    err = rich_console(stderr=True)
 
     def building() -> None:
         if not quiet:
@@ -155,8 +169,8 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
         return
     for symbol in query.genes:
         if not engine.linked_to(symbol):
-            Console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
-                                       "the gene changes nothing")
+            rich_console(stderr=True).print(f"[yellow]warning:[/] no disease is linked to {escape(symbol)}: "
+                                            "the gene changes nothing")
 
 
 def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool, genes: list[str]) -> None:
@@ -164,7 +178,7 @@ def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: boo
 
     cases = _batch_cases(path)
     engine = _engine(kb, quiet)
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     queries = []
     for case, where in cases:
         query = None if isinstance(case, UnreadablePhenopacket) else \
@@ -215,7 +229,9 @@ def _batch_cases(path: Path) -> list[tuple]:
 
 
 def _print_candidates(candidates) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    from rich.table import Table
+
+    console = rich_console(highlight=False, soft_wrap=True)
     table = Table("#", "id", "name", "score", "why", box=None, header_style="bold")
     for rank, candidate in enumerate(candidates, start=1):
         table.add_row(str(rank), escape(candidate.id), escape(candidate.name), f"{candidate.score:.1f}",
@@ -256,6 +272,7 @@ def similar(
     """
     from dmkb.similarity.similar import similar_conditions
 
+    _check_stem(kb, stem)
     result = similar_conditions(_engine(kb, quiet, required=True), stem, limit)
     if output is OutputFormat.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -264,9 +281,11 @@ def similar(
 
 
 def _print_similar(result: dict) -> None:
+    from rich.table import Table
+
     from dmkb.similarity.stored import SCORE_MEANING
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     name = result["name"]
     console.print(f"[bold]{escape(name)}[/] ({escape(result['id'])})")
     console.print(f"[dim]{escape(SCORE_MEANING.format(name=name))}[/]")

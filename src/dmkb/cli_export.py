@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from dmkb.cli_common import escape, rich_console
 from dmkb.settings import kb_home_path
 
 
@@ -36,11 +35,13 @@ def export(
     Example: dmkb export examples/ankl --format kgx --out export/kgx
     """
     from dmkb.export import export as run_export
+    from dmkb.fs import make_folder
 
     started = time.perf_counter()
     out = out or Path("export") / fmt.value
+    make_folder(out)  # a place that cannot be written is refused before the KB is compiled
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
-    Console(highlight=False).print(
+    rich_console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
         f"{escape(str(out))} (KB revision {report.revision}) in {time.perf_counter() - started:.2f} s")
 
@@ -52,11 +53,12 @@ def _compiled(root: Path) -> Path:
     if (root / "kb.sqlite").is_file():
         return root / "kb.sqlite"
     from dmkb.compile.incremental import compile_kb
+    from dmkb.fs import make_folder
     from dmkb.load.layout import find_layout
 
     kb_root = find_layout([root]).root
     db = kb_home_path("exports", kb_root) / "kb.sqlite"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(db.parent)
     compile_kb([kb_root], db)
     return db
 

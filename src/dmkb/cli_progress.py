@@ -8,10 +8,10 @@ import os
 import sys
 import threading
 import time
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 EVERY_SETTING = "DMKB_PROGRESS_SECONDS"
 EVERY = 5.0  # seconds between lines when stderr is not a terminal
@@ -56,6 +56,9 @@ class StepProgress:
         if self.quiet or not self.terminal or total < self.bar_from:
             return
         if self._bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             # what a command writes to stdout meanwhile goes there, not into the bar's console on stderr
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=Console(stderr=True), transient=True,

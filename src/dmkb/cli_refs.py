@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.verify import VerifyReport
 
@@ -63,12 +63,15 @@ def fetch(
 
     Example: dmkb refs fetch PMID:29263371 DOI:10.3390/cancers12102900 --cache ROOT/references_cache
     """
+    from dmkb.fs import make_folder
     from dmkb.references.fetch.config import FetchConfig
     from dmkb.references.fetch.runner import Sources, fetch_references
     from dmkb.references.store import ReferenceStore
 
     config = FetchConfig.from_env()
     ids, directory = _fetch_plan(targets or [], cache, force)
+    if ids:
+        make_folder(directory)  # before anything is fetched
     done: list[FetchResult] = []
 
     def fetched(result: FetchResult) -> None:
@@ -109,7 +112,7 @@ def show(
                      "pmcid": record.pmcid, "content_type": record.content_type,
                      "metadata": entry.cached.metadata, "problems": problems, "text": entry.content})
         return
-    out = Console(soft_wrap=True, highlight=False)
+    out = rich_console(soft_wrap=True, highlight=False)
     out.print(f"[bold]{escape(record.title or '(no title)')}[/]")
     for label, value in (("id", canonical), ("authors", ", ".join(record.authors)), ("journal", record.journal),
                          ("year", record.year), ("doi", record.doi), ("pmid", record.pmid), ("pmcid", record.pmcid),
@@ -172,13 +175,14 @@ def import_(
 
     Example: dmkb refs import abstract.txt pubmed.xml --cache ROOT/references_cache
     """
+    from dmkb.fs import make_folder
     from dmkb.references.fetch.runner import FetchResult
     from dmkb.references.importers import import_file
     from dmkb.references.store import EmptyRecord, ReferenceStore
 
     if reference_id and len(files) > 1:
         raise UsageError("--id names the record of one file, but several files were given", "import them one by one")
-    directory = _cache_dir(cache)
+    directory = make_folder(_cache_dir(cache))
     store = ReferenceStore(directory)
     results = []
     for path in files:
@@ -262,7 +266,8 @@ def _print_results(results: list[FetchResult], directory: Path, output: OutputFo
         _print_json({"summary": {"cache": str(directory), "requested": len(results), **counts},
                      "results": [r.as_json() for r in results]})
     else:
-        out, err = Console(soft_wrap=True, highlight=False), Console(stderr=True, soft_wrap=True, highlight=False)
+        out = rich_console(soft_wrap=True, highlight=False)
+        err = rich_console(stderr=True, soft_wrap=True, highlight=False)
         _print_failures([r for r in results if r.status == "failed"], err)
         for r in results:
             if r.status == "failed":
@@ -299,7 +304,7 @@ def _print_verify(report: VerifyReport, output: OutputFormat) -> None:
     if output is OutputFormat.json:
         _print_json({"summary": summary, "findings": [f.as_json() for f in report.findings]})
         return
-    out = Console(soft_wrap=True, highlight=False)
+    out = rich_console(soft_wrap=True, highlight=False)
     for f in report.findings:
         colour = "red" if f.severity == "error" else "yellow"
         out.print(f"{escape(f.file)}  [{colour}]{f.severity}[/]  {f.kind}  {escape(f.message)}")

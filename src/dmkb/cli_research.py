@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from dmkb.cli_common import QuietOption
+from dmkb.cli_common import QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError, UsageError
 
@@ -74,7 +72,7 @@ def ask(
         from dmkb.research.save import save_answer
 
         path = save_answer(library.root, answer, started, ended)
-        Console(stderr=True, highlight=False).print(f"saved: {escape(str(path))}")
+        rich_console(stderr=True, highlight=False).print(f"saved: {escape(str(path))}")
 
 
 def _check_batch_options(question: str | None, disorder: str | None, save: bool, output: AskFormat | None) -> None:
@@ -98,7 +96,7 @@ def _open(kb: Path | None, quiet: bool):
         library = open_library(kb or Path.cwd(), on_progress=lambda done, total: progress("references", done, total),
                                on_wait=_waiting(quiet))
     built = library.built
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     if not quiet and (built.fresh or built.added or built.updated or built.removed):
         err.print(f"[dim]literature index: {built.added} added, {built.updated} updated, {built.removed} removed, "
                   f"{built.unchanged} unchanged[/]")
@@ -111,7 +109,7 @@ def _waiting(quiet: bool):
     """What to say while another process builds the same literature index."""
     if quiet:
         return None
-    return lambda: Console(stderr=True, highlight=False).print(
+    return lambda: rich_console(stderr=True, highlight=False).print(
         "[dim]waiting for another dmkb building this literature index to finish…[/]")
 
 
@@ -134,7 +132,7 @@ def _run_batch(path: Path, kb: Path | None, limit: int, quiet: bool) -> None:
     questions = read_questions(path)
     library = _open(kb, quiet)
     writer = Writer.from_settings()
-    err = Console(stderr=True, highlight=False)
+    err = rich_console(stderr=True, highlight=False)
     answered = 0
     for item in questions:
         if isinstance(item, BadLine):
@@ -172,12 +170,12 @@ def index(
                                on_progress=lambda done, total: progress("references", done, total))
     built = library.built
     count, _ = library.index.passage_count()
-    Console(highlight=False).print(
+    rich_console(highlight=False).print(
         f"literature index: {built.added} added, {built.updated} updated, {built.removed} removed, "
         f"{built.unchanged} unchanged; {library.index.document_count():,} references, {count:,} passages"
         + (f", {built.statements:,} curated statements" if built.statements is not None else ""))
-    Console(highlight=False).print(f"index: {escape(str(library.index.path))}")
-    err = Console(stderr=True, highlight=False)
+    rich_console(highlight=False).print(f"index: {escape(str(library.index.path))}")
+    err = rich_console(stderr=True, highlight=False)
     for name, problem in built.problems:
         err.print(f"[yellow]warning:[/] {escape(name)}: {escape(problem)}")
     for note in library.notes:

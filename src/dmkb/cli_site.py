@@ -7,10 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from dmkb.cli_common import QuietOption
+from dmkb.cli_common import QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import DmkbError
 from dmkb.settings import kb_home_path
@@ -43,8 +41,14 @@ def build(
     Example: dmkb build ROOT --out site
     """
     from dmkb.forked import workers_allowed
+    from dmkb.fs import make_folder
+    from dmkb.load.layout import find_layout
     from dmkb.pipeline.build import build_site
+    from dmkb.site.build import check_output
 
+    find_layout([root or Path.cwd()])  # what cannot be built from or into is refused before anything is done
+    check_output(out)
+    make_folder(out)
     started = time.perf_counter()
     with StepProgress("building", quiet=quiet, bar_from=_BAR_FROM) as progress, workers_allowed():
         report = build_site([root or Path.cwd()], out, on_progress=progress, on_wait=lambda: _waiting(out))
@@ -76,6 +80,7 @@ def serve(
 
     Example: dmkb serve ROOT --port 8080
     """
+    from dmkb.fs import make_folder
     from dmkb.load.layout import find_layout
     from dmkb.pipeline.serve import check_compiled, serve_compiled
     from dmkb.pipeline.serve import serve as run_server
@@ -89,10 +94,11 @@ def serve(
     kb_root = root.resolve() if compiled else find_layout(inputs).root
     site = out or kb_home_path("sites", kb_root)
     check_output(site)
+    make_folder(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}/"
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     taken = f" (port {DEFAULT_PORT} is taken)" if port is None and bound != DEFAULT_PORT else ""
     console.print(f"serving at [bold]{address}[/]{taken} (Ctrl-C to stop)")
     console.print(f"differential diagnosis: {address}diagnose")
@@ -116,7 +122,7 @@ def serve(
 
     def failed(exc: DmkbError) -> None:
         progress.close()
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        err = rich_console(stderr=True, highlight=False, soft_wrap=True)
         err.print(f"[bold red]error:[/] the site could not be built: {escape(exc.message)}")
         if exc.hint:
             err.print(f"[dim]hint: {escape(exc.hint)}[/]")
@@ -129,11 +135,11 @@ def serve(
 
 
 def _waiting(out: Path) -> None:
-    Console(stderr=True, highlight=False).print(f"waiting for another build into {escape(str(out))} to finish…")
+    rich_console(stderr=True, highlight=False).print(f"waiting for another build into {escape(str(out))} to finish…")
 
 
 def _print_report(report, seconds: float | None) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    console = rich_console(highlight=False, soft_wrap=True)
     _print_problems(report)
     compiled = report.compile
     timing = f" in {seconds:.2f} s" if seconds is not None else ""
@@ -147,7 +153,7 @@ def _print_report(report, seconds: float | None) -> None:
 
 def _print_problems(report) -> None:
     """Entries that could not be compiled, pages that could not be rendered, similar conditions not computed."""
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = rich_console(stderr=True, highlight=False, soft_wrap=True)
     for skipped in report.compile.skipped:
         kept = "its page shows the last version that could be read" if skipped.kept else "it has no page"
         err.print(f"[bold red]error:[/] {escape(skipped.file)}:{skipped.line}: could not be compiled: "

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from dmkb.cli_common import FormatOption, OutputFormat
+from dmkb.cli_common import FormatOption, OutputFormat, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
@@ -65,18 +62,15 @@ def build(
     from dmkb.terms.sources import file_source, packaged_sources
     from dmkb.terms.sources.kb_caches import sources as kb_sources
 
-    sources = packaged_sources()
-    if only:
-        wanted = {name.strip().lower() for name in only.split(",") if name.strip()}
-        unknown = wanted - {s.name for s in sources}
-        if unknown:
-            raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
-                             "choose among: " + " ".join(s.name for s in sources))
-        sources = [s for s in sources if s.name in wanted]
-    sources += [file_source(option) for option in source or []]
+    wanted = _wanted_sources(only)  # every option is checked before the packaged sources are read (seconds)
+    extra = [file_source(option) for option in source or []]
     kb_root = _kb_root(root, required=False)
-    if kb_root:
-        sources += kb_sources(kb_root)
+    sources = packaged_sources(wanted)
+    missing = (wanted or set()) - {s.name for s in sources}
+    if missing:
+        raise UsageError(f"--only names sources that are not installed: {', '.join(sorted(missing))}",
+                         "run make setup, or leave them out")
+    sources += extra + (kb_sources(kb_root) if kb_root else [])
     directory = index_dir()
     with StepProgress("indexing terms", quiet=output is OutputFormat.json) as progress:
         built: list[str] = []
@@ -90,13 +84,29 @@ def build(
     if output is OutputFormat.json:
         print(json.dumps({"index": str(directory), "sources": [r.to_json() for r in report]}, indent=2))
         return
+    from rich.table import Table
+
     table = Table("source", "ontology", "release", "terms", "", box=None, header_style="bold")
     for row in report:
         status = f"built in {row.seconds:.1f} s" if row.status == "built" else "unchanged"
         table.add_row(row.name, escape(row.ontology), escape(row.release), f"{row.terms:,}", status)
-    console = Console()
+    console = rich_console()
     console.print(table)
     console.print(f"[dim]index: {escape(str(directory))}[/]")
+
+
+def _wanted_sources(only: str | None) -> set[str] | None:
+    """The packaged sources ``--only`` names (``None``: all of them)."""
+    from dmkb.terms.sources import PACKAGED
+
+    if not only:
+        return None
+    wanted = {name.strip().lower() for name in only.split(",") if name.strip()}
+    unknown = wanted - set(PACKAGED)
+    if unknown:
+        raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
+                         "choose among: " + " ".join(PACKAGED))
+    return wanted
 
 
 @terms_app.command()
@@ -122,7 +132,7 @@ def lookup(
 
 
 def _print_lookups(index, results: list[dict]) -> None:
-    console = Console(soft_wrap=True)
+    console = rich_console(soft_wrap=True)
     for result in results:
         if result.get("unknown"):
             console.print(f"[bold]{escape(result['id'])}[/]  [red]unknown[/]: {escape(result['message'])}")
@@ -166,11 +176,13 @@ def search(
     if output is OutputFormat.json:
         print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
         return
+    from rich.table import Table
+
     table = Table("id", "label", "matched", "score", box=None, header_style="bold")
     for hit in hits:
         matched = "" if hit.matched == hit.label else escape(hit.matched)
         table.add_row(escape(hit.id), escape(hit.label), matched, f"{hit.score:.2f}")
-    Console().print(table if hits else "no term matches")
+    rich_console().print(table if hits else "no term matches")
 
 
 @terms_app.command()
@@ -197,9 +209,9 @@ def sync(
 
 
 def _print_plan(plan, written: list[Path], write: bool) -> None:
-    console = Console(soft_wrap=True)
+    console = rich_console(soft_wrap=True)
     for problem in plan.unreadable:
-        Console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {escape(problem)}")
+        rich_console(stderr=True, soft_wrap=True).print(f"[yellow]warning:[/] {escape(problem)}")
     for change in plan.changes:
         console.print(f"{change.kind:9} {escape(change.describe())}")
     console.print(f"{len(plan.added)} to add, {len(plan.renamed)} renamed, {len(plan.obsolete)} obsolete, "

@@ -18,3 +18,11 @@ class UsageError(DmkbError):
 
 class LoadError(DmkbError):
     """A knowledge base or one of its files cannot be read at all."""
+
+
+class WriteError(DmkbError, OSError):
+    """A file or folder cannot be written. An ``OSError`` too, so callers that let a failed write
+    pass (a cache that only speeds things up) still do."""
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,6 +1,7 @@
 """Files, safely: reading only regular files of bounded size; writing through a temporary file
 beside the target, then an atomic rename; one writer at a time in a folder, which clears what a
-killed writer left behind."""
+killed writer left behind. A write that the system refuses raises :class:`WriteError`, which says
+what stood in the way."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from dmkb.errors import WriteError
+from dmkb.settings import dmkb_home
 
 # the temporary files of write_atomic and temporary_beside (and SQLite's journals of them)
 TEMPORARY = ".*.tmp*"
@@ -53,7 +57,10 @@ def _size(limit: int) -> str:
 def temporary_beside(path: Path) -> Path:
     """A new empty file with a name of its own beside ``path``, to be renamed over it when complete
     (two writers never share one; a killed writer's is recognised by :func:`remove_leftovers`)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
     os.close(fd)
     return Path(tmp)
 
@@ -65,7 +72,7 @@ def new_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
 
     Written without a journal: until the rename it is nobody's but the writer's.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     tmp = temporary_beside(path)
     try:
         with contextlib.closing(sqlite3.connect(tmp)) as db:
@@ -87,7 +94,10 @@ def exclusive(directory: Path, name: str, on_wait: Callable[[], None] | None = N
 
     :param on_wait: called once before waiting, when the lock is held elsewhere.
     """
-    fd = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise cannot_write(directory / name, exc) from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -116,20 +126,68 @@ def remove_leftovers(directory: Path, patterns: tuple[str, ...] = (TEMPORARY,)) 
     return removed
 
 
+def make_folder(path: Path) -> Path:
+    """``path`` as a folder, created with its parents when missing.
+
+    :raises WriteError: when it cannot be (a file in the way, no permission, a read-only disk).
+    """
+    if path.exists() and not path.is_dir():
+        raise WriteError(f"cannot write {path}: it is a file, not a folder", _where_instead(path))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    return path
+
+
 def write_atomic(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` in one step; readers see the old file or the new one.
 
     :param mode: permissions of the new file (default: readable by its owner only).
+    :raises WriteError: when the system refuses the write.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cannot_write(path, exc) from exc
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = temporary_beside(path)
+    try:
+        with open(tmp, "wb") as handle:
             handle.write(payload)
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise cannot_write(path, exc) from exc
         raise
+
+
+def cannot_write(path: Path, exc: OSError) -> WriteError:
+    """The error to raise when writing ``path`` failed with ``exc``: what stood in the way, and
+    where to write instead (DMKB_HOME, for dmkb's own caches)."""
+    blocker = next((p for p in path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        reason = f"{blocker} is a file, not a folder"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    elif exc.errno == errno.ENOSPC:
+        reason = "no space left on the disk"
+    elif exc.errno == errno.EROFS:
+        reason = "the file system is read-only"
+    elif exc.errno == errno.ENOENT and blocker is not None and not path.exists():
+        reason = f"nothing can be made in {blocker}"
+    else:
+        reason = (exc.strerror or str(exc)).lower()
+    error = WriteError(f"cannot write {path}: {reason}", _where_instead(path))
+    error.errno, error.strerror, error.filename = exc.errno, reason, str(path)
+    return error
+
+
+def _where_instead(path: Path) -> str:
+    home = dmkb_home()
+    if path.is_relative_to(home):
+        return f"dmkb keeps its caches in DMKB_HOME ({home}): set DMKB_HOME to a folder you may write to"
+    return "choose a folder you may write to, on a disk with room"

@@ -3,7 +3,6 @@ as hpo3 compiles it, loaded once. Shared by the term index and the similarity mo
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 from pathlib import Path
 
@@ -20,6 +19,8 @@ def package_dir(module: str) -> Path | None:
 
 
 def version(distribution: str) -> str | None:
+    import importlib.metadata  # tens of milliseconds: only when a version is asked for
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

@@ -6,9 +6,10 @@ registries), spelt as the Biolink model spells them so that exported graphs agre
 of the Biolink ecosystem; and with ``dmkb``, the namespace of the KB's own nodes (mechanism steps,
 disorders without a MONDO id) in exports.
 
-Prefixes are matched case-insensitively (``hgnc:11364`` = ``HGNC:11364``). curies itself is loaded at
-the first expansion: it costs a quarter of a second, which neither the validator nor a site build
-that renders nothing needs.
+Prefixes are matched case-insensitively (``hgnc:11364`` = ``HGNC:11364``). curies is imported
+when a converter is first needed: loading it (and pydantic) costs a tenth of a second or more,
+which neither the validator (whose reference links import this module) nor a site build that
+renders nothing needs.
 """
 
 from __future__ import annotations

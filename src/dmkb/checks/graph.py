@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_walk import items, lenient_get, text
@@ -96,6 +94,8 @@ class _Suggestions:
             folded = target.casefold()
             same = next((c for c in candidates if c.casefold() == folded), None)
             if same is None and self.left >= len(candidates):
+                from rapidfuzz import fuzz, process  # only for broken links: milliseconds of start-up
+
                 self.left -= len(candidates)
                 match = process.extractOne(target, candidates, scorer=fuzz.ratio, score_cutoff=50)
                 same = match[0] if match else None

@@ -8,9 +8,10 @@ it cites.
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
@@ -29,12 +30,12 @@ class FindingsMemo:
         self.path = path
         self.kb = kb
         index = kb.term_index
-        self.context = json.dumps([_FORMAT, code_signature(), kb.terms.signature(),
-                                   index.signature() if index else None])
+        self.context = orjson.dumps([_FORMAT, code_signature(), kb.terms.signature(),
+                                     index.signature() if index else None]).decode()
         self.entries: dict[str, Any] = {}
         self.changed = False
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
+            stored = orjson.loads(path.read_bytes())
         except (OSError, ValueError):
             return
         if isinstance(stored, dict) and stored.get("context") == self.context:
@@ -78,7 +79,7 @@ class FindingsMemo:
             return
         files = {name: self.entries[name] for name in sorted(keep) if name in self.entries}
         with contextlib.suppress(OSError):
-            write_atomic(self.path, json.dumps({"context": self.context, "files": files}))
+            write_atomic(self.path, orjson.dumps({"context": self.context, "files": files}))
 
 
 def memo_path(root: Path) -> Path:

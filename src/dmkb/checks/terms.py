@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from rapidfuzz import fuzz
-
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_walk import bound_terms, term_references, text
@@ -141,6 +139,8 @@ def _label_finding(ctx: CheckContext, path, curie: str, label: str, info: TermIn
 def _close(label: str, info: TermInfo) -> bool:
     """Whether a label reads as another name of the term (a synonym, one name's words within the
     other's, or nearly the same spelling), rather than the name of another term."""
+    from rapidfuzz import fuzz  # only for labels that differ: milliseconds of start-up
+
     written = normalize_name(label)
     for name in (normalize_name(n) for n in (info.label, *info.synonyms)):
         words, other = set(written.split()), set(name.split())

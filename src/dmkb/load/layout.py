@@ -39,6 +39,9 @@ class KbLayout:
 
     def display_name(self, path: Path) -> str:
         """A file's name as findings show it: relative to the root, with forward slashes."""
+        text, root = str(path), str(self.root)
+        if text.startswith(root + "/"):  # the common case, without pathlib's parsing
+            return text[len(root) + 1:]
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -29,6 +29,7 @@ class ReferenceCache:
         # DOIs are case-insensitive, and so are file names on some systems
         self._names = {name.lower(): name for name in names if name.endswith(".md")}
         self._read: dict[str, ReferenceText] = {}
+        self._signatures: dict[str, tuple[int, int] | None] = {}  # by reference id
         self._dois: dict[str, str] | None = None
 
     def path_of(self, reference_id: str) -> Path | None:
@@ -40,6 +41,7 @@ class ReferenceCache:
         """Take note of a file just written to the folder (its old text, if read, is forgotten)."""
         self._names[path.name.lower()] = path.name
         self._read.pop(path.name, None)
+        self._signatures.clear()
 
     def file_names(self) -> list[str]:
         """The file names of every cached reference, sorted."""
@@ -95,12 +97,16 @@ class ReferenceCache:
         return parse_reference(text[:end + 4]).metadata if end > 0 else {}
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
-        """Size and modification time of the cache file, to tell when it changed."""
-        path = self.path_of(reference_id)
-        if path is None:
-            return None
+        """Size and modification time of the cache file, to tell when it changed (taken once: a KB
+        of hundreds of entries asks for the same references again and again)."""
+        if reference_id not in self._signatures:
+            self._signatures[reference_id] = self._stat(reference_id)
+        return self._signatures[reference_id]
+
+    def _stat(self, reference_id: str) -> tuple[int, int] | None:
+        name = self._names.get(cache_file_name(reference_id).lower())
         try:
-            stat = path.stat()
+            stat = os.stat(os.path.join(self.directory, name)) if name else None
         except OSError:
             return None
-        return stat.st_size, stat.st_mtime_ns
+        return (stat.st_size, stat.st_mtime_ns) if stat else None

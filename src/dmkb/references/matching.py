@@ -21,8 +21,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
-from rapidfuzz import fuzz, process
-
 _GREEK = dict(
     zip(
         "αβγδεζηθικλμνξοπρσςτυφχψωϵϑϕϰϱϖ",
@@ -196,6 +194,8 @@ def closest_passage(text: str, quote: str) -> tuple[float, str | None]:
     The text is cut into windows of about the quote's length at whitespace; the best window
     is then widened or narrowed a few words at a time while that makes it closer.
     """
+    from rapidfuzz import fuzz, process  # only for quotes not found as written: milliseconds of start-up
+
     chunks = text.split()
     target = normalize(" ".join(quote_parts(quote)) or quote)
     if not chunks or not target:

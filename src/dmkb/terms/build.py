@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
-from dmkb.fs import exclusive, remove_leftovers
+from dmkb.fs import exclusive, make_folder, remove_leftovers
 from dmkb.terms.records import TermSource
 from dmkb.terms.store import FORMAT, read_meta, write_source
 
@@ -44,7 +44,7 @@ def build(directory: Path, sources: list[TermSource], force: bool = False,
 
     One build at a time writes into ``directory``; it first removes what killed builds left there.
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    make_folder(directory)
     with exclusive(directory, ".build.lock"):
         remove_leftovers(directory)
         return _build(directory, sources, force, on_done)
