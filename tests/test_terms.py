@@ -220,3 +220,12 @@ def test_the_whole_ncbi_taxonomy_is_read_in_place(with_term_index: Path) -> None
     assert search(index, "human", prefix="NCBITaxon", limit=3)[0].id == "NCBITaxon:9606"  # a common name
     assert (with_term_index / "terms" / "ncbitaxon.sqlite").stat().st_size < 100_000
     assert int(read_meta(with_term_index / "terms" / "ncbitaxon.sqlite")["terms"]) > 2_000_000  # counted in place
+
+
+def test_build_quiet_prints_no_progress(with_term_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_PROGRESS_SECONDS", "0")  # a progress line at every step when not on a terminal
+    loud = run_dmkb("terms", "build", "--only", "go", "--force")  # a second or so: progress lines are due
+    quiet = run_dmkb("terms", "build", "--only", "go", "--force", "--quiet")
+    assert loud.code == quiet.code == 0
+    assert "indexing terms" in loud.stderr and "indexing terms" not in quiet.stderr
+    assert "Gene Ontology" in quiet.stdout  # the report itself is still printed

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dmkb.cli_common import FormatOption, OutputFormat, escape, rich_console
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 
@@ -50,6 +50,7 @@ def build(
                                              "(names: hp mondo cl uberon chebi ncbitaxon go hgnc).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild sources even when unchanged.")] = False,
     output: FormatOption = OutputFormat.text,
+    quiet: QuietOption = False,
 ) -> None:
     """Build or refresh the term index from packaged ontologies, files and the KB's term caches.
 
@@ -72,7 +73,7 @@ def build(
                          "run make setup, or leave them out")
     sources += extra + (kb_sources(kb_root) if kb_root else [])
     directory = index_dir()
-    with StepProgress("indexing terms", quiet=output is OutputFormat.json) as progress:
+    with StepProgress("indexing terms", quiet=quiet or output is OutputFormat.json) as progress:
         built: list[str] = []
 
         def on_done(row) -> None:
