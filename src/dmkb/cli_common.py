@@ -6,6 +6,7 @@ never draws with it.
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,9 +26,12 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ba
 
 
 def rich_console(**options: Any) -> Console:
-    """A Rich console: ``Console(**options)``."""
+    """A Rich console: ``Console(**options)``. Written to a pipe or a file, a line of text stays one
+    line (no wrapping at 80 columns), so that grep and logs see whole messages."""
     from rich.console import Console
 
+    stream = sys.stderr if options.get("stderr") else sys.stdout
+    options.setdefault("soft_wrap", not stream.isatty())
     return Console(**options)
 
 
