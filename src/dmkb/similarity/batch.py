@@ -10,14 +10,13 @@ assumed. Only ``case_id`` and ``observed_hpo`` are required.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from dmkb.errors import DmkbError
 from dmkb.fs import read_regular
+from dmkb.term_ids import HPO_ID
 
-_ID = re.compile(r"^HP:\d{7}$", re.IGNORECASE)
 MAX_BYTES = 256 * 2**20  # about a million cases; a bigger file is refused before it is read
 _DEFAULT_COLUMNS = ("case_id", "disease_ids", "observed_hpo", "excluded_hpo", "cohort")
 
@@ -82,7 +81,7 @@ def _case(path: Path, number: int, line: str, columns: dict[str, int]) -> Case:
 def _ids(path: Path, number: int, cell: str, column: str) -> list[str]:
     ids = [part.strip() for part in cell.split("|") if part.strip()]
     for curie in ids:
-        if not _ID.match(curie):
+        if not HPO_ID.fullmatch(curie):
             raise DmkbError(f"{path}:{number}: {column} holds {curie!r}, not an HPO id",
                             "write HPO ids as HP:0000000, separated by |")
-    return ids
+    return [curie.upper() for curie in ids]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from dmkb.errors import DmkbError
 from dmkb.fs import read_regular
+from dmkb.term_ids import HPO_ID
 
-_HP_ID = re.compile(r"^HP:\d{7}$")
 MAX_BYTES = 16 * 2**20  # a phenopacket is a few kilobytes; this refuses a runaway file before reading it
 _HINT = ("write GA4GH Phenopacket v2 JSON: phenotypicFeatures as "
          '[{"type": {"id": "HP:0001166", "label": "Arachnodactyly"}, "excluded": false}, …]')
@@ -60,8 +60,8 @@ def read_phenopacket(path: Path) -> PhenopacketCase:
         raise DmkbError(f"{path}: not a valid phenopacket{where}: {reason}", _HINT) from exc
     observed, excluded = [], []
     for i, feature in enumerate(packet.phenotypic_features):
-        curie = feature.type.id.strip()
-        if not _HP_ID.match(curie):
+        curie = feature.type.id.strip().upper()
+        if not HPO_ID.fullmatch(curie):
             raise DmkbError(f"{path}: phenotypicFeatures[{i}].type.id is {curie!r}, not an HPO id",
                             "write phenotypes as HP:0000000")
         (excluded if feature.excluded else observed).append(curie)
