@@ -141,8 +141,9 @@ def _check_stem(kb: Path | None, stem: str) -> None:
     stems = [path.stem for path in (root / DISORDERS).glob("*.yaml")]
     if stem not in stems:
         close = difflib.get_close_matches(stem, stems, n=3)
+        count = f"{len(stems)} disorder{'' if len(stems) == 1 else 's'}"
         raise UsageError(f"no disorder {stem!r} in the KB (no {DISORDERS.as_posix()}/{stem}.yaml)",
-                         f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(stems)} disorders")
+                         f"did you mean {' or '.join(close)}?" if close else f"the KB has {count}")
 
 
 def _engine(kb: Path | None, quiet: bool, required: bool = False):

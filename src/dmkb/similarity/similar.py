@@ -83,7 +83,8 @@ class Similarities:
         if stem not in self.rows:
             rows = self.rows
             close = [s for s in rows if stem.lower() in s.lower()][:3] or difflib.get_close_matches(stem, list(rows), n=3)
-            hint = f"did you mean {' or '.join(close)}?" if close else f"the KB has {len(rows)} disorders"
+            count = f"{len(rows)} disorder{'' if len(rows) == 1 else 's'}"
+            hint = f"did you mean {' or '.join(close)}?" if close else f"the KB has {count}"
             raise UsageError(f"no disorder {stem!r} in the KB", hint)
         return self.rows[stem]
 
