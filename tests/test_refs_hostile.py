@@ -28,12 +28,17 @@ class _Hostile(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         try:
-            if self.path.startswith("/drip"):  # a byte every 50 ms, for longer than any deadline
+            if self.path.partition("?")[0] == "/drip":  # a byte every 50 ms, for longer than any deadline
                 self.send_response(200)
                 self.send_header("Content-Length", "100000")
                 self.end_headers()
                 for _ in range(100_000):
                     self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            elif self.path.startswith("/drip-headers"):  # even the headers come a byte every 50 ms
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"s" * 100_000:
+                    self.wfile.write(bytes([byte]))
                     self.wfile.flush()
                     time.sleep(0.05)
             elif self.path.startswith("/endless"):  # chunk after chunk, as fast as it is taken
@@ -75,6 +80,13 @@ def test_a_slow_drip_answer_ends_at_the_deadline(hostile: str) -> None:
     started = time.monotonic()
     with pytest.raises(SourceUnavailable, match=r"no whole answer within 0\.5 s"):
         client(hostile, deadline=0.5).get("drip")
+    assert time.monotonic() - started < 3
+
+
+def test_headers_dripped_a_byte_at_a_time_end_at_the_deadline(hostile: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(SourceUnavailable, match=r"no whole answer within 0\.5 s"):
+        client(hostile, deadline=0.5).get("drip-headers")
     assert time.monotonic() - started < 3
 
 
