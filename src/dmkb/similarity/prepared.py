@@ -1,0 +1,44 @@
+"""The scorer's arrays that depend on HPO's diseases alone (:class:`~dmkb.similarity.score.Prepared`),
+kept beside the saved model in ``DMKB_HOME/similarity/prepared.npz``: deriving them takes most of
+the time an engine takes to load, and they only change with the model, the params or the code."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+from dataclasses import asdict
+
+import numpy as np
+
+from dmkb.fs import write_atomic
+from dmkb.signature import code_signature
+from dmkb.similarity.candidates import candidates
+from dmkb.similarity.model import Model, model_path
+from dmkb.similarity.score import Params, Prepared, _Columns, prepare
+
+FILE = "prepared.npz"
+
+
+def load_prepared(model: Model, params: Params) -> Prepared:
+    """The prepared arrays of the saved ``model``: those kept for it, or derived now and kept."""
+    key = _key(model, params)
+    path = model_path().with_name(FILE)
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) == key:
+                return Prepared(data["background"], _Columns(data["ptr"], data["rows"], data["values"]))
+    prepared = prepare(model, candidates(model, [], lambda _: None), params)
+    buffer = io.BytesIO()
+    implied = prepared.implied
+    np.savez(buffer, key=np.array(key), background=prepared.background, ptr=implied.ptr, rows=implied.rows,
+             values=implied.values)
+    with contextlib.suppress(OSError):  # a home we may not write to: derived again next time
+        write_atomic(path, buffer.getvalue())
+    return prepared
+
+
+def _key(model: Model, params: Params) -> str:
+    parts = (model.meta.get("fingerprint", ""), json.dumps(asdict(params), sort_keys=True), code_signature())
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
