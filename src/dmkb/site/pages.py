@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dmkb import prefixes
 from dmkb.compile.read import connect_readonly
 from dmkb.forked import forked_map
 from dmkb.site.render import Renderer, environment
@@ -23,7 +24,10 @@ class Page:
 def render_pages(renderer: Renderer, stems: list[str]) -> Iterator[tuple[str, Page | None, str | None]]:
     """``(stem, page, None)`` for each of ``stems``, in order; ``(stem, None, error)`` when its page
     could not be rendered (a bug in dmkb: the other pages still get built)."""
+    if not stems:
+        return
     environment().get_template("disorder.html")  # compiled once, before any worker is forked
+    prefixes.prepare()  # the same for the links of terms
     results = forked_map(functools.partial(_render, renderer), stems,
                          on_start=functools.partial(_own_connection, renderer))
     for stem, (page, error) in zip(stems, results):
