@@ -75,6 +75,13 @@ class _Columns:
         start, stop = self.ptr[term], self.ptr[term + 1]
         return self.rows[start:stop], self.values[start:stop]
 
+    def columns(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The columns of ``terms`` one after another: rows, values, and the index in ``terms`` of each one's term."""
+        starts, stops = self.ptr[terms], self.ptr[terms + 1]
+        counts = stops - starts
+        at = np.arange(counts.sum()) + np.repeat(starts + counts - np.cumsum(counts), counts)
+        return self.rows[at], self.values[at], np.repeat(np.arange(len(terms)), counts)
+
     def followed_by(self, later: _Columns) -> _Columns:
         """Both matrices in one, each term's rows here before its rows in ``later`` (which must all
         be higher), as :meth:`of` would give for their entries together."""
@@ -193,10 +200,9 @@ class Scorer:
         p = self.params
         best = np.full(len(self.table), p.floor)
         ancestors = self.model.ancestors(term)
-        for ancestor in ancestors:
-            rows, ratio = self.implied.column(ancestor)
-            factor = 1.0 if ancestor == term else p.sibling_factor
-            best[rows] = np.maximum(best[rows], factor * ratio)
+        rows, ratio, which = self.implied.columns(ancestors)
+        factor = np.where(ancestors == term, 1.0, p.sibling_factor)[which]
+        np.maximum.at(best, rows, factor * ratio)  # each row's best ratio through any ancestor
         rows, _ = self.absent.column(term)
         best[rows] = np.minimum(best[rows], p.absent_in_cohort)
         for ancestor in ancestors:
