@@ -55,7 +55,7 @@ class SiteState:
         on. :raises LoadError: when it cannot be opened."""
         conn = connect_readonly(self.db_path)
         renderer = Renderer(conn, read_similar(self.out))
-        renderer.search  # read now, before other threads share the connection  # noqa: B018
+        renderer.search  # noqa: B018 - read now, before other threads share the connection
         generation = (conn, renderer, OrderedDict())
         with self._lock:
             self._generation = generation

@@ -16,7 +16,7 @@ from dmkb.fs import write_atomic
 from dmkb.signature import code_signature
 from dmkb.similarity.candidates import candidates
 from dmkb.similarity.model import Model, model_path
-from dmkb.similarity.score import Params, Prepared, _Columns, prepare
+from dmkb.similarity.score import Params, Prepared, prepare
 
 FILE = "prepared.npz"
 
@@ -28,12 +28,10 @@ def load_prepared(model: Model, params: Params) -> Prepared:
     with contextlib.suppress(OSError, ValueError, KeyError):
         with np.load(path, allow_pickle=False) as data:
             if str(data["key"]) == key:
-                return Prepared(data["background"], _Columns(data["ptr"], data["rows"], data["values"]))
+                return Prepared.from_arrays(data)
     prepared = prepare(model, candidates(model, [], lambda _: None), params)
     buffer = io.BytesIO()
-    implied = prepared.implied
-    np.savez(buffer, key=np.array(key), background=prepared.background, ptr=implied.ptr, rows=implied.rows,
-             values=implied.values)
+    np.savez(buffer, key=np.array(key), **prepared.arrays())  # uncompressed: loading is then a plain read
     with contextlib.suppress(OSError):  # a home we may not write to: derived again next time
         write_atomic(path, buffer.getvalue())
     return prepared

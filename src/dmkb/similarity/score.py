@@ -31,7 +31,7 @@ still be wrong, so phenotypes that fit far better elsewhere can outweigh it).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +103,15 @@ class Prepared:
 
     background: np.ndarray
     implied: _Columns
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays, by name, to be saved (see :meth:`from_arrays`)."""
+        implied = self.implied
+        return {"background": self.background, "ptr": implied.ptr, "rows": implied.rows, "values": implied.values}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Prepared:
+        return cls(arrays["background"], _Columns(arrays["ptr"], arrays["rows"], arrays["values"]))
 
 
 def prepare(model: Model, table: Candidates, params: Params) -> Prepared:
