@@ -337,9 +337,11 @@ def test_replacing_diseases_keeps_every_other_row_in_place() -> None:
     assert "OMIM:2" not in emptied.disease_ids  # a disease left with no phenotype is dropped
 
 
-def test_kept_scorer_arrays_are_reused_for_the_same_model_only(kb_db: Path,
+def test_kept_scorer_arrays_are_reused_for_the_same_model_only(kb_db: Path, isolated_home: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (isolated_home / "similarity").unlink()  # the model the other tests share stays as it is
     model, params = mini_model("inputs-v1"), Params()
+    model.save(model_path())
     derived = load_prepared(model, params)  # derived, and kept beside the model
     assert (model_path().parent / prepared.FILE).is_file()
 
@@ -358,6 +360,8 @@ def test_kept_scorer_arrays_are_reused_for_the_same_model_only(kb_db: Path,
     assert all(list(implied.column(t)[0]) == sorted(implied.column(t)[0]) for t in range(len(implied.ptr) - 1))
     assert implied.rows.max() >= len(model.disease_ids)
     with pytest.raises(AssertionError, match="derived again"):
-        load_prepared(mini_model("inputs-v2"), params)  # another model: the kept arrays are not its own
-    with pytest.raises(AssertionError, match="derived again"):
         load_prepared(model, Params(size_penalty=0.5))  # other params
+    other = mini_model("inputs-v2")
+    other.save(model_path())
+    with pytest.raises(AssertionError, match="derived again"):
+        load_prepared(other, params)  # another model: the kept arrays are not its own

@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
@@ -22,8 +23,12 @@ FILE = "prepared.npz"
 
 
 def load_prepared(model: Model, params: Params) -> Prepared:
-    """The prepared arrays of the saved ``model``: those kept for it, or derived now and kept."""
-    key = _key(model, params)
+    """The prepared arrays of ``model``, the model saved at :func:`model_path`: those kept for it, or
+    derived now and kept.
+
+    :raises OSError: when the saved model cannot be read.
+    """
+    key = _key(model_path(), params)
     path = model_path().with_name(FILE)
     with contextlib.suppress(OSError, ValueError, KeyError):
         with np.load(path, allow_pickle=False) as data:
@@ -37,6 +42,9 @@ def load_prepared(model: Model, params: Params) -> Prepared:
     return prepared
 
 
-def _key(model: Model, params: Params) -> str:
-    parts = (model.meta.get("fingerprint", ""), json.dumps(asdict(params), sort_keys=True), code_signature())
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+def _key(saved_model: Path, params: Params) -> str:
+    """What the arrays are derived from: the saved model (its bytes), the params and the code."""
+    digest = hashlib.sha256(saved_model.read_bytes())
+    digest.update(json.dumps(asdict(params), sort_keys=True).encode())
+    digest.update(code_signature().encode())
+    return digest.hexdigest()
