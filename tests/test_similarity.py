@@ -16,7 +16,10 @@ from dmkb.similarity.engine import ContradictoryTermsError, Engine, UnknownTermE
 from dmkb.similarity.frequency import Frequency, parse_frequency, pool
 from dmkb.similarity.hpoa import read_hpoa
 from dmkb.similarity.kb import read_kb_disorders
+from dmkb.similarity import prepared
 from dmkb.similarity.model import Model, load_cached, model_path
+from dmkb.similarity.prepared import load_prepared
+from dmkb.similarity.score import Params
 from dmkb.similarity.similar import similar_conditions
 
 # All ─ Phenotypic abnormality ─┬ eye ─ ectopia lentis, myopia
@@ -332,3 +335,33 @@ def test_replacing_diseases_keeps_every_other_row_in_place() -> None:
     assert changed.meta["disease_genes"][changed.disease_ids.index("OMIM:1")] == ["FBN1"]
     emptied = replace_diseases(model, hpoa_records([header]) + [DiseaseRecord("OMIM:2", "Heart and eye")])
     assert "OMIM:2" not in emptied.disease_ids  # a disease left with no phenotype is dropped
+
+
+def test_kept_scorer_arrays_are_reused_for_the_same_model_only(kb_db: Path, isolated_home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    (isolated_home / "similarity").unlink()  # the model the other tests share stays as it is
+    model, params = mini_model("inputs-v1"), Params()
+    model.save(model_path())
+    derived = load_prepared(model, params)  # derived, and kept beside the model
+    assert (model_path().parent / prepared.FILE).is_file()
+
+    def derive_again(*_args):
+        raise AssertionError("derived again")
+
+    monkeypatch.setattr(prepared, "prepare", derive_again)
+    kept = load_prepared(model, params)
+    assert np.array_equal(kept.background, derived.background)
+    disorders = read_kb_disorders(kb_db)
+    fresh, loaded = Engine(model, disorders), Engine(model, disorders, params, kept)
+    for observed in ([hp(11), hp(30)], [hp(21)], [hp(40), hp(12)]):
+        query = fresh.query(observed)
+        assert np.array_equal(fresh.scores(query), loaded.scores(query))
+    implied = loaded.scorer.implied  # each column: HPO's diseases, then the KB's disorders, by row
+    assert all(list(implied.column(t)[0]) == sorted(implied.column(t)[0]) for t in range(len(implied.ptr) - 1))
+    assert implied.rows.max() >= len(model.disease_ids)
+    with pytest.raises(AssertionError, match="derived again"):
+        load_prepared(model, Params(size_penalty=0.5))  # other params
+    other = mini_model("inputs-v2")
+    other.save(model_path())
+    with pytest.raises(AssertionError, match="derived again"):
+        load_prepared(other, params)  # another model: the kept arrays are not its own

@@ -11,6 +11,7 @@ a reference id as cited, once it is known to be well formed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from dmkb.prefixes import expand
@@ -40,8 +41,11 @@ _READER_PAGES = {"PMID": pubmed_url, "DOI": doi_url, "PMC": pmc_url, "CLINICALTR
 
 def term_url(curie: object) -> str | None:
     """The URI of an ontology term (``HP:0001945``), or ``None`` for unknown prefixes."""
-    if not isinstance(curie, str):
-        return None
+    return _term_url(curie) if isinstance(curie, str) else None
+
+
+@lru_cache(maxsize=65536)  # a page links the same terms many times, and a KB's pages the same ones
+def _term_url(curie: str) -> str | None:
     prefix, sep, local = curie.strip().partition(":")
     local = local.strip()
     if not sep or not prefix or not _LOCAL.fullmatch(local):

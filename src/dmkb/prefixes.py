@@ -66,6 +66,11 @@ def expand(curie: str) -> str | None:
     return uri_prefix + local if uri_prefix else None
 
 
+def prepare() -> None:
+    """Build the prefix map now: before forking workers that all expand CURIEs, so that it is built once."""
+    _uri_prefixes()
+
+
 @cache
 def _uri_prefixes() -> dict[str, str]:
     """The converter's prefix map (every spelling of a prefix → its URI prefix), taken once:

@@ -148,7 +148,7 @@ def _compiled(kb: KnowledgeBase, entry: DisorderFile, stem: str) -> store.Compil
         digest=entry.digest,
         depends=_depends(kb, rows.cited),
         rows=rows,
-        data=entry.doc.data,
+        data=json.dumps(entry.doc.data, ensure_ascii=False, default=str),
         source=entry.raw.decode("utf-8", "replace").removeprefix("\ufeff"),
         statuses=[verify(kb, ev.item) for ev in rows.evidence],
         sources={ref: _source(kb, ref, title) for ref, title in rows.cited.items()},

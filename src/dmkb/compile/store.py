@@ -41,7 +41,7 @@ class Compiled:
     digest: str
     depends: dict[str, Any]
     rows: Extracted
-    data: Any
+    data: str  # the whole entry as JSON (made where the entry was compiled: a text is quick to send)
     source: str  # the YAML text
     statuses: list[str]
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
@@ -136,7 +136,7 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
         " categories, synonyms, parents, data, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (entry.stem, entry.file, entry.digest, json.dumps(entry.depends), r.name, r.mondo_id, r.mondo_label,
          r.description, json.dumps(r.categories), json.dumps(r.synonyms), json.dumps(r.parents),
-         json.dumps(entry.data, ensure_ascii=False, default=str), entry.source),
+         entry.data, entry.source),
     )
     did = cursor.lastrowid
     rows = {

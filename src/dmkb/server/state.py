@@ -54,7 +54,9 @@ class SiteState:
         """Serve the current ``kb.sqlite`` (and the similar conditions the build kept beside it) from now
         on. :raises LoadError: when it cannot be opened."""
         conn = connect_readonly(self.db_path)
-        generation = (conn, Renderer(conn, read_similar(self.out)), OrderedDict())
+        renderer = Renderer(conn, read_similar(self.out))
+        renderer.search  # noqa: B018 - read now, before other threads share the connection
+        generation = (conn, renderer, OrderedDict())
         with self._lock:
             self._generation = generation
 

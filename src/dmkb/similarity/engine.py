@@ -23,7 +23,8 @@ from dmkb.similarity.explain import Explainer
 from dmkb.similarity.genes import gene_symbols
 from dmkb.similarity.kb import KbDisorder, read_kb_disorders
 from dmkb.similarity.model import Model, load_cached, model_path
-from dmkb.similarity.score import Params, Scorer
+from dmkb.similarity.prepared import load_prepared
+from dmkb.similarity.score import Params, Prepared, Scorer
 from dmkb.similarity.sources import find_inputs
 
 _HPO_ID = re.compile(r"^\s*HP[:_](\d{7})\s*$", re.IGNORECASE)
@@ -79,13 +80,15 @@ class Engine:
     """A loaded model, the KB's disorders and the scorer. Immutable after loading: ``rank`` and
     ``diagnose`` may be called from many threads at once."""
 
-    def __init__(self, model: Model, disorders: Sequence[KbDisorder] = (), params: Params | None = None) -> None:
+    def __init__(self, model: Model, disorders: Sequence[KbDisorder] = (), params: Params | None = None,
+                 prepared: Prepared | None = None) -> None:
+        """:param prepared: what the scorer derives from ``model`` alone, when it was kept."""
         self.model = model
         self._index = {int(n): i for i, n in enumerate(model.term_ids)}
         self._replaced = {int(k): int(v) for k, v in model.meta["replaced"].items()}
         self.disorders = list(disorders)
         self.table: Candidates = candidates(model, self.disorders, self.resolve)
-        self.scorer = Scorer(model, self.table, params or Params())
+        self.scorer = Scorer(model, self.table, params or Params(), prepared)
         self._same_as = self.table.same_as()
 
     @classmethod
@@ -93,12 +96,14 @@ class Engine:
              on_build: Callable[[], None] | None = None) -> Engine:
         """The engine with the saved model (built first when missing or out of date; ``on_build``
         is called before that) and the disorders of the compiled KB ``kb_db`` (a ``kb.sqlite``), if given."""
-        return cls(load_model(on_build), read_kb_disorders(kb_db) if kb_db else [], params)
+        model, params = load_model(on_build), params or Params()
+        return cls(model, read_kb_disorders(kb_db) if kb_db else [], params, load_prepared(model, params))
 
     def with_kb(self, kb_db: Path | None) -> Engine:
         """A new engine on the same model with the disorders of the compiled KB ``kb_db`` (for a
         server whose KB changed; well under a second). This engine is left as it was."""
-        return Engine(self.model, read_kb_disorders(kb_db) if kb_db else [], self.scorer.params)
+        return Engine(self.model, read_kb_disorders(kb_db) if kb_db else [], self.scorer.params,
+                      self.scorer.prepared)
 
     @property
     def release(self) -> str:

@@ -31,7 +31,7 @@ still be wrong, so phenotypes that fit far better elsewhere can outweigh it).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,40 +62,97 @@ class Params:
 class _Columns:
     """A term-major sparse matrix: for term ``t``, rows ``rows[ptr[t]:ptr[t+1]]`` with ``values``."""
 
-    def __init__(self, terms: np.ndarray, rows: np.ndarray, values: np.ndarray, n_terms: int) -> None:
+    def __init__(self, ptr: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+        self.ptr, self.rows, self.values = ptr, rows, values
+
+    @classmethod
+    def of(cls, terms: np.ndarray, rows: np.ndarray, values: np.ndarray, n_terms: int) -> _Columns:
         order = np.lexsort((rows, terms))
-        self.rows = rows[order].astype(np.int32)
-        self.values = values[order]
-        self.ptr = np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=n_terms))]).astype(np.int64)
+        ptr = np.concatenate([[0], np.cumsum(np.bincount(terms, minlength=n_terms))]).astype(np.int64)
+        return cls(ptr, rows[order].astype(np.int32), values[order])
 
     def column(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         start, stop = self.ptr[term], self.ptr[term + 1]
         return self.rows[start:stop], self.values[start:stop]
+
+    def columns(self, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The columns of ``terms`` one after another: rows, values, and the index in ``terms`` of each one's term."""
+        starts, stops = self.ptr[terms], self.ptr[terms + 1]
+        counts = stops - starts
+        at = np.arange(counts.sum()) + np.repeat(starts + counts - np.cumsum(counts), counts)
+        return self.rows[at], self.values[at], np.repeat(np.arange(len(terms)), counts)
+
+    def followed_by(self, later: _Columns) -> _Columns:
+        """Both matrices in one, each term's rows here before its rows in ``later`` (which must all
+        be higher), as :meth:`of` would give for their entries together."""
+        n_terms = len(self.ptr) - 1
+        at_here = np.arange(len(self.rows)) + later.ptr[np.repeat(np.arange(n_terms), np.diff(self.ptr))]
+        at_later = np.arange(len(later.rows)) + self.ptr[np.repeat(np.arange(1, n_terms + 1), np.diff(later.ptr))]
+        rows = np.empty(len(at_here) + len(at_later), dtype=np.int32)
+        values = np.empty(len(rows), dtype=np.result_type(self.values, later.values))
+        rows[at_here], rows[at_later] = self.rows, later.rows
+        values[at_here], values[at_later] = self.values, later.values
+        return _Columns(self.ptr + later.ptr, rows, values)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """What the scorer derives from HPO's diseases alone, the same for every KB (so it can be kept,
+    see :mod:`dmkb.similarity.prepared`): how often a random disease has each term (its
+    ``background``), and the diseases' annotations carried up to every ancestor, as ratios to it."""
+
+    background: np.ndarray
+    implied: _Columns
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays, by name, to be saved (see :meth:`from_arrays`)."""
+        implied = self.implied
+        return {"background": self.background, "ptr": implied.ptr, "rows": implied.rows, "values": implied.values}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Prepared:
+        return cls(arrays["background"], _Columns(arrays["ptr"], arrays["rows"], arrays["values"]))
+
+
+def prepare(model: Model, table: Candidates, params: Params) -> Prepared:
+    """The :class:`Prepared` arrays of the HPO diseases of ``table`` (its first rows)."""
+    n_model = len(model.disease_ids)
+    freq, absent = Scorer._frequencies(table, params)
+    end = int(table.ann_ptr[n_model])
+    present = ~absent[:end]
+    rows = np.repeat(np.arange(n_model, dtype=np.int32), np.diff(table.ann_ptr[:n_model + 1]))
+    up_terms, up_rows, up_freq = _propagate(model, table.ann_term[:end][present], rows[present], freq[:end][present])
+    n_terms, pseudo = len(model.term_ids), params.background_pseudocount
+    mass = np.bincount(up_terms, weights=up_freq, minlength=n_terms)
+    background = (mass + pseudo) / (n_model + pseudo)
+    return Prepared(background, _Columns.of(up_terms, up_rows, up_freq / background[up_terms], n_terms))
 
 
 class Scorer:
     """Precomputed arrays for ranking every candidate at once. Read-only after construction,
     so one scorer serves many threads."""
 
-    def __init__(self, model: Model, table: Candidates, params: Params | None = None) -> None:
+    def __init__(self, model: Model, table: Candidates, params: Params | None = None,
+                 prepared: Prepared | None = None) -> None:
+        """:param prepared: :func:`prepare` of this model and params, when it was kept."""
         params = params or Params()
         self.model, self.table, self.params = model, table, params
-        n_terms, n_rows = len(model.term_ids), len(table)
+        n_terms, n_rows, n_model = len(model.term_ids), len(table), len(model.disease_ids)
         rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(table.ann_ptr))
         freq, absent = self._frequencies(table, params)
         present = ~absent
         self.frequency = freq  # per annotation, as scored
-        self.direct = _Columns(table.ann_term[present], rows[present], freq[present], n_terms)
-        self.absent = _Columns(table.ann_term[absent], rows[absent], freq[absent], n_terms)
+        self.direct = _Columns.of(table.ann_term[present], rows[present], freq[present], n_terms)
+        self.absent = _Columns.of(table.ann_term[absent], rows[absent], freq[absent], n_terms)
         not_rows = np.repeat(np.arange(n_rows, dtype=np.int32), np.diff(table.not_ptr))
-        self.known_absent = _Columns(table.not_term, not_rows, np.ones(len(not_rows)), n_terms)
-        up_terms, up_rows, up_freq = _propagate(model, table.ann_term[present], rows[present], freq[present])
+        self.known_absent = _Columns.of(table.not_term, not_rows, np.ones(len(not_rows)), n_terms)
         # the background is HPO's diseases alone: a KB's disorders never change their scores
-        in_model = up_rows < len(model.disease_ids)
-        mass = np.bincount(up_terms[in_model], weights=up_freq[in_model], minlength=n_terms)
-        pseudo = params.background_pseudocount
-        self.background = (mass + pseudo) / (len(model.disease_ids) + pseudo)
-        self.implied = _Columns(up_terms, up_rows, up_freq / self.background[up_terms], n_terms)
+        self.prepared = prepared = prepared or prepare(model, table, params)
+        self.background = prepared.background
+        kb = present & (rows >= n_model)
+        up_terms, up_rows, up_freq = _propagate(model, table.ann_term[kb], rows[kb], freq[kb])
+        self.implied = prepared.implied.followed_by(
+            _Columns.of(up_terms, up_rows, up_freq / self.background[up_terms], n_terms))
         size = np.bincount(rows[present], weights=freq[present], minlength=n_rows)
         self.log_size = np.log1p(size)
         self.gene_rows = _gene_rows(table.genes)
@@ -152,10 +209,9 @@ class Scorer:
         p = self.params
         best = np.full(len(self.table), p.floor)
         ancestors = self.model.ancestors(term)
-        for ancestor in ancestors:
-            rows, ratio = self.implied.column(ancestor)
-            factor = 1.0 if ancestor == term else p.sibling_factor
-            best[rows] = np.maximum(best[rows], factor * ratio)
+        rows, ratio, which = self.implied.columns(ancestors)
+        factor = np.where(ancestors == term, 1.0, p.sibling_factor)[which]
+        np.maximum.at(best, rows, factor * ratio)  # each row's best ratio through any ancestor
         rows, _ = self.absent.column(term)
         best[rows] = np.minimum(best[rows], p.absent_in_cohort)
         for ancestor in ancestors:

@@ -73,9 +73,13 @@ class Renderer:
         self.index_rows = load_index(conn)
         self.links = kb_links(self.index_rows)
         self.problems = load_problems(conn)
-        self.search = SearchIndex(load_entries(conn))
         self.research_server = research_server()
         self.page_csp = content_security_policy(self.research_server)  # checks the address first
+
+    @functools.cached_property
+    def search(self) -> SearchIndex:
+        """The words of every disorder, for the index page and the server's search (read when first needed)."""
+        return SearchIndex(load_entries(self.conn))
 
     def source(self, stem: str) -> str | None:
         """The YAML of the disorder ``stem`` as compiled (``None`` when there is none)."""
