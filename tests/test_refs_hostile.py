@@ -4,6 +4,7 @@ Each fails that one request, id or file, within its deadline, and never the whol
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hostile_http import drip_body, drip_headers, endless_body
 from replay import ReplayServer, Reply, recorded, server  # noqa: F401 - server is a fixture
 
 from dmkb.errors import DmkbError
@@ -23,38 +25,22 @@ from dmkb.references.store import ReferenceStore
 DEEP_JSON = b"[" * 200_000 + b"]" * 200_000
 
 
+_ANSWERS = {"/drip": drip_body, "/drip-headers": drip_headers, "/endless": endless_body}
+
+
 class _Hostile(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        try:
-            if self.path.partition("?")[0] == "/drip":  # a byte every 50 ms, for longer than any deadline
-                self.send_response(200)
-                self.send_header("Content-Length", "100000")
-                self.end_headers()
-                for _ in range(100_000):
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-                    time.sleep(0.05)
-            elif self.path.startswith("/drip-headers"):  # even the headers come a byte every 50 ms
-                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"s" * 100_000:
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-                    time.sleep(0.05)
-            elif self.path.startswith("/endless"):  # chunk after chunk, as fast as it is taken
-                self.send_response(200)
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                chunk = b"y" * 65536
-                while True:
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            elif self.path.startswith("/claims-huge"):
+        path = self.path.partition("?")[0]
+        if path in _ANSWERS:
+            _ANSWERS[path](self)
+        elif path == "/claims-huge":
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.send_response(200)
                 self.send_header("Content-Length", str(10 * 2**30))
                 self.end_headers()
                 self.wfile.write(b"z" * 1024)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def log_message(self, *args: object) -> None:
         pass

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hostile_http import drip_body, endless_body
 from research_helpers import JAK_STAT, copy_example, dmkb_in_process
 
 from dmkb.research.ask import ask, open_library
@@ -49,23 +50,7 @@ class ChatServer:
                     pass  # the client gave up waiting, as it was meant to
 
             def _hostile(self, kind: str) -> None:
-                try:
-                    self.send_response(200)
-                    if kind == "drip":
-                        self.send_header("Content-Length", "100000")
-                        self.end_headers()
-                        for _ in range(100_000):
-                            self.wfile.write(b" ")
-                            self.wfile.flush()
-                            time.sleep(0.05)
-                    else:
-                        self.send_header("Transfer-Encoding", "chunked")
-                        self.end_headers()
-                        chunk = b" " * 65536
-                        while True:
-                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                (drip_body if kind == "drip" else endless_body)(self)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.compile.read import connect_readonly
+from dmkb.entry_walk import value_at
 from dmkb.references.cache import ReferenceCache
 from dmkb.research.text import Passage, passages, words
 
@@ -103,7 +104,7 @@ def read_statements(kb_db: Path) -> Iterator[StatementRecord]:
                             "WHERE status = 'verified' AND reference IS NOT NULL AND snippet IS NOT NULL")
         for row in rows:
             stem, disorder, data = entries[row["disorder_id"]]
-            owner = _at(data, row["owner"])
+            owner = value_at(data, row["owner"])
             if not isinstance(owner, dict):
                 continue
             name = _plain(owner.get("name")) or _plain(owner.get("preferred_term")) or ""
@@ -112,23 +113,12 @@ def read_statements(kb_db: Path) -> Iterator[StatementRecord]:
                                   ". ".join(p for p in parts if p), row["reference"].strip(), row["snippet"])
 
 
-_STEP = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
-
-
-def _at(data: Any, path: str) -> Any:
-    """The value at ``pathophysiology[2].evidence[0]`` in ``data``; ``None`` when there is none."""
-    value = data
-    for key, index in _STEP.findall(path):
-        if key:
-            value = value.get(key) if isinstance(value, dict) else None
-        else:
-            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
-    return value
+_FIRST_KEY = re.compile(r"[A-Za-z_][\w-]*")
 
 
 def _kind(path: str) -> str:
-    match = _STEP.match(path)
-    return match.group(1) if match and match.group(1) else "entry"
+    match = _FIRST_KEY.match(path)
+    return match.group(0) if match else "entry"
 
 
 def _plain(value: Any) -> str | None:
