@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from dmkb.compile.incremental import compile_kb  # noqa: E402
-from dmkb.compile.store import connect_readonly  # noqa: E402
+from dmkb.compile.read import connect_readonly  # noqa: E402
 from dmkb.site.data import load_reports  # noqa: E402
 from dmkb.site.render import render_report_html  # noqa: E402
 

@@ -95,7 +95,7 @@ def possible_false_alarms(kb: Path, errors: list) -> list[str]:
 
 
 def _path(path: tuple) -> str:
-    from dmkb.load.yaml_reader import format_path
+    from dmkb.entry_path import format_path
 
     return format_path(path) + "."
 

@@ -17,6 +17,7 @@ import pytest
 from conftest import ENTRY, TinyKb
 
 from dmkb.compile import store
+from dmkb.compile.read import read_meta
 from dmkb.errors import UsageError
 from dmkb.fs import exclusive
 from dmkb.pipeline.build import build_site
@@ -33,7 +34,7 @@ def test_a_second_writer_does_not_take_the_first_ones_temporary_file(tmp_path: P
     with store._rewrite(db, fresh=False) as first:
         first.execute("INSERT OR REPLACE INTO meta VALUES ('first', 'yes')")
         store.write(db, "code", tmp_path, [], [], fresh=False)  # a second build, meanwhile
-    assert store.read_meta(db, "first") == "yes"
+    assert read_meta(db, "first") == "yes"
     assert leftovers(tmp_path) == []
 
 

@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from research_helpers import JAK_STAT, copy_example, dmkb_in_process
 
 from dmkb.compile.incremental import compile_kb
-from dmkb.compile.store import connect_readonly
+from dmkb.compile.read import connect_readonly
 from dmkb.load.research_files import parse_report
 from dmkb.pipeline.build import build_site
 from dmkb.report_citations import ReferenceList, find_citations, find_links, report_content

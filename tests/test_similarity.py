@@ -11,12 +11,12 @@ import pytest
 
 from dmkb.compile.incremental import compile_kb
 from dmkb.errors import DmkbError, UsageError
+from dmkb.similarity import prepared
 from dmkb.similarity.build import DiseaseRecord, TermRecord, assemble
 from dmkb.similarity.engine import ContradictoryTermsError, Engine, UnknownTermError
 from dmkb.similarity.frequency import Frequency, parse_frequency, pool
 from dmkb.similarity.hpoa import read_hpoa
 from dmkb.similarity.kb import read_kb_disorders
-from dmkb.similarity import prepared
 from dmkb.similarity.model import Model, load_cached, model_path
 from dmkb.similarity.prepared import load_prepared
 from dmkb.similarity.score import Params

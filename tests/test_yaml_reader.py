@@ -6,8 +6,9 @@ import textwrap
 
 import pytest
 
+from dmkb.entry_path import format_path
 from dmkb.load.text import decode
-from dmkb.load.yaml_reader import format_path, read_yaml
+from dmkb.load.yaml_reader import read_yaml
 
 ENTRY = textwrap.dedent(
     """\

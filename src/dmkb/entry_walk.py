@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from dmkb.load.yaml_reader import Path
+from dmkb.entry_path import Path
 from dmkb.schema.model import CLASSES, ROOT_CLASS, TERM_BINDINGS
 
 EVIDENCE_KEYS = frozenset({"evidence", "literature_evidence"})
@@ -104,7 +104,7 @@ def bound_terms(data: Any) -> Iterator[tuple[Path, str, dict[str, Any]]]:
 
 def value_at(data: Any, path: str) -> Any:
     """The value at a path written as findings and ``kb.sqlite`` write it
-    (``stages[0].pathophysiology[1]``, see :func:`dmkb.load.yaml_reader.format_path`), or ``None``."""
+    (``stages[0].pathophysiology[1]``, see :func:`dmkb.entry_path.format_path`), or ``None``."""
     value = data
     for key, index in _STEP.findall(path):
         if key:

@@ -12,8 +12,8 @@ nothing is wrong) and exits 1 when they hold an error.
 """
 
 import importlib.util
-import os
 import json
+import os
 import sys
 from pathlib import Path
 

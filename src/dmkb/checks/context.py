@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dmkb.checks.finding import Finding, Severity
+from dmkb.entry_path import Path, format_path
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.kb import DisorderFile
-from dmkb.load.yaml_reader import Path, format_path
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
+from dmkb.entry_path import Path
 from dmkb.entry_walk import items, lenient_get, text
-from dmkb.load.yaml_reader import Path
 
 NAME = "graph"
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
+from dmkb.entry_path import Path
 from dmkb.entry_walk import evidence_items, items, text
-from dmkb.load.yaml_reader import Path
 from dmkb.references.identity import cached_problems
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.matching import normalize

@@ -8,7 +8,7 @@ from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.load.yaml_reader import Path
+from dmkb.entry_path import Path
 from dmkb.schema.model import CLASSES, ENUMS, ROOT_CLASS, Slot
 
 NAME = "schema"

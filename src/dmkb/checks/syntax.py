@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
-from dmkb.load.yaml_reader import format_path
+from dmkb.entry_path import format_path
 
 NAME = "yaml"
 

@@ -16,8 +16,8 @@ from dmkb.checks.finding import Finding
 from dmkb.entry_walk import bound_terms, term_references, text
 from dmkb.schema.model import ONTOLOGY_ROOTS, TERM_PREFIXES
 from dmkb.term_ids import malformed
-from dmkb.terms.cache import curie_key
 from dmkb.terms.index import TermIndex, TermInfo
+from dmkb.terms.records import curie_key
 from dmkb.terms.search import Hit, search
 from dmkb.terms.store import normalize_name
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from dmkb.entry_path import Path, format_path
 from dmkb.entry_walk import evidence_items, items, lenient_get, term_references
-from dmkb.load.yaml_reader import Path, format_path
 
 MECHANISM_PREFIXES = ("GO", "CL", "HGNC")  # processes, cell types, genes
 

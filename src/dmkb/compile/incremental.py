@@ -16,6 +16,7 @@ from typing import Any
 
 from dmkb.compile import store
 from dmkb.compile.extract import extract
+from dmkb.compile.read import read_meta
 from dmkb.compile.research import compile_research
 from dmkb.compile.schema import PROBLEMS
 from dmkb.compile.verify import verify
@@ -102,7 +103,7 @@ def compile_kb(
     report.reports = len(research.files)
     report.reports_compiled = [c.file.name for c in research.compiled]
     problems = json.dumps([asdict(s) for s in report.skipped], sort_keys=True)
-    if known is None or report.changed or research.changed or store.read_meta(db_path, PROBLEMS) != problems:
+    if known is None or report.changed or research.changed or read_meta(db_path, PROBLEMS) != problems:
         store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None,
                     meta={PROBLEMS: problems}, research=research)
     return report

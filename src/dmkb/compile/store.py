@@ -16,7 +16,6 @@ from typing import Any
 
 from dmkb.compile.datasette import write_datasette_metadata
 from dmkb.compile.extract import Extracted
-from dmkb.compile.read import connect_readonly, read_meta  # noqa: F401 - where writers find them too
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from dmkb.entry_path import Path, format_path  # noqa: F401 - where the readers of documents find them too
+from dmkb.entry_path import Path
 
 try:
     from yaml import CSafeLoader as _Loader

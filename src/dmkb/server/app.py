@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from dmkb.errors import DmkbError
+from dmkb.links import term_url
 from dmkb.research.jobs import JobQueue
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.jobs import JobLimits, job_routes
@@ -39,7 +40,6 @@ from dmkb.server.state import NotBuilt, SiteState
 from dmkb.server.terms import TermService
 from dmkb.settings import research_origins
 from dmkb.site.data import page_url
-from dmkb.site.links import term_url
 from dmkb.site.render import render_diagnose, render_error
 
 MAX_QUERY = 200  # characters of a search

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dmkb.entry_path import Path, format_path
+from dmkb.links import term_url
+from dmkb.references.ids import reference_url
 from dmkb.site.anchors import anchor_for
 from dmkb.site.graph import CAUSAL_LINK_WORDS
-from dmkb.site.links import reference_url, term_url
 from dmkb.site.views import Badge, Card, EvidenceView, Link, Relation, Term, humanize, pretty
 
 EVIDENCE_KEYS = ("evidence", "literature_evidence")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dmkb.links import term_url
 from dmkb.site.data import IndexRow
-from dmkb.site.links import term_url
 from dmkb.site.search import SearchEntry, browser_index
 
 

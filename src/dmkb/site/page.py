@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from dmkb.links import term_url
+from dmkb.references.ids import reference_url
 from dmkb.similarity.stored import SCORE_MEANING
 from dmkb.site.anchors import anchor_for, slug
 from dmkb.site.cards import CardSpec, PageContext, build_card, fold, term_of
 from dmkb.site.data import DisorderRecord
 from dmkb.site.evidence import tidy_evidence
 from dmkb.site.graph import Graph, build_graph
-from dmkb.site.links import reference_url, term_url
 from dmkb.site.research import Anchors, render_report
 from dmkb.site.views import (
     Card,

@@ -11,7 +11,7 @@ from dmkb.fs import read_regular
 from dmkb.load.term_caches import TermRow, parse_enum_csv, parse_terms_csv
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
-from dmkb.terms.records import curie_key  # noqa: F401 - the cache's users find it here too
+from dmkb.terms.records import curie_key
 
 ENUMS_FOLDER = "enums"
 
