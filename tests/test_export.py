@@ -217,3 +217,13 @@ def test_export_writes_each_format_into_its_own_default_folder(tiny_kb: TinyKb, 
     assert (tmp_path / "export" / "hpoa" / "disorders.hpoa").is_file()
     assert ".dmkb-export" in {p.name for p in (tmp_path / "export" / "jsonl").iterdir()}
     assert not (tmp_path / "export" / "disorders.hpoa").exists()
+
+
+def test_export_compiles_a_kb_root_once_into_dmkb_home(tiny_kb: TinyKb, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_HOME", str(tmp_path / "home"))
+    for fmt in ("hpoa", "jsonl"):
+        assert run_dmkb("export", tiny_kb.root, "--format", fmt, "--out", tmp_path / fmt).code == 0
+    # one compiled copy of the KB, the one diagnose and similar read too
+    assert [p.name for p in (tmp_path / "home" / "compiled").glob("*/kb.sqlite")] == ["kb.sqlite"]
+    assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["compiled"]

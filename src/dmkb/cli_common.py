@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -40,3 +41,16 @@ def escape(text: str) -> str:
     from rich.markup import escape as escape_markup
 
     return escape_markup(text)
+
+
+def compiled_kb(root: Path) -> Path:
+    """The KB at ``root`` compiled (only what changed) into ``DMKB_HOME/compiled/<key>/kb.sqlite``:
+    one copy per KB, shared by the commands that read a compiled KB (export, diagnose, similar)."""
+    from dmkb.compile.incremental import compile_kb
+    from dmkb.fs import make_folder
+    from dmkb.settings import kb_home_path
+
+    db = kb_home_path("compiled", root) / "kb.sqlite"
+    make_folder(db.parent)
+    compile_kb([root], db)
+    return db

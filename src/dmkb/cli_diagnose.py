@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, escape, rich_console
+from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, compiled_kb, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 from dmkb.term_ids import HPO_ID
@@ -116,16 +116,7 @@ def _kb_db(kb: Path | None) -> Path | None:
         raise UsageError(f"{kb}: not a KB root (no {DISORDERS.as_posix()}/) nor a compiled kb.sqlite",
                          "give the folder that holds kb/, or the kb.sqlite of dmkb build")
     root = kb or (Path.cwd() if (Path.cwd() / DISORDERS).is_dir() else None)
-    if root is None:
-        return None
-    from dmkb.compile.incremental import compile_kb
-    from dmkb.fs import make_folder
-    from dmkb.settings import kb_home_path
-
-    db_path = kb_home_path("compiled", root) / "kb.sqlite"
-    make_folder(db_path.parent)
-    compile_kb([root], db_path)
-    return db_path
+    return compiled_kb(root) if root is not None else None
 
 
 def _check_stem(kb: Path | None, stem: str) -> None:

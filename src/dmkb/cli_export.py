@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from dmkb.cli_common import escape, rich_console
-from dmkb.settings import kb_home_path
+from dmkb.cli_common import compiled_kb, escape, rich_console
 
 
 class ExportFormat(str, Enum):
@@ -52,15 +51,9 @@ def _compiled(root: Path) -> Path:
         return root
     if (root / "kb.sqlite").is_file():
         return root / "kb.sqlite"
-    from dmkb.compile.incremental import compile_kb
-    from dmkb.fs import make_folder
     from dmkb.load.layout import find_layout
 
-    kb_root = find_layout([root]).root
-    db = kb_home_path("exports", kb_root) / "kb.sqlite"
-    make_folder(db.parent)
-    compile_kb([kb_root], db)
-    return db
+    return compiled_kb(find_layout([root]).root)
 
 
 def register(app: typer.Typer) -> None:
