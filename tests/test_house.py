@@ -43,11 +43,8 @@ LAYERS: list[set[str]] = [
     {"__main__"},
 ]
 # Readers of the compiled KB: they read kb.sqlite, never the YAML nor the checks made on it.
-COMPILED_KB_READERS = {"export", "similarity"}
+COMPILED_KB_READERS = {"export", "similarity", "research", "site", "server"}
 SOURCE_SIDE = {"load", "knowledge_base", "checks", "validate"}
-
-# Known exceptions, each to be removed with its cause (an entry no longer needed fails too).
-ALLOWED_FOR_NOW: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -107,12 +104,12 @@ def layer(name: str) -> int | None:
     return next((i for i, rooms in enumerate(LAYERS) if name in rooms), None)
 
 
-def problems(src: Path, allowed: set[tuple[str, str]] = frozenset()) -> list[str]:
+def problems(src: Path) -> list[str]:
     """What breaks the layering, one line each naming the file and line of the import."""
     found = []
     for imp in imports_of(src):
         here, there = room(imp.module), room(imp.target)
-        if here == there or (imp.module, imp.target) in allowed:
+        if here == there:
             continue
         if layer(here) is None or layer(there) is None:
             unknown = here if layer(here) is None else there
@@ -130,16 +127,8 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
-def used_exceptions(src: Path) -> set[tuple[str, str]]:
-    return {(imp.module, imp.target) for imp in imports_of(src)} & ALLOWED_FOR_NOW
-
-
 def test_each_room_imports_only_from_rooms_below_it() -> None:
-    assert problems(SRC, ALLOWED_FOR_NOW) == []
-
-
-def test_every_allowed_exception_is_still_needed() -> None:
-    assert used_exceptions(SRC) == ALLOWED_FOR_NOW, "remove the exceptions that no longer happen"
+    assert problems(SRC) == []
 
 
 def test_an_upward_import_inside_a_function_is_named_with_its_file_and_line(tmp_path: Path) -> None:
