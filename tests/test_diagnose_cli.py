@@ -61,6 +61,8 @@ def test_diagnose_text_summarises_each_candidate(mini_home: Path) -> None:
     (["diagnose", "HP:0000011", "--batch", "x.tsv"], "--batch and --phenopacket read the phenotypes from files"),
     (["diagnose", "HP:0000011", "--gene", "NOTAGENE1"], "not a gene symbol or HGNC id: NOTAGENE1"),
     (["similar", "Anything", "--kb", "/no/such/kb"], "not a KB root"),
+    (["diagnose", "HP:12"], "'HP:12' is not a well-formed HPO id"),  # an id, never words to search
+    (["diagnose", "HP:0000011", "--exclude", "GO:0006954"], "'GO:0006954' is a GO id, not a phenotype"),
 ])
 def test_bad_arguments_are_errors_without_traceback(mini_home: Path, args: list[str], message: str) -> None:
     result = run_dmkb(*args)
@@ -260,6 +262,33 @@ def test_a_development_case_as_a_phenopacket_ranks_as_its_terms(real_engine: Eng
     expected = real_engine.rank(real_engine.query(case.observed, case.excluded), 10)
     assert [c["id"] for c in result.json()] == [c.id for c in expected]
     assert [c["score"] for c in result.json()] == [round(c.score, 3) for c in expected]
+
+
+def test_only_phenotypic_abnormalities_are_scored(real_engine: Engine) -> None:
+    from dmkb.similarity.engine import NotPhenotypeError
+
+    with pytest.raises(NotPhenotypeError, match="HP:0000005 Mode of inheritance"):
+        real_engine.query(["HP:0001945", "HP:0000005"])
+    with pytest.raises(NotPhenotypeError, match="HP:0003577 Congenital onset"):
+        real_engine.query(["HP:0001945"], ["HP:0003577"])
+
+
+def test_an_obsolete_id_is_read_as_its_replacement_and_said(real_engine: Engine, real_home: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_HOME", str(real_home))
+    result = run_dmkb("diagnose", "HP:0000057", "HP:0001945", "--limit", "1", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert "HP:0000057 is obsolete, read as HP:0008665 Clitoral hypertrophy" in result.stderr
+
+
+def test_an_excluded_phenotype_seen_in_a_third_of_patients_speaks_against(real_engine: Engine) -> None:
+    """CINCA syndrome lists hearing impairment in 1 of 3 patients: its scored frequency is pulled
+    below 30% by the small count, but the explanation goes by what was published."""
+    query = real_engine.query(["HP:0001945", "HP:0001433"], ["HP:0000365"])
+    [cinca] = [c for c in real_engine.rank(query, 50) if c.id == "OMIM:607115"]
+    against = {a["term"]["id"]: a for a in cinca.explanation["against"]}
+    assert against["HP:0000365"]["frequency"] == pytest.approx(1 / 3, abs=0.01)
+    assert "HP:0000365" not in {e["term"]["id"] for e in cinca.explanation["excluded_expected"]}
 
 
 def test_batch_on_real_data_ranks_twenty(real_engine: Engine, real_home: Path, monkeypatch: pytest.MonkeyPatch,

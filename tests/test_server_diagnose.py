@@ -63,6 +63,7 @@ def test_the_empty_page_is_a_form(port: int) -> None:
 @pytest.mark.parametrize(("query", "message"), [
     ("?hpo=HP:9999999", "not HPO terms of release 2025-11-24: HP:9999999"),
     ("?hpo=fever", "not HPO terms"),
+    ("?hpo=HP:0000005", "not a phenotypic abnormality (not under HP:0000118): HP:0000005 Mode of inheritance"),
     ("", "give at least one observed phenotype"),
     ("?hpo=HP:0001945&limit=0", "limit must be between 1 and 100"),
     ("?hpo=HP:0001945&limit=ten", "limit must be a whole number"),
@@ -73,6 +74,12 @@ def test_bad_queries_are_refused_with_a_reason(port: int, query: str, message: s
     assert status == 400 and message in json.loads(body)["error"]["message"]
     status, _, body = get(port, "/diagnose" + query)
     assert status in (200, 400) and (status == 200) == (query == "")
+
+
+def test_an_unknown_term_on_the_page_points_to_the_form_not_the_command_line(port: int) -> None:
+    status, _, body = get(port, "/diagnose?hpo=fever")
+    assert status == 400 and "type a phenotype&#39;s name in a box" in body.decode()
+    assert "dmkb terms search" not in body.decode()
 
 
 def test_the_ranking_goes_on_page_by_page(port: int) -> None:

@@ -13,7 +13,7 @@ import typer
 from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, compiled_kb, escape, rich_console
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
-from dmkb.term_ids import HPO_ID
+from dmkb.term_ids import CURIE, HPO_ID
 
 KbOption = Annotated[
     Path | None,
@@ -68,6 +68,7 @@ def diagnose(
     observed, excluded = _as_terms(observed, quiet), _as_terms(excluded, quiet)
     engine = _engine(kb, quiet)
     query = engine.query(observed, excluded, genes=genes)
+    _tell_replaced(engine, observed + excluded, quiet)
     _warn_unlinked(engine, query, quiet)
     candidates = engine.rank(query, limit)
     if output is OutputFormat.json:
@@ -82,7 +83,10 @@ def _split(values: list[str] | None) -> list[str]:
 
 def _as_terms(values: list[str], quiet: bool) -> list[str]:
     """HP ids as they are; plain words read as the HPO term the term index finds first for them, as
-    the diagnose page does, and printed back as that term."""
+    the diagnose page does, and printed back as that term. Anything written as an id is an id:
+    a malformed HP id or another ontology's id is an error, never a word search."""
+    for value in values:
+        _refuse_other_ids(value)
     phrases = [v for v in values if not HPO_ID.fullmatch(v)]
     if not phrases:
         return values
@@ -103,6 +107,28 @@ def _as_terms(values: list[str], quiet: bool) -> list[str]:
             err.print(f"'{escape(value)}' read as {escape(hits[0].id)} {escape(hits[0].label)}")
         terms.append(hits[0].id if hits else value)
     return terms
+
+
+def _refuse_other_ids(value: str) -> None:
+    if HPO_ID.fullmatch(value) or not CURIE.fullmatch(value):
+        return
+    prefix = value.partition(":")[0]
+    if prefix.upper() == "HP":
+        raise UsageError(f"'{value}' is not a well-formed HPO id", "write HP: and seven digits, e.g. HP:0001945")
+    raise UsageError(f"'{value}' is a {prefix} id, not a phenotype",
+                     "give HPO phenotypes (HP:0000000) or their names; dmkb terms search WORDS --prefix HP finds them")
+
+
+def _tell_replaced(engine, values: list[str], quiet: bool) -> None:
+    """Say which obsolete or merged HP ids were read as their current term."""
+    if quiet:
+        return
+    err = rich_console(stderr=True, highlight=False)
+    for value in dict.fromkeys(values):
+        index = engine.resolve(value)
+        current = engine.term(index) if index is not None else None
+        if current and current["id"] != value.upper():
+            err.print(f"{escape(value)} is obsolete, read as {escape(current['id'])} {escape(current['label'])}")
 
 
 def _kb_db(kb: Path | None) -> Path | None:

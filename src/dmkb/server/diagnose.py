@@ -61,7 +61,13 @@ class DiagnoseService:
             engine = self._current()
         except DmkbError as exc:
             raise EngineUnavailable(exc.message, exc.hint) from None
-        results = engine.diagnose(observed, excluded, limit=limit)
+        from dmkb.similarity.engine import UnknownTermError
+
+        try:
+            results = engine.diagnose(observed, excluded, limit=limit)
+        except UnknownTermError as exc:  # its hint names a command; a reader of the site has the form
+            raise DmkbError(exc.message, "give HPO ids such as HP:0001945; on the diagnosis page, type a "
+                            "phenotype's name in a box and pick it") from None
         return {"observed": [engine.term(engine.resolve(t)) for t in observed],
                 "excluded": [engine.term(engine.resolve(t)) for t in excluded],
                 "hpo_release": engine.release, "results": results}

@@ -28,6 +28,7 @@ from dmkb.similarity.score import Params, Prepared, Scorer
 from dmkb.similarity.sources import find_inputs
 
 _HPO_ID = re.compile(r"^\s*HP[:_](\d{7})\s*$", re.IGNORECASE)
+PHENOTYPIC_ABNORMALITY = "HP:0000118"
 
 
 class UnknownTermError(DmkbError):
@@ -46,6 +47,15 @@ class ContradictoryTermsError(DmkbError):
     def __init__(self, both: Sequence[str]) -> None:
         super().__init__(f"given both as observed and as excluded: {', '.join(both)}",
                          "a phenotype is either observed or excluded: remove it from one of the two")
+
+
+class NotPhenotypeError(DmkbError):
+    """Query terms outside Phenotypic abnormality (modes of inheritance, onsets, frequencies …)."""
+
+    def __init__(self, terms: Sequence[dict]) -> None:
+        shown = ", ".join(f"{t['id']} {t['label']}" for t in terms)
+        super().__init__(f"not a phenotypic abnormality (not under {PHENOTYPIC_ABNORMALITY}): {shown}",
+                         "give phenotypes only: inheritance, onset and other modifiers are not scored")
 
 
 @dataclass(frozen=True)
@@ -132,6 +142,7 @@ class Engine:
 
         :raises UnknownTermError: when ``strict`` and an id is not a current or obsolete HPO term.
         :raises ContradictoryTermsError: when ``strict`` and a term is both observed and excluded.
+        :raises NotPhenotypeError: when ``strict`` and a term is not under Phenotypic abnormality.
         :raises UnknownGeneError: when a gene is neither a symbol nor an HGNC id.
         """
         unknown: list[str] = []
@@ -146,6 +157,9 @@ class Engine:
         both = [curie for curie in excluded if self.resolve(curie) in seen]
         if both and strict:
             raise ContradictoryTermsError(both)
+        outside = [t for t in [*seen, *out] if not self._is_phenotype(t)]
+        if outside and strict:
+            raise NotPhenotypeError([self.term(t) for t in outside])
         symbols = gene_symbols(genes, set(self.scorer.gene_rows)) if genes else []
         return Query(list(seen), [t for t in out if t not in seen], unknown, both, symbols)
 
@@ -153,6 +167,10 @@ class Engine:
         """How many candidates the annotations (and the KB) link to this approved symbol."""
         rows = self.scorer.gene_rows.get(gene)
         return 0 if rows is None else len(rows)
+
+    def _is_phenotype(self, term: int) -> bool:
+        root = self.resolve(PHENOTYPIC_ABNORMALITY)
+        return root is None or root in self.model.ancestors(term)
 
     def _add(self, curie: str, into: dict[int, None], unknown: list[str]) -> None:
         index = self.resolve(curie)

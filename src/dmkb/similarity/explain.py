@@ -85,7 +85,8 @@ class Explainer:
     def _excluded(self, out: dict, e: int, profile: _Profile) -> None:
         """Excluded terms the disease lists. Each gains ``excluded_relevance`` (someone looked
         for it) and loses ``1 - excluded_confidence * frequency`` (it is absent): frequent ones
-        speak against the disease, rare ones (and those of unknown frequency) fit it (see :mod:`.score`)."""
+        speak against the disease (by their published frequency when there is one), rare ones (and
+        those of unknown frequency) fit it (see :mod:`.score`)."""
         p = self.scorer.params
         if e in profile.absent:
             out["excluded_expected"].append({"term": self.term(e), "frequency": 0.0,
@@ -95,7 +96,8 @@ class Explainer:
         frequency = profile.present[e]
         entry = {"term": self.term(e), "frequency": profile.frequency(e),
                  "ratio": _round(p.excluded_relevance * (1 - p.excluded_confidence * frequency))}
-        if frequency >= MISSING_FROM:
+        published = profile.published[e]
+        if (frequency if np.isnan(published) else published) >= MISSING_FROM:
             out["against"].append({**entry, "reason": "excluded, though the disease often has it"})
         else:
             out["excluded_expected"].append(entry)
