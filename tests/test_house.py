@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"dmkb"},  # the package itself: its version
     {"errors", "settings"},  # what can go wrong, and what the environment sets
     {"fs", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
-     "entry_path", "packaged", "forked", "bounded_http"},
+     "entry_path", "packaged", "forked", "bounded_http", "typos"},
     {"links"},  # the pages a reader follows for terms and references (through prefixes)
     {"report_citations"},  # citation keys and reference lists of stored research reports (linked)
     {"load"},  # reading the files of a KB

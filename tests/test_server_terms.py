@@ -38,6 +38,21 @@ def test_term_search_and_lookup(site: Path, with_term_index: Path) -> None:
         assert (status, term["label"], term["release"]) == (200, "Fever", "2025-11-24")
         status, error = get(port, "/api/terms/HP:9999999")
         assert status == 404 and "does not exist in HP 2025-11-24" in error["error"]["message"]
+        status, body = get(port, "/api/terms?q=hepatosplenomegly&prefix=HP&limit=1")  # a typing mistake
+        assert status == 200 and body["results"][0]["id"] == "HP:0001433"
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/api/terms?q=fever&prefix=XX", "no source of the term index holds XX terms; prefixes: "),
+    ("/api/terms?q=fever&limit=abc", "the request's parameters are not valid: limit ("),
+    ("/api/terms/foo", "'foo' is not an ontology id (PREFIX:local)"),
+    ("/api/terms/HP:12", "'HP:12' is not a well-formed HP id"),
+])
+def test_term_requests_that_cannot_be_answered_say_why(site: Path, with_term_index: Path, path: str,
+                                                       message: str) -> None:
+    with serve_in_thread(site) as (port, _):
+        status, body = get(port, path)
+    assert status == 400 and message in body["error"]["message"], body
 
 
 @pytest.mark.parametrize("query", ["", "?q=", "?q=fever&limit=0", "?q=fever&limit=51", "?q=" + "a" * 201,

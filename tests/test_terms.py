@@ -78,11 +78,27 @@ def test_lookup_without_an_index_says_how_to_build_it() -> None:
     ("killer cells", "CL", "CL:0000623", 3),
     ("hepatosplenomeg", "HP", "HP:0001433", 1),  # a word still being typed
     ("jak-stat signaling", "GO", "GO:0007259", 3),
+    ("hepatosplenomegly", "HP", "HP:0001433", 1),  # typing mistakes: a letter left out
+    ("feverr", None, "HP:0001945", 1),  # a letter doubled
+    ("enlarged livr", "HP", "HP:0002240", 1),  # Hepatomegaly, one word misspelt
+    ("siezures", "HP", "HP:0001250", 1),  # two letters swapped
 ])
 def test_search_finds_the_right_term_in_the_top_results(with_term_index: Path, words: str, prefix: str | None,
                                                          expected: str, within: int) -> None:
     hits = search(TermIndex(), words, prefix=prefix, limit=10)
     assert expected in [h.id for h in hits[:within]], [(h.id, h.label, h.score) for h in hits]
+
+
+def test_an_empty_search_is_a_usage_error(with_term_index: Path) -> None:
+    result = run_dmkb("terms", "search", "  ")
+    assert result.code == 2 and "nothing to search for" in result.stderr
+
+
+def test_a_corrected_search_scores_below_the_same_search_written_right(with_term_index: Path) -> None:
+    [right] = search(TermIndex(), "hepatosplenomegaly", prefix="HP", limit=1)
+    [typed] = search(TermIndex(), "hepatosplenomegly", prefix="HP", limit=1)
+    assert typed.id == right.id and typed.score < right.score
+    assert search(TermIndex(), "zzqx blorf", limit=5) == []  # nothing near enough to correct to
 
 
 def test_search_ranks_exact_names_first_and_reports_what_matched(with_term_index: Path) -> None:

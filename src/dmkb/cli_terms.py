@@ -169,6 +169,8 @@ def search(
     """
     from dmkb.terms.search import search as search_terms
 
+    if not text.strip():
+        raise UsageError("nothing to search for", "give words, e.g. dmkb terms search 'enlarged liver'")
     index = _open_index()
     if prefix and not any(s.serves(prefix) for s in index.sources):
         raise UsageError(f"no source of the index holds {prefix} terms",
@@ -181,7 +183,7 @@ def search(
 
     table = Table("id", "label", "matched", "score", box=None, header_style="bold")
     for hit in hits:
-        matched = "" if hit.matched == hit.label else escape(hit.matched)
+        matched = "" if hit.matched == hit.label else escape(_shortened(hit.matched))
         table.add_row(escape(hit.id), escape(hit.label), matched, f"{hit.score:.2f}")
     rich_console().print(table if hits else "no term matches")
 
@@ -221,3 +223,8 @@ def _print_plan(plan, written: list[Path], write: bool) -> None:
         console.print("updated: " + ", ".join(escape(str(p)) for p in written))
     elif plan.changes and not write:
         console.print("[dim]nothing written; run again with --write to update the caches[/]")
+
+
+def _shortened(text: str, most: int = 80) -> str:
+    """A matched name as the table shows it: a definition that matched is cut at a word."""
+    return text if len(text) <= most else text[:most].rsplit(" ", 1)[0] + " …"

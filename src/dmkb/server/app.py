@@ -32,6 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from dmkb.errors import DmkbError
 from dmkb.links import term_url
+from dmkb.term_ids import malformed
 from dmkb.research.jobs import JobQueue
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.jobs import JobLimits, job_routes
@@ -157,16 +158,19 @@ def _terms_api(app: FastAPI, terms: TermService) -> None:
             raise BadRequest(f"the search is longer than {MAX_QUERY} characters")
         if not 1 <= limit <= MAX_TERMS:
             raise BadRequest(f"limit must be between 1 and {MAX_TERMS}")
-        results = terms.search(query, prefix or None, limit)
-        if results is None:
+        built = terms.prefixes()
+        if built is None:
             raise TermsUnavailable()
+        if prefix and prefix.lower() not in {p.lower() for p in built}:
+            raise BadRequest(f"no source of the term index holds {prefix} terms; prefixes: {' '.join(sorted(built))}")
+        results = terms.search(query, prefix or None, limit) or []
         return JSONResponse({"query": query, "results": results})
 
     @app.api_route("/api/terms/{curie}", methods=["GET", "HEAD"])
     def term(curie: str) -> JSONResponse:
         """One term: label, synonyms, obsolete and replacement, parents, source release."""
-        if len(curie) > MAX_QUERY:
-            raise BadRequest("that is not an ontology id")
+        if len(curie) > MAX_QUERY or malformed(curie):
+            raise BadRequest(malformed(curie[:MAX_QUERY]) or "that is not an ontology id")
         found = terms.lookup(curie)
         if found is None:
             raise TermsUnavailable()
@@ -314,8 +318,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error(request, exc.status_code, message)
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
-    return _error(request, 400, "the request's parameters are not valid")
+async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+    named = [f"{error['loc'][-1]} ({error['msg'].lower()})" for error in exc.errors() if error.get("loc")]
+    return _error(request, 400, "the request's parameters are not valid" + (f": {', '.join(named)}" if named else ""))
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -28,6 +28,12 @@ class TermService:
         with self._lock:
             return self._opened() is not None
 
+    def prefixes(self) -> set[str] | None:
+        """The prefixes the built index holds terms of."""
+        with self._lock:
+            index = self._opened()
+            return None if index is None else {p for s in index.sources for p in s.prefixes}
+
     def search(self, text: str, prefix: str | None, limit: int) -> list[dict[str, Any]] | None:
         with self._lock:
             index = self._opened()

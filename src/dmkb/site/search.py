@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz.distance import OSA
+from dmkb.typos import TYPOS_FROM, within_typos
+
 
 # the indexed fields of the ``search`` table, with the weight of a match in each
 FIELDS = (("name", 10.0), ("synonyms", 6.0), ("keywords", 3.0), ("description", 1.0))
@@ -33,23 +34,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(plain.casefold())
 
 
-TYPOS_FROM = (4, 8)  # a query word this long may hold one typing mistake, this long two
-
-
-def typos_allowed(word: str) -> int:
-    """How many typing mistakes a query word may hold."""
-    return sum(len(word) >= n for n in TYPOS_FROM)
-
-
 def match_quality(query_word: str, word: str) -> float:
     """How well ``word`` of a disorder matches ``query_word``; 0 when it does not."""
     if word == query_word:
         return EXACT
     if word.startswith(query_word):
         return PREFIX
-    allowed = typos_allowed(query_word)
-    if allowed and abs(len(word) - len(query_word)) <= allowed \
-            and OSA.distance(query_word, word, score_cutoff=allowed) <= allowed:
+    if within_typos(query_word, word):
         return TYPO
     return 0.0
 

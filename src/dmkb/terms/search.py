@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from dmkb.terms.index import TermIndex
 from dmkb.terms.store import DEFINITION, normalize_name
+from dmkb.typos import typos_allowed
 
 STOP_WORDS = frozenset("a an and or of the in on with to for by at from as is are".split())
 # everyday words and the clinical words ontologies use for them
@@ -27,6 +31,7 @@ LAY_WORDS = {
 _CANDIDATES = 60  # full-text matches per source and step: the shortest names that match
 _EXACT_LABEL, _EXACT_SYNONYM, _BEST_PARTIAL = 1.0, 0.95, 0.9
 _DEFINITION_WEIGHT = 0.8
+_CORRECTED_WEIGHT = 0.9  # a hit for corrected words, against the same hit for words as written
 
 
 @dataclass(frozen=True)
@@ -46,19 +51,36 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
     """The ``limit`` best terms for ``text``, best first; ``prefix`` keeps one ontology's terms.
 
     Each step runs on every source and the next step only when the ones before found fewer than
-    ``limit`` terms: exact names, names with every word, names with any word.
+    ``limit`` terms: exact names, names with every word, names with any word. When no name holds
+    every word, words that no name holds are read as typing mistakes ("hepatosplenomegly") and
+    the search runs on their corrections, a little below what was written would score.
     """
     query = normalize_name(text)
     words = [w for w in query.split() if w not in STOP_WORDS] or query.split()
     if not words:
         return []
     sources = [s for s in index.sources if not prefix or s.serves(prefix)]
-    best: dict[str, Hit] = {}
-    steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(),
-             lambda db: _full_text(db, words, " AND ")]
-    if len(words) > 1:  # names holding some of the words (definitions holding some say too little)
-        steps.append(lambda db: _full_text(db, words, " OR ", _NAMES_ONLY))
+    steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(), lambda db: _full_text(db, words, " AND ")]
+    best = _run(steps, index, sources, prefix, text, words, limit)
+    if not best:
+        corrected = _corrected(index, sources, words)
+        if corrected != words:
+            hits = search(index, " ".join(corrected), prefix, limit)
+            return [replace(h, score=round(h.score * _CORRECTED_WEIGHT, 3)) for h in hits]
+    if len(best) < limit and len(words) > 1:  # names holding some of the words (definitions say too little)
+        some = [None, None, lambda db: _full_text(db, words, " OR ", _NAMES_ONLY)]
+        best = _run(some, index, sources, prefix, text, words, limit, best)
+    ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))
+    return ranked[:limit]
+
+
+def _run(steps: list, index: TermIndex, sources: list, prefix: str | None, text: str, words: list[str],
+         limit: int, best: dict[str, Hit] | None = None) -> dict[str, Hit]:
+    """The hits of each step (``None``: a step skipped) on every source, until ``limit`` are found."""
+    best, query = dict(best or {}), normalize_name(text)
     for number, step in enumerate(steps):
+        if step is None:
+            continue
         for source in sources:
             if source.in_place:  # the taxonomy: exact names, then names starting with the text
                 rows = _taxa(index, source, text, exact=number == 0) if number < 2 else []
@@ -72,8 +94,24 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
                     best[term_id] = Hit(term_id, label, name, score, source.title)
         if len(best) >= limit:
             break
-    ranked = sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))
-    return ranked[:limit]
+    return best
+
+
+def _corrected(index: TermIndex, sources: list, words: list[str]) -> list[str]:
+    """``words`` with each word that no name of ``sources`` holds (nor begins with) replaced by the
+    most frequent name word within its allowed typing mistakes, when there is one."""
+    vocabulary = [word for source in sources if not source.in_place for word in index.vocabulary(source)]
+    known = set(vocabulary)
+    out = []
+    for word in words:
+        if word in known or LAY_WORDS.get(word) or not typos_allowed(word) \
+                or any(v.startswith(word) for v in vocabulary):
+            out.append(word)
+            continue
+        allowed = typos_allowed(word)
+        found = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=allowed)
+        out.append(found[0] if found else word)
+    return out
 
 
 def exact(index: TermIndex, text: str, prefixes: Collection[str]) -> list[Hit]:
