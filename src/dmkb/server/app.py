@@ -32,7 +32,6 @@ from starlette.middleware.cors import CORSMiddleware
 
 from dmkb.errors import DmkbError
 from dmkb.links import term_url
-from dmkb.term_ids import malformed
 from dmkb.research.jobs import JobQueue
 from dmkb.server.diagnose import MAX_LIMIT, DiagnoseService, EngineUnavailable, parse_terms
 from dmkb.server.jobs import JobLimits, job_routes
@@ -42,6 +41,7 @@ from dmkb.server.terms import TermService
 from dmkb.settings import research_origins
 from dmkb.site.data import page_url
 from dmkb.site.render import render_diagnose, render_error
+from dmkb.term_ids import malformed
 
 MAX_QUERY = 200  # characters of a search
 MAX_TERMS = 50  # terms a search may ask for

@@ -19,7 +19,6 @@ from typing import Any
 
 from dmkb.typos import TYPOS_FROM, within_typos
 
-
 # the indexed fields of the ``search`` table, with the weight of a match in each
 FIELDS = (("name", 10.0), ("synonyms", 6.0), ("keywords", 3.0), ("description", 1.0))
 EXACT, PREFIX, TYPO = 1.0, 0.8, 0.5  # how good a match is
