@@ -291,6 +291,14 @@ def test_an_excluded_phenotype_seen_in_a_third_of_patients_speaks_against(real_e
     assert "HP:0000365" not in {e["term"]["id"] for e in cinca.explanation["excluded_expected"]}
 
 
+def test_similar_tables_written_to_a_pipe_are_not_cut(real_engine: Engine, real_home: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_HOME", str(real_home))
+    result = run_dmkb("similar", "Aggressive_NK-cell_Leukemia", "--kb", REPO / "examples" / "ankl")
+    assert result.code == 0, result.stderr
+    assert "Hepatosplenomegaly" in result.stdout and "…" not in result.stdout
+
+
 def test_batch_on_real_data_ranks_twenty(real_engine: Engine, real_home: Path, monkeypatch: pytest.MonkeyPatch,
                                          tmp_path: Path) -> None:
     monkeypatch.setenv("DMKB_HOME", str(real_home))
