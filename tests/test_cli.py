@@ -114,6 +114,11 @@ def test_a_folder_without_entries_is_refused(tmp_path: Path) -> None:
     assert "kb/disorders" in result.stderr
 
 
+def test_files_that_are_not_disorder_files_are_refused(tiny_kb: TinyKb) -> None:
+    result = run_dmkb("validate", tiny_kb.root / "references_cache" / "PMID_1000001.md")
+    assert result.code == 2 and "PMID_1000001.md: not a disorder file (a .yaml file)" in result.stderr
+
+
 @pytest.mark.parametrize(
     "content",
     [

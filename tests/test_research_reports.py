@@ -361,6 +361,18 @@ def test_validate_warns_about_reports_without_failing(tiny_kb) -> None:
         [(f[0], f[1], f[3]) for f in found]
 
 
+def test_validating_one_entry_checks_its_reports_against_the_whole_kb(tiny_kb) -> None:
+    write_report(tiny_kb.root, "Test_Leukemia-deep-research-falcon.md", FALCON)
+    write_report(tiny_kb.root, "Nobody-deep-research-perplexity.md", PERPLEXITY, PERPLEXITY_CITATIONS)
+    own_entry = tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml"
+    other = tiny_kb.write_entry(own_entry.read_text(encoding="utf-8").replace("name: ", "name: Other ", 1), "Other.yaml")
+    alone = validate([other])  # neither report is this entry's: none is checked
+    assert [f for f in alone.findings if f.check == "research"] == []
+    own = validate([own_entry])
+    assert {f.file for f in own.findings if f.check == "research"} == {"research/Test_Leukemia-deep-research-falcon.md"}
+    assert not any("names no disorder" in f.message or "None" in f.message for f in own.findings)
+
+
 def test_a_saved_answer_loads_and_renders_as_stored_reports_do(capsys, tmp_path: Path) -> None:
     root = copy_example(tmp_path)
     result = dmkb_in_process(capsys, "ask", JAK_STAT, "--kb", root, "--save", "--quiet")

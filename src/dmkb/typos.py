@@ -4,8 +4,6 @@ counts them (a swap of two neighbouring letters is one mistake)."""
 
 from __future__ import annotations
 
-from rapidfuzz.distance import OSA
-
 TYPOS_FROM = (4, 8)  # a query word this long may hold one typing mistake, this long two
 
 
@@ -16,6 +14,8 @@ def typos_allowed(word: str) -> int:
 
 def within_typos(query_word: str, word: str) -> bool:
     """Whether ``word`` is at most the allowed number of typing mistakes away from ``query_word``."""
+    from rapidfuzz.distance import OSA  # not loaded by commands that never search
+
     allowed = typos_allowed(query_word)
     return bool(allowed) and abs(len(word) - len(query_word)) <= allowed \
         and OSA.distance(query_word, word, score_cutoff=allowed) <= allowed

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from dmkb.checks.finding import Finding
 from dmkb.checks.memo import FindingsMemo
@@ -24,9 +25,12 @@ _SHOWN = 8  # unresolved keys named in one finding
 def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Finding]:
     """The findings of every report; those of unchanged reports are taken from ``memo``."""
     paths = kb.research_files()
+    if not kb.layout.whole:  # some disorder files were given: their reports only
+        stems = {path.stem for path in kb.layout.disorder_files}
+        paths = [path for path in paths if file_stem(path) in stems]
     if not paths:
         return
-    names = _disorder_names(kb)
+    names = _disorder_names(kb.layout.every_disorder_file())
     for path in paths:
         name = kb.layout.display_name(path)
         digest = report_digest(path, max_file_bytes())
@@ -42,17 +46,19 @@ def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Fi
         if file_stem(path) not in names["stem"]:
             report = report or kb.read_research(path)
             if not _names_a_disorder(report, names):
+                named = [f"file stem {report.file_stem!r}"]
+                named += [f"disease {report.disease_name!r}"] if report.disease_name else []
+                named += [f"MONDO id {report.mondo_id}"] if report.mondo_id else []
                 yield Finding(report.name, 1, "", NAME, "warning",
-                              f"the report names no disorder of the KB (file stem {report.file_stem!r}, disease "
-                              f"{report.disease_name!r}, MONDO id {report.mondo_id!r}), so no page shows it",
+                              f"the report names no disorder of the KB ({', '.join(named)}), so no page shows it",
                               "name the file <Stem>-deep-research-<provider>.md after its entry in kb/disorders/")
 
 
-def _disorder_names(kb: KnowledgeBase) -> dict[str, set[str]]:
+def _disorder_names(files: tuple[Path, ...]) -> dict[str, set[str]]:
     """Stems, and the names and MONDO ids written at the top of each entry (read without parsing
     the YAML: this check must stay fast on large KBs)."""
     names: dict[str, set[str]] = {"stem": set(), "name": set(), "mondo": set()}
-    for path in kb.layout.disorder_files:
+    for path in files:
         names["stem"].add(path.stem)
         try:
             head = path.read_text(encoding="utf-8", errors="replace")[:4000]

@@ -28,6 +28,13 @@ class KbLayout:
 
     root: Path
     disorder_files: tuple[Path, ...]
+    whole: bool = True  # False when only some disorder files were given
+
+    def every_disorder_file(self) -> tuple[Path, ...]:
+        """All disorder files of the KB, also when only some were given."""
+        if self.whole or not (self.root / DISORDERS).is_dir():
+            return self.disorder_files
+        return _disorder_files(self.root / DISORDERS)
 
     @property
     def references_dir(self) -> Path:
@@ -62,6 +69,10 @@ def find_layout(inputs: Sequence[str | Path]) -> KbLayout:
         return _layout_of_directory(paths[0].resolve())
     if any(p.is_dir() for p in paths):
         raise UsageError("give either one KB root or a list of disorder files, not both")
+    for path in paths:
+        if not path.name.endswith((".yaml", ".yml")):
+            raise UsageError(f"{path}: not a disorder file (a .yaml file)", "give a KB root or disorder files "
+                             f"(ROOT/{DISORDERS.as_posix()}/*.yaml); cached references are checked with them")
     files = tuple(p.resolve() for p in paths)
     roots = {_root_of_file(f) for f in files}
     if len(roots) > 1:
@@ -69,7 +80,7 @@ def find_layout(inputs: Sequence[str | Path]) -> KbLayout:
             "these files belong to different knowledge bases: " + ", ".join(sorted(map(str, roots))),
             "validate one knowledge base at a time",
         )
-    return KbLayout(roots.pop(), files)
+    return KbLayout(roots.pop(), files, whole=False)
 
 
 def _layout_of_directory(directory: Path) -> KbLayout:

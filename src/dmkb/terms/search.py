@@ -11,9 +11,6 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from dmkb.terms.index import TermIndex
 from dmkb.terms.store import DEFINITION, normalize_name
 from dmkb.typos import typos_allowed
@@ -100,6 +97,9 @@ def _run(steps: list, index: TermIndex, sources: list, prefix: str | None, text:
 def _corrected(index: TermIndex, sources: list, words: list[str]) -> list[str]:
     """``words`` with each word that no name of ``sources`` holds (nor begins with) replaced by the
     most frequent name word within its allowed typing mistakes, when there is one."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
     vocabulary = [word for source in sources if not source.in_place for word in index.vocabulary(source)]
     known = set(vocabulary)
     out = []
