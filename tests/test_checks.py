@@ -98,6 +98,16 @@ def test_snippet_miss_shows_the_closest_passage(tiny_kb: TinyKb) -> None:
     finding = only_finding(tiny_kb)
     assert "TGF-β1 signalling was increased" in finding.hint
     assert "% similar" in finding.hint
+    assert "the quote has 'decreased' where the source has 'increased'" in finding.hint
+
+
+def test_a_quote_one_spelling_away_is_never_called_100_percent_similar(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("snippet: Malignant NK cells expanded in the bone marrow and spleen.",
+                                      "snippet: Malignant NK cells expanded in the bone marrow and the spleen of "
+                                      "every treated animal, as Serum IL-6 levels rose sharply, and TGF-β1 "
+                                      "signaling was increased in all treated animals."))
+    finding = only_finding(tiny_kb)
+    assert "100% similar" not in finding.hint and "% similar" in finding.hint
 
 
 def test_refuting_evidence_may_quote_absent_text(tiny_kb: TinyKb) -> None:

@@ -123,5 +123,6 @@ def _edge(
     nearest = suggest.nearest(target, candidates)
     if nearest:
         linked.add(nearest)  # most likely what was meant: do not also report it as unlinked
-    hint = f"did you mean '{nearest}'?" if nearest else f"name one of the {len(candidates)} {kinds}s of this entry"
+    plural = "mechanism steps or phenotypes" if phenotypes else "mechanism steps"
+    hint = f"did you mean '{nearest}'?" if nearest else f"name one of the {len(candidates)} {plural} of this entry"
     yield ctx.finding("error", (*path, "target"), f"target '{target}' names no {kinds} of this entry", hint)

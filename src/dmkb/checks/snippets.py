@@ -6,18 +6,22 @@ marks it wrong may quote text the source does not contain, so misses there are o
 
 from __future__ import annotations
 
+import difflib
+import math
+import re
 from collections.abc import Iterator
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_walk import evidence_items
 from dmkb.references.citations import quoted_source
-from dmkb.references.matching import QuoteMatch
+from dmkb.references.matching import QuoteMatch, normalize
 
 NAME = "snippet"
 
 _MAY_BE_ABSENT = frozenset({"REFUTE", "WRONG_STATEMENT"})
 _PASSAGE_CHARS = 300
+_WORDS = re.compile(r"[a-z]+|[0-9]+")  # "beta1" and "beta 1" are the same words to the matcher
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -41,10 +45,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             continue
         severity = "info" if item.get("supports") in _MAY_BE_ABSENT else "error"
         yield ctx.finding(severity, (*path, "snippet"), f"snippet not found in {cited}",
-                          _hint(ctx, cited, match))
+                          _hint(ctx, cited, snippet, match))
 
 
-def _hint(ctx: CheckContext, cited: str, match: QuoteMatch) -> str:
+def _hint(ctx: CheckContext, cited: str, snippet: str, match: QuoteMatch) -> str:
     if match.out_of_order:
         return "each part between the '...' is in the source, but not in this order; reorder or split the quote"
     similarity, passage = match.similarity, match.passage
@@ -54,7 +58,30 @@ def _hint(ctx: CheckContext, cited: str, match: QuoteMatch) -> str:
     if passage:
         if len(passage) > _PASSAGE_CHARS:
             passage = passage[:_PASSAGE_CHARS] + "…"
-        parts.append(f"closest passage ({similarity:.0%} similar): «{passage}»")
+        shown = min(math.floor(similarity * 100), 99)  # not found: never "100% similar"
+        parts.append(f"closest passage ({shown}% similar): «{passage}»")
+        if difference := _first_difference(snippet, match.passage):
+            parts.append(difference)
     if abstract_only and similarity < 0.9:
         parts.append("the cache holds only the abstract; the quote may come from the full text")
     return "; ".join(parts) or "quote the source word for word; mark omissions with '...'"
+
+
+def _first_difference(snippet: str, passage: str) -> str | None:
+    """Where the quote first departs from the closest passage, word by word as the matcher reads
+    them, when the rest agrees closely enough for one difference to say something: "the quote has
+    'decreased' where the source has 'increased'"."""
+    quote, source = _WORDS.findall(normalize(snippet)), _WORDS.findall(normalize(passage))
+    matcher = difflib.SequenceMatcher(None, quote, source, autojunk=False)
+    if matcher.ratio() < 0.6:
+        return None
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        ours, theirs = " ".join(quote[i1:i2])[:80], " ".join(source[j1:j2])[:80]
+        if tag == "equal":
+            continue
+        if tag == "replace":
+            return f"the quote has '{ours}' where the source has '{theirs}'"
+        if tag == "delete":
+            return f"the source does not have '{ours}' here"
+        return f"the source has '{theirs}' here, which the quote leaves out (mark omissions with '...')"
+    return None

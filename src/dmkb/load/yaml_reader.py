@@ -140,8 +140,8 @@ class _Converter:
                 self.problem(
                     key_node,
                     key_path,
-                    f"duplicate key '{key}' (first at line {first}); YAML readers silently keep "
-                    "only the later value",
+                    f"duplicate key '{key}' (first at line {first}); dmkb reads the first value, "
+                    "other YAML readers silently keep the later one",
                     "keep one of the two and merge their contents",
                 )
                 continue

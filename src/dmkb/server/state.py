@@ -70,7 +70,8 @@ class SiteState:
             if self.problem:
                 raise NotBuilt(f"the site could not be built: {self.problem}",
                                "fix the problem: the site is built again when a file of the KB changes")
-            raise NotBuilt("the site is being built", "this page reloads itself until the site is ready")
+            raise NotBuilt("the site is being built", "ask again in a few seconds: pages reload themselves "
+                           "until the site is ready")
         return generation
 
     @property
