@@ -209,6 +209,13 @@ def test_export_never_replaces_a_file_it_did_not_write(tiny_kb: TinyKb, tmp_path
     assert "Renamed" in (out / "disorders.hpoa").read_text()
 
 
+@pytest.mark.parametrize("folder", ["kb", "kb/disorders", "references_cache", "cache/hp", "research"])
+def test_export_never_writes_into_the_kbs_own_folders(tiny_kb: TinyKb, folder: str) -> None:
+    result = run_dmkb("export", tiny_kb.root, "--format", "kgx", "--out", tiny_kb.root / folder)
+    assert result.code == 2 and "inside the KB's own folder" in result.stderr
+    assert not list(tiny_kb.root.rglob("nodes.tsv"))
+
+
 def test_export_writes_each_format_into_its_own_default_folder(tiny_kb: TinyKb, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -38,11 +38,28 @@ def export(
 
     started = time.perf_counter()
     out = out or Path("export") / fmt.value
+    _refuse_kb_folders(root or Path.cwd(), out)
     make_folder(out)  # a place that cannot be written is refused before the KB is compiled
     report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
     rich_console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
         f"{escape(str(out))} (KB revision {report.revision}) in {time.perf_counter() - started:.2f} s")
+
+
+def _refuse_kb_folders(root: Path, out: Path) -> None:
+    """Exports go beside the folders curators write (entries, caches, reports), never into them."""
+    from dmkb.errors import UsageError
+    from dmkb.load.layout import DISORDERS, REFERENCES, TERM_CACHE
+    from dmkb.load.research_files import RESEARCH
+
+    if not (root / DISORDERS).is_dir():
+        return
+    target = out.resolve()
+    for folder in (DISORDERS.parent, REFERENCES, TERM_CACHE, RESEARCH):
+        kept = (root / folder).resolve()
+        if target == kept or kept in target.parents:
+            raise UsageError(f"{out}: inside the KB's own folder {folder}/, which holds what curators write",
+                             f"write the export elsewhere, e.g. --out {Path('export') / 'FORMAT'}")
 
 
 def _compiled(root: Path) -> Path:
