@@ -110,6 +110,14 @@ def test_a_quote_one_spelling_away_is_never_called_100_percent_similar(tiny_kb: 
     assert "100% similar" not in finding.hint and "% similar" in finding.hint
 
 
+def test_a_damaged_cached_entry_is_reported_once_per_entry_however_often_cited(tiny_kb: TinyKb) -> None:
+    source = tiny_kb.root / "references_cache" / "PMID_1000001.md"
+    source.write_text("--" + source.read_text(encoding="utf-8")[3:], encoding="utf-8")  # the opening fence
+    report = validate([tiny_kb.root], use_memo=False)
+    damaged = [f for f in report.findings if "is damaged" in f.message]
+    assert len(damaged) == 1 and "opening line is '--'" in damaged[0].message  # cited twice in ENTRY
+
+
 def test_refuting_evidence_may_quote_absent_text(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("    supports: SUPPORT\n    snippet: TGF", "    supports: REFUTE\n    snippet: TGF")
                         .replace("signalling was increased", "signalling was unchanged"))

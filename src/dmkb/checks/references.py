@@ -11,6 +11,7 @@ from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_path import Path
 from dmkb.entry_walk import evidence_items, items, text
+from dmkb.load.reference_files import ReferenceText
 from dmkb.references.identity import cached_problems
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.matching import normalize
@@ -22,14 +23,16 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     data = ctx.data
+    told: set[str] = set()  # cached entries whose own problems were reported (at their first citation)
     for path, item in evidence_items(data):
-        yield from _citation(ctx, item, path, "reference", "reference_title")
+        yield from _citation(ctx, item, path, "reference", "reference_title", told)
     if isinstance(data, dict):
         for i, item in items(data.get("references")):
-            yield from _citation(ctx, item, ("references", i), "reference", "title")
+            yield from _citation(ctx, item, ("references", i), "reference", "title", told)
 
 
-def _citation(ctx: CheckContext, item: dict[str, Any], path: Path, id_key: str, title_key: str) -> Iterator[Finding]:
+def _citation(ctx: CheckContext, item: dict[str, Any], path: Path, id_key: str, title_key: str,
+              told: set[str]) -> Iterator[Finding]:
     if id_key not in item:
         return  # a missing reference is the schema's to report (where it is required)
     ref = parse_reference_id(item[id_key])
@@ -46,22 +49,27 @@ def _citation(ctx: CheckContext, item: dict[str, Any], path: Path, id_key: str, 
         yield ctx.finding("error", (*path, id_key), f"{cited} is not cached, so its snippets cannot be checked",
                           f"run: dmkb refs fetch {cited} --cache {ctx.kb.layout.references_dir}")
         return
-    if cached.problem:
-        yield ctx.finding("warning", (*path, id_key), f"the cached text of {cited} is damaged: {cached.problem}",
-                          "fetch the reference again")
-    elif cached.metadata:
-        cache_file = ctx.kb.references.path_of(cited)
-        contradictions = cached_problems(cache_file.name, cached) if cache_file else []
-        if contradictions:
-            yield ctx.finding("error", (*path, id_key),
-                              f"the cached entry of {cited} may hold another work: {'; '.join(contradictions)}",
-                              f"check it with dmkb refs show {cited}; fetch it again with: dmkb refs fetch {cited} "
-                              f"--cache {ctx.kb.layout.references_dir} --force")
+    if cited not in told:  # what is wrong with the cached entry itself, said once per entry
+        told.add(cited)
+        yield from _cached_entry(ctx, cited, cached, (*path, id_key))
     title = text(item.get(title_key))
     if title and cached.title and not same_title(title, cached.title):
         yield ctx.finding("error", (*path, title_key),
                           f"the {title_key} differs from the cached title of {cited}: '{cached.title}'",
                           "check that the right reference is cited, then copy the cached title")
+
+
+def _cached_entry(ctx: CheckContext, cited: str, cached: ReferenceText, path: Path) -> Iterator[Finding]:
+    if cached.problem:
+        yield ctx.finding("warning", path, f"the cached text of {cited} is damaged: {cached.problem}",
+                          "fetch the reference again")
+        return
+    cache_file = ctx.kb.references.path_of(cited) if cached.metadata else None
+    contradictions = cached_problems(cache_file.name, cached) if cache_file else []
+    if contradictions:
+        yield ctx.finding("error", path, f"the cached entry of {cited} may hold another work: {'; '.join(contradictions)}",
+                          f"check it with dmkb refs show {cited}; fetch it again with: dmkb refs fetch {cited} "
+                          f"--cache {ctx.kb.layout.references_dir} --force")
 
 
 def same_title(cited: str, cached: str) -> bool:

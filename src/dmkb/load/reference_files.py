@@ -33,12 +33,17 @@ def parse_reference(text: str) -> ReferenceText:
     metadata: dict[str, Any] = {}
     problem = None
     body = text
-    if text.startswith("---\n"):
-        end = text.find("\n---", 3)
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---" and (set(first.strip()) == {"-"} or first.startswith("reference_id:")):
+        problem = f"the front matter's opening line is {first.strip()!r}, not '---'" if "-" in first else \
+            "the front matter has no opening '---' line"
+    elif first.rstrip() == "---":
+        rest = "\n" + rest
+        end = rest.find("\n---")
         if end == -1:
             problem = "the front matter is not closed by a '---' line"
         else:
-            front, body = text[4:end], text[end + 4 :].lstrip("-").lstrip("\n")
+            front, body = rest[1:end], rest[end + 4 :].lstrip("-").lstrip("\n")
             try:
                 loaded = yaml.load(front, Loader=_Loader)
             except yaml.YAMLError as exc:
