@@ -12,7 +12,9 @@ from conftest import ENTRY, EXAMPLE, TinyKb, run_dmkb, run_dmkb_process
 
 
 def test_json_report_shape(tiny_kb: TinyKb) -> None:
-    tiny_kb.write_entry(ENTRY.replace("label: Hepatosplenomegaly", "label: Fever"))
+    # the phenotype's preferred term and label both say Fever: its id is the odd one out
+    tiny_kb.write_entry(ENTRY.replace("label: Hepatosplenomegaly", "label: Fever")
+                        .replace("preferred_term: Hepatosplenomegaly", "preferred_term: Fever"))
     result = run_dmkb("validate", tiny_kb.root, "--format", "json")
     assert result.code == 1
     report = result.json()

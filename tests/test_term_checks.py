@@ -56,9 +56,15 @@ def _step_term(slot: str, curie: str, label: str) -> str:
                                     f"      id: {curie}\n      label: {label}\n")
 
 
+def _phenotype(preferred: str, label: str) -> str:
+    """The tiny entry with HP:0001433 (Hepatosplenomegaly) written under this preferred term and label."""
+    return ENTRY.replace("    preferred_term: Hepatosplenomegaly\n", f"    preferred_term: {preferred}\n").replace(
+        PHENOTYPE_ID, f"      id: HP:0001433\n      label: {label}")
+
+
 @pytest.mark.parametrize(("entry", "path", "message", "hint"), [
     # the label is right and the id is another term's: the hint names the id that fits, not a label to copy
-    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Fever"), PHENOTYPE_PATH + ".id",
+    (_phenotype("Fever", "Fever"), PHENOTYPE_PATH + ".id",
      "HP:0001433 is 'Hepatosplenomegaly', but the label 'Fever' is the name of HP:0001945 in HP 2025-11-24: "
      "the id is probably wrong", "write id: HP:0001945 (Fever)"),
     (_step_term("genes", "hgnc:936", "BACH2"), "pathophysiology[0].genes[0].term.id",
@@ -68,10 +74,14 @@ def _step_term(slot: str, curie: str, label: str) -> str:
      "pathophysiology[0].locations[0].term.id", "the id is probably wrong", "write id: UBERON:0002053 "
      "(zona glomerulosa of adrenal gland)"),
     # a synonym of another term counts as its name
-    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Pyrexia"), PHENOTYPE_PATH + ".id",
+    (_phenotype("Pyrexia", "Pyrexia"), PHENOTYPE_PATH + ".id",
      "the label 'Pyrexia' is the name of HP:0001945", "write id: HP:0001945 (Fever)"),
+    # the preferred term sides with the id: the label is the odd one out
+    (_phenotype("Hepatosplenomegaly", "Fever"), PHENOTYPE_PATH + ".label",
+     "label 'Fever' differs from the current label of HP:0001433",
+     "write label: Hepatosplenomegaly (the preferred_term names it too)"),
     # a label that names no term: only then is the label what to change
-    (ENTRY.replace(PHENOTYPE_ID, "      id: HP:0001433\n      label: Liver and spleen too large"),
+    (_phenotype("Liver and spleen too large", "Liver and spleen too large"),
      PHENOTYPE_PATH + ".label", "differs from the current label of HP:0001433",
      "if HP:0001433 is meant, write label: Hepatosplenomegaly; if not, find the id: "
      "dmkb terms search 'Liver and spleen too large' --prefix HP"),

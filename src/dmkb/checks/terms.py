@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
@@ -45,10 +46,18 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             yield wrong_ontology
             continue
         prefix = curie.partition(":")[0]
+        label, preferred = text(term.get("label")), _preferred_term(ctx.data, path)
         if index is not None and index.authority(prefix):
-            yield from _against_index(ctx, index, path, curie, text(term.get("label")), binding)
+            yield from _against_index(ctx, index, path, curie, label, binding, preferred)
         else:
-            yield from _against_cache(ctx, path, curie, text(term.get("label")))
+            yield from _against_cache(ctx, path, curie, label, preferred)
+
+
+def _preferred_term(data: Any, path) -> str | None:
+    """The ``preferred_term`` written beside the ``term`` at ``path``, if any."""
+    for key in path[:-1]:
+        data = data[key] if isinstance(data, (dict, list)) else None
+    return text(data.get("preferred_term")) if isinstance(data, dict) else None
 
 
 def _wrong_ontology(ctx: CheckContext, path, curie: str, binding: str | None) -> Finding | None:
@@ -62,7 +71,7 @@ def _wrong_ontology(ctx: CheckContext, path, curie: str, binding: str | None) ->
 
 
 def _against_index(ctx: CheckContext, index: TermIndex, path, curie: str, label: str | None,
-                   binding: str | None) -> Iterator[Finding]:
+                   binding: str | None, preferred: str | None) -> Iterator[Finding]:
     prefix = curie.partition(":")[0]
     info = index.get(curie)
     if info is None or not info.source.authoritative:
@@ -87,14 +96,16 @@ def _against_index(ctx: CheckContext, index: TermIndex, path, curie: str, label:
     if wrong_branch:
         yield wrong_branch  # the id is wrong, so its label is beside the point
     elif label and info.label and not same_label(label, info.label):
-        named = _term_named(index, label, curie, binding)
-        if named is not None:  # the label is right and the id is wrong: changing the label would corrupt the entry
+        # the label names another term, and the preferred term does not side with the id: the id is
+        # wrong, and changing the label would corrupt the entry
+        named = None if _agree(preferred, info.label) else _term_named(index, label, curie, binding)
+        if named is not None:
             yield ctx.finding("error", (*path, "id"),
                               f"{curie} is '{info.label}', but the label '{label}' is the name of {named.id} "
                               f"in {info.source.title}: the id is probably wrong",
                               f"write id: {named.id} ({named.label})")
         else:
-            yield _label_finding(ctx, path, curie, label, info)
+            yield _label_finding(ctx, path, curie, label, info, _agree(preferred, info.label))
 
 
 def _term_named(index: TermIndex, label: str, curie: str, binding: str | None) -> Hit | None:
@@ -118,12 +129,14 @@ def _replacement_hint(index: TermIndex, info: TermInfo) -> str:
     return f"replace it with {info.replaced_by}{label}"
 
 
-def _label_finding(ctx: CheckContext, path, curie: str, label: str, info: TermInfo) -> Finding:
+def _label_finding(ctx: CheckContext, path, curie: str, label: str, info: TermInfo, preferred_agrees: bool) -> Finding:
     cached = ctx.kb.terms.get(curie)
     stale_cache = " (the KB's term cache still holds this older label)" \
         if cached and same_label(cached.label, label) else ""
     hint = f"write label: {info.label}" + ("; refresh the cache with: dmkb terms sync --write" if stale_cache else "")
-    if not _close(label, info):  # another term may be meant, one whose name the index does not hold exactly
+    if preferred_agrees:
+        hint += " (the preferred_term names it too)"
+    elif not _close(label, info):  # another term may be meant, one whose name the index does not hold exactly
         prefix = curie.partition(":")[0]
         hint = f"if {curie} is meant, {hint}; if not, find the id: dmkb terms search '{label}' --prefix {prefix}"
     if not info.source.dated and _close(label, info):  # the KB's label may be newer than this copy
@@ -165,7 +178,11 @@ def _slot_roots(binding: str | None, prefix: str) -> tuple[str, ...]:
     return tuple(r for r in ONTOLOGY_ROOTS.get(binding or "", ()) if r.partition(":")[0].lower() == prefix.lower())
 
 
-def _against_cache(ctx: CheckContext, path, curie: str, label: str | None) -> Iterator[Finding]:
+def _agree(preferred: str | None, label: str) -> bool:
+    return preferred is not None and same_label(preferred, label)
+
+
+def _against_cache(ctx: CheckContext, path, curie: str, label: str | None, preferred: str | None) -> Iterator[Finding]:
     terms = ctx.kb.terms
     if not terms.covers(curie):
         return
@@ -178,7 +195,7 @@ def _against_cache(ctx: CheckContext, path, curie: str, label: str | None) -> It
                           f"check the id, then add it to cache/{prefix}/terms.csv (dmkb terms sync --write)")
         return
     if label and row.label and not same_label(label, row.label):
-        named = terms.named(prefix, lambda cached: same_label(label, cached))
+        named = None if _agree(preferred, row.label) else terms.named(prefix, lambda cached: same_label(label, cached))
         if named is not None:
             yield ctx.finding("error", (*path, "id"),
                               f"{curie} is '{row.label}' in the KB's term cache, but the label '{label}' is the "
