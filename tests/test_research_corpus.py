@@ -62,3 +62,15 @@ def test_what_causes_answers_with_causes_first(corpus_library: Library) -> None:
     answer = ask(corpus_library, "What causes cystic fibrosis?")
     first = " ".join(e.quote.lower() for e in answer.evidence[:5])
     assert "cftr" in first
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("question", "domain"), [("How is Wilson disease treated?", "Treatment"),
+                                                  ("How is gout diagnosed?", "Diagnosis")])
+def test_the_short_answer_to_one_side_of_a_disorder_speaks_of_that_side(corpus_library: Library, question: str,
+                                                                        domain: str) -> None:
+    report = ask(corpus_library, question).report
+    assert report.table[0].domain == domain  # the side asked about comes first
+    [short] = [s for s in report.sections if s.title == "Short answer"]
+    [section] = [s for s in report.sections if s.title == domain]
+    assert short.statements and set(short.statements) <= set(section.statements)

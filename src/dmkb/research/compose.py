@@ -39,18 +39,22 @@ def compose_offline(query: Query, evidence: list[Evidence], documents: dict[str,
     by_domain: dict[str, list[tuple[Statement, Evidence]]] = {}
     for statement, first in statements:
         by_domain.setdefault(domain_of(stems(first.quote), first.section), []).append((statement, first))
+    # the side asked about ("How is X treated?") comes first, and answers alone when it can
+    domains = sorted(DOMAIN_NAMES, key=lambda name: name != query.aspect)
     if query.whole_disorder:
-        for name in DOMAIN_NAMES:
+        for name in domains:
             if name in by_domain:
                 statement = by_domain[name][0][0]
                 report.table.append(TableRow(name, statement.text, statement.citations))
         short = [Statement(row.key_points, row.citations) for row in report.table[:SHORT_ANSWER]]
+        if query.aspect in by_domain:
+            short = [s for s, _ in by_domain[query.aspect][:SHORT_ANSWER]]
     else:
         short = [s for s, _ in statements[:SHORT_ANSWER]]
     report.sections.append(Section("Short answer", tuple(short)))
     used = {s.text for s in short} if not query.whole_disorder else set()
     budget = max(limit - len(short), 0) if not query.whole_disorder else limit * 2
-    for name in (*DOMAIN_NAMES, OTHER):
+    for name in (*domains, OTHER):
         chosen = [s for s, _ in by_domain.get(name, []) if s.text not in used][:PER_SECTION]
         chosen = chosen[:budget]
         budget -= len(chosen)
