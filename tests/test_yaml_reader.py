@@ -66,7 +66,7 @@ def test_duplicate_key_is_reported() -> None:
     [
         pytest.param("a: 1\n  b: 2\n", 2, id="indented-key"),
         pytest.param("a: 1\nb:\n  - x\n - y\n", 4, id="misaligned-item"),
-        pytest.param("a: 1\nb: 'unclosed\nc: 3\n", 4, id="unclosed-quote"),  # found at end of stream
+        pytest.param("a: 1\nb: 'unclosed\nc: 3\n", 2, id="unclosed-quote"),  # met at the end, shown where it opens
         pytest.param("a: 1\nb:\n\tc: 3\n", 3, id="tab"),
     ],
 )
@@ -76,6 +76,17 @@ def test_syntax_error(text: str, line: int) -> None:
     [problem] = doc.problems
     assert problem.line == line
     assert problem.hint.strip()
+
+
+@pytest.mark.parametrize(("text", "path"), [
+    ("name: x\ndisease_term:\n  preferred_term: y\n   term:\n    id: MONDO:1\n", ("disease_term",)),
+    ("phenotypes:\n- name: a\n  evidence:\n  - reference: PMID:1\n    supports: SUPPORT\n   snippet: s\n",
+     ("phenotypes", 0)),
+    ("a: 1\n  b: 2\n", ()),
+])
+def test_a_syntax_error_names_where_in_the_entry_it_is(text: str, path: tuple) -> None:
+    [problem] = read_yaml(text).problems
+    assert problem.path == path
 
 
 def test_tab_gets_the_tab_hint() -> None:

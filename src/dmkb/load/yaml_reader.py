@@ -189,6 +189,8 @@ _HINTS = (
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark and exc.context and "quoted scalar" in exc.context:
+        mark = exc.context_mark  # an unclosed quote is met at the end of the file: show where it opens
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1
     problem = exc.problem or "invalid YAML"
@@ -197,7 +199,44 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     hint = next((h for needle, h in _HINTS if needle in described), _DEFAULT_HINT)
     if "\t" in _line_text(text, line):
         hint = "YAML does not allow tabs for indentation; use spaces"
-    return YamlProblem(line, column, (), f"YAML syntax error: {message}", hint)
+    return YamlProblem(line, column, _path_at_error(text), f"YAML syntax error: {message}", hint)
+
+
+def _path_at_error(text: str) -> Path:
+    """Where in the document the parser was when it met the error: the keys and list indexes of
+    the collections open at that point (read again from the parser's events, only on errors)."""
+    frames: list[list] = []  # ["map", key or None, whether a value is awaited] or ["seq", index]
+
+    def value_done() -> None:
+        if frames and frames[-1][0] == "map":
+            frames[-1][2] = False
+        elif frames:
+            frames[-1][1] += 1
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                frames.append(["map", None, False] if isinstance(event, yaml.MappingStartEvent) else ["seq", 0])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frames.pop()
+                value_done()
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                top = frames[-1] if frames else None
+                if top and top[0] == "map" and not top[2]:
+                    top[1], top[2] = getattr(event, "value", None), True  # a key: its value comes next
+                else:
+                    value_done()
+    except (yaml.YAMLError, RecursionError):
+        pass
+    path: list[str | int] = []
+    for frame in frames:
+        if frame[0] == "seq":
+            path.append(frame[1])
+        elif frame[1] is not None and frame[2]:
+            path.append(frame[1])
+        else:
+            break  # between two keys of this mapping: the error is in the mapping itself
+    return tuple(path)
 
 
 def _line_text(text: str, line: int) -> str:
