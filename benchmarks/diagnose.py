@@ -290,7 +290,7 @@ def _baseline(cases, labels) -> list[int | None]:
 
 # coordinate search of the engine's constants on the not-cited cases of one half
 _STEPS = (0.5, 0.8, 1.25, 2.0)
-_TUNED = ("finding_weight", "size_penalty", "excluded_relevance", "unknown_frequency", "count_weight",
+_TUNED = ("finding_weight", "size_penalty", "looked_for", "unknown_frequency", "count_weight",
           "sibling_factor", "excluded_confidence", "absent_in_cohort")
 
 

@@ -151,6 +151,25 @@ def test_a_frequent_excluded_feature_costs_more_than_a_rare_one(engine: Engine) 
     assert explanation["against"][0]["term"]["id"] == hp(12) and explanation["against"][0]["frequency"] == 0.9
 
 
+def test_an_excluded_feature_tells_more_for_a_disease_with_few_phenotypes() -> None:
+    """A disease listing many phenotypes lists most excluded features too: that it lists one
+    says less (see Params.looked_for); the explanation gives the ratio the score used."""
+    rare = {hp(12): f(0.1)}
+    few = DiseaseRecord("OMIM:1", "Few", {hp(11): f(0.5), **rare})
+    many = DiseaseRecord("OMIM:2", "Many", {hp(11): f(0.5), **rare, hp(21): f(0.5), hp(22): f(0.5),
+                                            hp(30): f(0.5), hp(41): f(0.5)})
+    engine = Engine(assemble(TERMS, REPLACED, [few, many], {"fingerprint": "t", "hpo_release": "t",
+                                                             "hpoa_release": ""}))
+    before = engine.scores(engine.query([hp(11)]))
+    after = engine.scores(engine.query([hp(11)], [hp(12)]))
+    gain = after - before
+    assert gain[0] > gain[1] > 0
+    for candidate in engine.rank(engine.query([hp(11)], [hp(12)]), 2):
+        [entry] = candidate.explanation["excluded_expected"]
+        row = engine.table.ids.index(candidate.id)
+        assert np.log(entry["ratio"]) == pytest.approx(gain[row], abs=1e-3)
+
+
 def test_missing_lists_the_frequent_features_the_patient_lacks(engine: Engine) -> None:
     [top] = engine.rank(engine.query([hp(11)]), 1)
     assert [m["term"]["id"] for m in top.explanation["missing"]] == [hp(21), hp(30), hp(12)]

@@ -45,8 +45,9 @@ class Explainer:
         out: dict[str, list] = {"matched": [], "unexplained": [], "missing": [], "against": [], "excluded_expected": []}
         for i, q in enumerate(self.observed):
             self._observed(out, q, float(self.ratios[i][row]), profile)
+        relevance = float(self.scorer.relevance[row])
         for e in self.excluded:
-            self._excluded(out, e, profile)
+            self._excluded(out, e, profile, relevance)
         out["missing"] = self._missing(profile)
         if self.genes:  # only when genes were given, so that the phenotype-only shape stays as it was
             linked = set(self.scorer.table.genes[row])
@@ -82,20 +83,20 @@ class Explainer:
                                "relation": relation, "frequency": profile.frequency(disease_term),
                                "ratio": _round(ratio)})
 
-    def _excluded(self, out: dict, e: int, profile: _Profile) -> None:
-        """Excluded terms the disease lists. Each gains ``excluded_relevance`` (someone looked
-        for it) and loses ``1 - excluded_confidence * frequency`` (it is absent): frequent ones
-        speak against the disease (by their published frequency when there is one), rare ones (and
-        those of unknown frequency) fit it (see :mod:`.score`)."""
+    def _excluded(self, out: dict, e: int, profile: _Profile, relevance: float) -> None:
+        """Excluded terms the disease lists. Each gains ``relevance`` (someone looked for it, as
+        one would if the disease were suspected) and loses ``1 - excluded_confidence * frequency``
+        (it is absent): frequent ones speak against the disease (by their published frequency when
+        there is one), rare ones (and those of unknown frequency) fit it (see :mod:`.score`)."""
         p = self.scorer.params
         if e in profile.absent:
             out["excluded_expected"].append({"term": self.term(e), "frequency": 0.0,
-                                             "ratio": _round(p.excluded_relevance)})
+                                             "ratio": _round(relevance)})
         if e not in profile.present:
             return
         frequency = profile.present[e]
         entry = {"term": self.term(e), "frequency": profile.frequency(e),
-                 "ratio": _round(p.excluded_relevance * (1 - p.excluded_confidence * frequency))}
+                 "ratio": _round(relevance * (1 - p.excluded_confidence * frequency))}
         published = profile.published[e]
         if (frequency if np.isnan(published) else published) >= MISSING_FROM:
             out["against"].append({**entry, "reason": "excluded, though the disease often has it"})

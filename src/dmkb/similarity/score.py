@@ -14,8 +14,13 @@ An observed phenotype ``q`` counts through the most telling term a disease share
 An excluded phenotype speaks against a disease in proportion to how often the disease has it,
 ``1 - excluded_confidence · f``; but an absence is only written down when someone looked for
 it, and clinicians (and the cohorts HPO's annotations come from) look for the features of the
-diseases they suspect: so a disease that lists the feature at all gains ``excluded_relevance``
-first. Both were measured to help on published cases, the second a great deal.
+diseases they suspect. So a disease that lists the feature at all gains first how much likelier
+the feature is to be looked for when the disease is the one suspected: ``1 + looked_for / n``
+for a disease with ``n`` phenotypes, as if a looked-for feature were drawn, now and then, from
+the suspected disease's ``n`` phenotypes alike, otherwise from any term. A disease listing many
+phenotypes lists most excluded features too, and gains less from each. Both were measured to help
+on published cases, the second a great deal; a gain that shrinks with ``n`` raised new patients'
+top-1 and top-10 on both cohort halves over a fixed factor of 10.
 
 Diseases with very many phenotypes explain any finding somewhat; ``size_penalty`` takes
 ``log(sum of their frequencies)`` per finding from them. Frequencies counted in few patients are
@@ -49,7 +54,7 @@ class Params:
     count_weight: float = 10.0
     sibling_factor: float = 0.1
     floor: float = 1e-4
-    excluded_relevance: float = 10.0
+    looked_for: float = 1200.0
     excluded_confidence: float = 0.9
     absent_in_cohort: float = 0.2
     known_absent: float = 0.05
@@ -155,6 +160,7 @@ class Scorer:
             _Columns.of(up_terms, up_rows, up_freq / self.background[up_terms], n_terms))
         size = np.bincount(rows[present], weights=freq[present], minlength=n_rows)
         self.log_size = np.log1p(size)
+        self.relevance = 1 + params.looked_for / np.maximum(np.diff(table.ann_ptr), 1)  # of an excluded feature
         self.gene_rows = _gene_rows(table.genes)
         self.gene_ratio = {symbol: params.gene_confidence * len(model.disease_ids) / len(found)
                            for symbol, found in self.gene_rows.items()}
@@ -189,9 +195,9 @@ class Scorer:
         total += self.gene_evidence(genes)
         for term in excluded:
             rows, freq = self.direct.column(term)
-            total[rows] += np.log(p.excluded_relevance * (1 - p.excluded_confidence * freq))
+            total[rows] += np.log(self.relevance[rows] * (1 - p.excluded_confidence * freq))
             rows, _ = self.absent.column(term)
-            total[rows] += np.log(p.excluded_relevance)
+            total[rows] += np.log(self.relevance[rows])
         return self._fold(total)
 
     def gene_evidence(self, genes: Sequence[str]) -> np.ndarray:
