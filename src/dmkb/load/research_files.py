@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from dmkb.fs import read_regular
+from dmkb.load.layout import COMPANION
 from dmkb.load.text import decode
 
 try:
@@ -40,8 +41,6 @@ _DatesAsText.yaml_implicit_resolvers = {
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
 }
 
-RESEARCH = "research"
-COMPANION = ".citations.md"
 _NAME = re.compile(r"^(?P<stem>.+?)-deep-research(?:-(?P<provider>[A-Za-z0-9_.]+))?$")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -97,17 +96,6 @@ class _Parts:
     def line_of(self, key: str) -> int:
         """The file's line of ``key:`` in the front matter (2 when it is not found)."""
         return 2 + next((i for i, line in enumerate(self.front) if line.startswith(f"{key}:")), 0)
-
-
-def list_reports(root: Path) -> list[Path]:
-    """The report files of ``ROOT/research/`` (companions and hidden files aside), by name."""
-    folder = root / RESEARCH
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    return [folder / name for name in sorted(names)
-            if name.endswith(".md") and not name.endswith(COMPANION) and not name.startswith(".")]
 
 
 def report_digest(path: Path, max_bytes: int) -> str | None:

@@ -13,8 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from dmkb.load.layout import DISORDERS, REFERENCES, TERM_CACHE
-from dmkb.load.research_files import RESEARCH
+from dmkb.load.layout import DISORDERS, REFERENCES, RESEARCH, TERM_CACHE
 
 logger = logging.getLogger(__name__)
 
