@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates
+from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates, file_checks
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, file_key, memo_path
@@ -66,7 +66,10 @@ def validate(
     :raises UsageError: when the inputs are not a KB or its files.
     :raises LoadError: when the KB cannot be listed.
     """
-    return Validator(inputs, use_memo=use_memo).run(on_file=on_file)
+    validator = Validator(inputs, use_memo=use_memo)
+    report = validator.run(on_file=on_file)
+    validator.save()
+    return report
 
 
 class Validator:
@@ -108,8 +111,22 @@ class Validator:
         report.findings.extend(check_kb(kb, memo))
         if kb.term_index is None:
             report.notes.append(NO_TERM_INDEX)
-        memo.save({kb.layout.display_name(p) for p in (*kb.layout.disorder_files, *kb.research_files())})
         return report
+
+    def prepare(self) -> None:
+        """Import what checking a file takes (checks, YAML parser, schema), which a run that finds
+        every file unchanged never needs: a resident checker then checks its first change as fast as the next."""
+        import importlib
+
+        for module in ("dmkb.checks.context", "dmkb.references.citations"):
+            importlib.import_module(module)
+        file_checks()
+
+    def save(self) -> None:
+        """Remember the findings of the last run for the next one (and the next command, when ``use_memo``)."""
+        if self._kb is not None and self._memo is not None:
+            layout = self._kb.layout
+            self._memo.save({layout.display_name(p) for p in (*layout.disorder_files, *self._kb.research_files())})
 
     def _open(self, caches_changed: bool) -> KnowledgeBase:
         """The KB to check: opened again when its caches may have changed, else with a new list of files."""

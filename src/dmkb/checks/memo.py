@@ -122,6 +122,8 @@ class FindingsMemo:
     def put(self, name: str, digest: str, cited: set[str], findings: list[Finding],
             identity: Identity | None, key: FileKey | None = None) -> None:
         """Remember a file's findings; ``key`` is its :func:`file_key` taken before it was read."""
+        for ref in cited:
+            self._references[ref] = _listed(self.kb.references.signature(ref))
         self.entries[name] = {
             "key": list(key) if key is not None and _settled(key) else None,
             "digest": digest,

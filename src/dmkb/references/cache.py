@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.fs import read_regular
-from dmkb.load.reference_files import ReferenceText, parse_reference
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
+
+if TYPE_CHECKING:
+    from dmkb.load.reference_files import ReferenceText
 
 
 def cache_file_name(reference_id: str) -> str:
@@ -55,6 +58,8 @@ class ReferenceCache:
     def read(self, name: str) -> ReferenceText:
         """The cache file ``name`` of this folder, read once (a problem says why it cannot be)."""
         if name not in self._read:
+            from dmkb.load.reference_files import ReferenceText, parse_reference  # YAML: only when one is read
+
             path = self.directory / name
             try:
                 raw = read_regular(path, max_file_bytes())
@@ -94,6 +99,8 @@ class ReferenceCache:
         except OSError:
             return {}
         end = text.find("\n---", 3) if text.startswith("---\n") else -1
+        from dmkb.load.reference_files import parse_reference
+
         return parse_reference(text[:end + 4]).metadata if end > 0 else {}
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
