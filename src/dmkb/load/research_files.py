@@ -13,7 +13,6 @@ and the rest is still read. The citation keys and reference lists are read by
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
