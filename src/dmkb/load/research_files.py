@@ -15,30 +15,36 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dmkb.fs import read_regular
 from dmkb.load.layout import COMPANION
 from dmkb.load.text import decode
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+@cache
+def _dates_as_text() -> type:
+    """A YAML loader that leaves dates and times as text: a wrong one is reported, and the rest of
+    the front matter is read. (Made on first use: listing reports and hashing them needs no YAML.)"""
+    import yaml
 
-class _DatesAsText(_Loader):
-    """Dates and times stay text: a wrong one is reported, and the rest of the front matter is read."""
+    try:
+        from yaml import CSafeLoader as Loader
+    except ImportError:  # pragma: no cover
+        from yaml import SafeLoader as Loader  # type: ignore[assignment]
 
+    class DatesAsText(Loader):
+        pass
 
-_DatesAsText.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-}
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in Loader.yaml_implicit_resolvers.items()
+    }
+    return DatesAsText
+
 
 _NAME = re.compile(r"^(?P<stem>.+?)-deep-research(?:-(?P<provider>[A-Za-z0-9_.]+))?$")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
@@ -189,8 +195,10 @@ def _front_matter(text: str, parts: _Parts) -> tuple[str, int]:
     parts.front = front.split("\n")
     after = 4 + end.end() + 1
     body_line = text.count("\n", 0, min(after, len(text))) + 1
+    import yaml
+
     try:
-        loaded = yaml.load(front, Loader=_DatesAsText)
+        loaded = yaml.load(front, Loader=_dates_as_text())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         parts.problems.append(ReportProblem(
