@@ -81,7 +81,7 @@ def test_a_new_finding_is_reported_then_its_fix_and_ctrl_c_ends_the_watch(tiny_k
     tiny_kb.write_entry(FEVER)
     broken = watch.next_json()
     assert broken["changed"] == ["kb/disorders/Test_Leukemia.yaml"]
-    assert [(f["check"], f["path"]) for f in broken["new"]] == [("term", "phenotypes[0].phenotype_term.term.id")]
+    assert [(f["check"], f["path"]) for f in broken["new"]] == [("term", "phenotypes[0].phenotype_term.term.label")]
     assert (broken["fixed"], broken["summary"]["errors"]) == ([], 1)
     assert 0 <= broken["seconds"] < WAIT
 
@@ -130,7 +130,7 @@ def test_text_output_shows_the_whole_report_then_each_change(tiny_kb: TinyKb, wa
     tiny_kb.write_entry(FEVER)
     head, finding = watch.next_line(), watch.next_line()
     assert "kb/disorders/Test_Leukemia.yaml changed: 1 new, 0 fixed; now 1 error" in head
-    assert finding.startswith("  + kb/disorders/Test_Leukemia.yaml:24: error term phenotypes[0]")
+    assert finding.startswith("  + kb/disorders/Test_Leukemia.yaml:25: error term phenotypes[0]")
     assert watch.interrupt()[0] == 0
 
 
