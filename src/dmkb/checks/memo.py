@@ -43,22 +43,21 @@ def file_key(path: Path) -> FileKey | None:
 
 
 class FindingsMemo:
-    """The remembered findings of one KB, stored as JSON in ``path``.
+    """The remembered findings of one KB, stored as JSON in ``path``; kept in memory from run to
+    run by a resident checker (:meth:`begin` starts each).
 
-    :param stored: the memo's content, when it is already in memory (a resident checker); read
-        from ``path`` otherwise.
-    :param save_to_disk: whether :meth:`save` writes ``path``.
+    :param save_to_disk: whether ``path`` is read first and :meth:`save` writes it.
     """
 
-    def __init__(self, path: Path, kb: KnowledgeBase, *, stored: dict[str, Any] | None = None,
-                 save_to_disk: bool = True) -> None:
+    def __init__(self, path: Path, kb: KnowledgeBase, *, save_to_disk: bool = True) -> None:
         self.path = path
         self.save_to_disk = save_to_disk
         self.entries: dict[str, Any] = {}
         self._references: dict[str, Any] = {}
         self.context: str | None = None
         self.changed = False
-        if stored is None and save_to_disk:
+        stored = None
+        if save_to_disk:
             try:
                 stored = orjson.loads(path.read_bytes())
             except (OSError, ValueError):

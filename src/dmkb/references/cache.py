@@ -92,6 +92,8 @@ class ReferenceCache:
         return self._dois.get(doi.strip().lower())
 
     def _front_matter(self, name: str) -> dict:
+        from dmkb.load.reference_files import parse_reference
+
         if name in self._read:
             return self._read[name].metadata
         try:
@@ -99,8 +101,6 @@ class ReferenceCache:
         except OSError:
             return {}
         end = text.find("\n---", 3) if text.startswith("---\n") else -1
-        from dmkb.load.reference_files import parse_reference
-
         return parse_reference(text[:end + 4]).metadata if end > 0 else {}
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
