@@ -94,3 +94,15 @@ READ = KbFiles.read_disorder
 
 def _must_not_read(self: KbFiles, path: Path) -> None:
     raise AssertionError(f"{path} was read although it did not change")
+
+
+def test_files_not_read_again_are_still_checked_again_when_a_cited_text_or_a_term_cache_changes(
+        tiny_kb: TinyKb, monkeypatch) -> None:
+    monkeypatch.setattr(memo, "RACY_NS", -1)
+    validate([tiny_kb.root])
+    source = tiny_kb.root / "references_cache" / "PMID_1000001.md"
+    source.write_text(source.read_text().replace("Malignant NK cells expanded", "Malignant cells grew"))
+    assert [f.check for f in validate([tiny_kb.root]).findings] == ["snippet"]
+    terms = tiny_kb.root / "cache" / "hp" / "terms.csv"
+    terms.write_text(terms.read_text().replace("HP:0001433,Hepatosplenomegaly", "HP:0001433,Enlarged liver"))
+    assert sorted(f.check for f in validate([tiny_kb.root]).findings) == ["snippet", "term"]
