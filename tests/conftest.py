@@ -196,15 +196,24 @@ def run_dmkb(*args: str | Path) -> CliResult:
 
 def run_dmkb_process(*args: str | Path) -> CliResult:
     """Run the installed command in a process of its own, as a user would (real start-up, real exit code)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "dmkb", *map(str, args)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-    )
+    proc = subprocess.run(_dmkb_command(args), check=False, capture_output=True, text=True,
+                          env=_process_env(), timeout=120)
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_dmkb_process(*args: str | Path) -> subprocess.Popen:
+    """Start the installed command in a process of its own that keeps running (``--watch``, ``serve``),
+    its stdout and stderr to be read as text."""
+    return subprocess.Popen(_dmkb_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_process_env())
+
+
+def _dmkb_command(args: tuple[str | Path, ...]) -> list[str]:
+    return [sys.executable, "-m", "dmkb", *map(str, args)]
+
+
+def _process_env() -> dict[str, str]:
+    return {**os.environ, "COLUMNS": "200"}
 
 
 USER_HOMES = pytest.StashKey[tuple[Path, ...]]()

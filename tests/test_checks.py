@@ -173,3 +173,9 @@ def test_a_term_cache_without_labels_is_reported(tiny_kb: TinyKb) -> None:
 def test_a_term_cache_without_ids_is_reported_and_its_terms_count_as_uncached(tiny_kb: TinyKb) -> None:
     (tiny_kb.root / "cache" / "hp" / "terms.csv").write_text("id,name\nHP:0001433,x\n", encoding="utf-8")
     assert findings_of(tiny_kb) == {("term", "error", ""), ("term", "warning", "phenotypes[0].phenotype_term.term.id")}
+
+
+def test_check_names_are_those_of_the_check_modules_in_their_order() -> None:
+    from dmkb.checks import CHECK_NAMES, caches, file_checks, research
+
+    assert tuple(dict.fromkeys(m.NAME for m in (*file_checks(), caches, research))) == CHECK_NAMES

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from conftest import ENTRY, TinyKb
 
+from dmkb.checks import memo
+from dmkb.load.kb import KbFiles
 from dmkb.validate import validate
 
 OTHER = ENTRY.replace("name: Test Leukemia", "name: Other Leukemia")
+FEVER = ENTRY.replace("label: Hepatosplenomegaly", "label: Fever")
 
 
 def test_unchanged_files_are_remembered_with_the_same_findings(tiny_kb: TinyKb) -> None:
@@ -53,3 +57,52 @@ def test_a_damaged_memo_is_ignored(tiny_kb: TinyKb, isolated_home) -> None:
     for memo in (isolated_home / "validate").iterdir():
         memo.write_text("{not json")
     assert validate([tiny_kb.root]).reused == 0
+
+
+def test_a_file_untouched_since_it_was_checked_is_not_read_again(tiny_kb: TinyKb, monkeypatch) -> None:
+    monkeypatch.setattr(memo, "RACY_NS", -1)  # times taken now count as settled
+    tiny_kb.write_entry(FEVER)
+    first = validate([tiny_kb.root])
+    monkeypatch.setattr(KbFiles, "read_disorder", _must_not_read)
+    second = validate([tiny_kb.root])
+    assert (second.reused, second.findings) == (1, first.findings)
+
+
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_seen(tiny_kb: TinyKb, monkeypatch) -> None:
+    monkeypatch.setattr(memo, "RACY_NS", -1)
+    path = tiny_kb.write_entry(ENTRY)
+    assert validate([tiny_kb.root]).findings == []
+    before = path.stat()
+    path.write_text(ENTRY.replace("label: Hepatosplenomegaly", "label: Hepatosplenomegalx"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a tool restoring times would
+    assert path.stat().st_size == before.st_size
+    report = validate([tiny_kb.root])
+    assert report.reused == 0
+    assert [f.check for f in report.findings] == ["term"]
+
+
+def test_a_file_written_just_now_is_read_again_however_its_times_look(tiny_kb: TinyKb, monkeypatch) -> None:
+    validate([tiny_kb.root])  # its times are less than RACY_NS old: a write in the same clock tick could keep them
+    reads = []
+    monkeypatch.setattr(KbFiles, "read_disorder", lambda self, path: reads.append(path) or READ(self, path))
+    assert validate([tiny_kb.root]).reused == 1
+    assert len(reads) == 1
+
+
+READ = KbFiles.read_disorder
+
+
+def _must_not_read(self: KbFiles, path: Path) -> None:
+    raise AssertionError(f"{path} was read although it did not change")
+
+
+def test_files_not_read_again_are_still_checked_again_when_a_cited_text_or_a_term_cache_changes(
+        tiny_kb: TinyKb, monkeypatch) -> None:
+    monkeypatch.setattr(memo, "RACY_NS", -1)
+    validate([tiny_kb.root])
+    source = tiny_kb.root / "references_cache" / "PMID_1000001.md"
+    source.write_text(source.read_text().replace("Malignant NK cells expanded", "Malignant cells grew"))
+    assert [f.check for f in validate([tiny_kb.root]).findings] == ["snippet"]
+    terms = tiny_kb.root / "cache" / "hp" / "terms.csv"
+    terms.write_text(terms.read_text().replace("HP:0001433,Hepatosplenomegaly", "HP:0001433,Enlarged liver"))
+    assert sorted(f.check for f in validate([tiny_kb.root]).findings) == ["snippet", "term"]

@@ -59,13 +59,20 @@ def validate(
         bool, typer.Option("--no-cache", help="Check every file again instead of reusing remembered findings.")
     ] = False,
     quiet: QuietOption = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", "-w", help="Keep running: validate again each time a file of the KB changes "
+                           "and print what changed (with --format json: one line per run). Ctrl-C ends it.")
+    ] = False,
 ) -> None:
     """Validate disorder entries: YAML, schema, graph, references, snippets and terms.
 
-    Exits 0 when there is no error, 1 when there are errors, 2 when it cannot run.
+    Exits 0 when there is no error, 1 when there are errors, 2 when it cannot run (--watch: 0 on Ctrl-C).
 
-    Example: dmkb validate ROOT --format json   (or: dmkb validate kb/disorders/Gout.yaml)
+    Example: dmkb validate ROOT --format json   (or: dmkb validate kb/disorders/Gout.yaml, dmkb validate --watch ROOT)
     """
+    if watch:
+        _watch(paths or [], output, show_info=info, use_memo=not no_cache)
+        raise typer.Exit(0)
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
@@ -83,6 +90,53 @@ def validate(
 
         render_text(report, sys.stdout, show_info=info, seconds=time.perf_counter() - started)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _watch(paths: list[Path], output: OutputFormat, *, show_info: bool, use_memo: bool) -> None:
+    """Validate, then print what changed after each change of the KB's files, until Ctrl-C."""
+    from dmkb.pipeline.revalidate import revalidate
+    from dmkb.report.changes import Revalidation, json_line, text_lines
+
+    def changed(change: Revalidation) -> None:
+        if output is OutputFormat.json:
+            sys.stdout.write(json_line(change) + "\n")
+        elif not change.changed:  # the first run: the whole report
+            from dmkb.report.text_report import render_text
+
+            render_text(change.report, sys.stdout, show_info=show_info, seconds=change.seconds)
+            print(f"watching {change.report.root} for changes (Ctrl-C to stop)")
+        else:
+            print("\n".join(text_lines(change, show_info=show_info)))
+        sys.stdout.flush()
+
+    def failed(exc: DmkbError, names: list[str]) -> None:
+        if output is OutputFormat.json:
+            import orjson
+
+            line = orjson.dumps({"changed": names, "error": exc.message, "hint": exc.hint}).decode()
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        else:
+            _print_error(rich_console(stderr=True, soft_wrap=True), exc.message, exc.hint)
+
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        # the event ends the watch even where Python drops the exception (a finalizer running then)
+        stop.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        revalidate(paths, changed, failed, use_memo=use_memo, stop=stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print("stopped watching", file=sys.stderr)
 
 
 @app.command()

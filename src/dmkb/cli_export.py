@@ -49,8 +49,7 @@ def export(
 def _refuse_kb_folders(root: Path, out: Path) -> None:
     """Exports go beside the folders curators write (entries, caches, reports), never into them."""
     from dmkb.errors import UsageError
-    from dmkb.load.layout import DISORDERS, REFERENCES, TERM_CACHE
-    from dmkb.load.research_files import RESEARCH
+    from dmkb.load.layout import DISORDERS, REFERENCES, RESEARCH, TERM_CACHE
 
     if not (root / DISORDERS).is_dir():
         return

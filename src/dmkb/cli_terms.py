@@ -20,11 +20,12 @@ RootArgument = Annotated[Path | None, typer.Argument(help="A KB root. Default: t
 
 
 def _open_index():
-    from dmkb.terms.index import TermIndex, index_dir
+    from dmkb.settings import term_index_dir
+    from dmkb.terms.index import TermIndex
 
     index = TermIndex()
     if not index.sources:
-        raise UsageError(f"the term index is not built (looked in {index_dir()})", "run: dmkb terms build")
+        raise UsageError(f"the term index is not built (looked in {term_index_dir()})", "run: dmkb terms build")
     return index
 
 
@@ -59,7 +60,7 @@ def build(
     Example: dmkb terms build ROOT --only hp,mondo
     """
     from dmkb.terms.build import build as build_index
-    from dmkb.terms.index import index_dir
+    from dmkb.settings import term_index_dir
     from dmkb.terms.sources import file_source, packaged_sources
     from dmkb.terms.sources.kb_caches import sources as kb_sources
 
@@ -72,7 +73,7 @@ def build(
         raise UsageError(f"--only names sources that are not installed: {', '.join(sorted(missing))}",
                          "run make setup, or leave them out")
     sources += extra + (kb_sources(kb_root) if kb_root else [])
-    directory = index_dir()
+    directory = term_index_dir()
     with StepProgress("indexing terms", quiet=quiet or output is OutputFormat.json) as progress:
         built: list[str] = []
 

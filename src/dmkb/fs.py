@@ -10,14 +10,17 @@ import errno
 import fcntl
 import fnmatch
 import os
-import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.errors import WriteError
 from dmkb.settings import dmkb_home
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # the temporary files of write_atomic and temporary_beside (and SQLite's journals of them)
 TEMPORARY = ".*.tmp*"
@@ -72,6 +75,8 @@ def new_sqlite(path: Path) -> Iterator[sqlite3.Connection]:
 
     Written without a journal: until the rename it is nobody's but the writer's.
     """
+    import sqlite3  # not at start-up: most commands write no database
+
     make_folder(path.parent)
     tmp = temporary_beside(path)
     try:

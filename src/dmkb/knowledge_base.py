@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.load.kb import KbFiles
 from dmkb.load.layout import KbLayout, find_layout
 from dmkb.references.cache import ReferenceCache
-from dmkb.references.matching import SourceText
+from dmkb.settings import term_index_dir
 from dmkb.terms.cache import TermCache
-from dmkb.terms.index import TermIndex
+
+if TYPE_CHECKING:
+    from dmkb.references.matching import SourceText
+    from dmkb.terms.index import TermIndex
 
 
 class KnowledgeBase(KbFiles):
@@ -27,6 +31,11 @@ class KnowledgeBase(KbFiles):
     def term_index(self) -> TermIndex | None:
         """The built term index (``dmkb terms build``), or ``None`` when there is none."""
         if self._term_index is False:
+            if not any(term_index_dir().glob("*.sqlite")):  # none built: no need to import the index
+                self._term_index = None
+                return None
+            from dmkb.terms.index import TermIndex
+
             index = TermIndex()
             self._term_index = index if index.built else None
         return self._term_index
@@ -34,6 +43,8 @@ class KnowledgeBase(KbFiles):
     def source_text(self, reference_id: str) -> SourceText | None:
         """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""
         if reference_id not in self._sources:
+            from dmkb.references.matching import SourceText
+
             cached = self.references.get(reference_id)
             self._sources[reference_id] = SourceText(cached.text) if cached else None
         return self._sources[reference_id]

@@ -67,6 +67,11 @@ def dmkb_home() -> Path:
     return Path(base) / "dmkb"
 
 
+def term_index_dir() -> Path:
+    """Where ``dmkb terms build`` writes the term index."""
+    return dmkb_home() / "terms"
+
+
 def kb_home_path(area: str, root: Path) -> Path:
     """Where dmkb keeps something of the KB at ``root``: ``DMKB_HOME/<area>/<key>``, one key per KB root."""
     return dmkb_home() / area / hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]

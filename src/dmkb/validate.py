@@ -7,13 +7,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates
+from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates, file_checks
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
-from dmkb.checks.memo import FindingsMemo, memo_path
+from dmkb.checks.memo import FindingsMemo, file_key, memo_path
 from dmkb.errors import LoadError
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
-from dmkb.references.citations import cited_references
+from dmkb.load.layout import find_layout
 
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
                  "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
@@ -66,40 +66,98 @@ def validate(
     :raises UsageError: when the inputs are not a KB or its files.
     :raises LoadError: when the KB cannot be listed.
     """
-    kb = open_knowledge_base(inputs)
-    memo = FindingsMemo(memo_path(kb.root), kb) if use_memo else None
-    report = ValidationReport(kb.root, len(kb.layout.disorder_files))
-    identities = []
-    for path in kb.layout.disorder_files:
-        name, findings, identity, reused = _validate_file(kb, path, memo)
-        report.findings.extend(findings)
-        report.reused += reused
-        if identity:
-            identities.append(identity)
-        if on_file:
-            on_file(name, report.files)
-    report.findings.extend(duplicates.check_entries(identities))
-    report.findings.extend(check_kb(kb, memo))
-    if kb.term_index is None:
-        report.notes.append(NO_TERM_INDEX)
-    if memo:
-        memo.save({kb.layout.display_name(p) for p in (*kb.layout.disorder_files, *kb.research_files())})
+    validator = Validator(inputs, use_memo=use_memo)
+    report = validator.run(on_file=on_file)
+    validator.save()
     return report
 
 
+class Validator:
+    """Validates one KB, and again after its files changed, checking only what changed.
+
+    The findings of each file are remembered in memory between runs (and in DMKB_HOME, for the
+    next command, when ``use_memo``); the caches of reference texts and terms are kept while
+    only disorder files change.
+    """
+
+    def __init__(self, inputs: Sequence[str | Path], *, use_memo: bool = True) -> None:
+        self.inputs = list(inputs)
+        self.use_memo = use_memo
+        self._kb: KnowledgeBase | None = None
+        self._memo: FindingsMemo | None = None
+
+    def run(self, *, caches_changed: bool = True,
+            on_file: Callable[[str, int], None] | None = None) -> ValidationReport:
+        """Validate the KB as its files are now.
+
+        :param caches_changed: whether anything besides disorder files may have changed since the
+            last run (cached references, term caches, research reports, the term index).
+        :raises UsageError: when the inputs are not a KB or its files.
+        :raises LoadError: when the KB cannot be listed.
+        """
+        kb = self._open(caches_changed)
+        memo = self._memo
+        report = ValidationReport(kb.root, len(kb.layout.disorder_files))
+        identities = []
+        for path in kb.layout.disorder_files:
+            name, findings, identity, reused = _validate_file(kb, path, memo)
+            report.findings.extend(findings)
+            report.reused += reused
+            if identity:
+                identities.append(identity)
+            if on_file:
+                on_file(name, report.files)
+        report.findings.extend(duplicates.check_entries(identities))
+        report.findings.extend(check_kb(kb, memo))
+        if kb.term_index is None:
+            report.notes.append(NO_TERM_INDEX)
+        return report
+
+    def prepare(self) -> None:
+        """Import what checking a file takes (checks, YAML parser, schema), which a run that finds
+        every file unchanged never needs: a resident checker then checks its first change as fast as the next."""
+        import importlib
+
+        for module in ("dmkb.checks.context", "dmkb.references.citations"):
+            importlib.import_module(module)
+        file_checks()
+
+    def save(self) -> None:
+        """Remember the findings of the last run for the next one (and the next command, when ``use_memo``)."""
+        if self._kb is not None and self._memo is not None:
+            layout = self._kb.layout
+            self._memo.save({layout.display_name(p) for p in (*layout.disorder_files, *self._kb.research_files())})
+
+    def _open(self, caches_changed: bool) -> KnowledgeBase:
+        """The KB to check: opened again when its caches may have changed, else with a new list of files."""
+        if self._kb is None or caches_changed:
+            self._kb = open_knowledge_base(self.inputs)
+        else:
+            self._kb.layout = find_layout(self.inputs)
+        if self._memo is None:
+            self._memo = FindingsMemo(memo_path(self._kb.root), self._kb, save_to_disk=self.use_memo)
+        else:
+            self._memo.begin(self._kb)
+        return self._kb
+
+
 def _validate_file(kb: KnowledgeBase, path: Path,
-                   memo: FindingsMemo | None) -> tuple[str, list[Finding], Identity | None, bool]:
+                   memo: FindingsMemo) -> tuple[str, list[Finding], Identity | None, bool]:
     """The file's name, findings and identity, and whether they were remembered."""
     name = kb.layout.display_name(path)
+    key = file_key(path)
+    if (unchanged := memo.unchanged(name, key)) is not None:
+        return name, unchanged[0], unchanged[1], True
     try:
         entry = kb.read_disorder(path)
     except LoadError as exc:
         return name, [Finding(name, 1, "", "yaml", "error", exc.message, exc.hint)], None, False
-    remembered = memo.get(entry.name, entry.digest) if memo else None
-    if memo and remembered is not None:
+    remembered = memo.get(entry.name, entry.digest, key)
+    if remembered is not None:
         return name, remembered, memo.identity(entry.name), True
+    from dmkb.references.citations import cited_references
+
     findings = check_file(entry, kb)
     identity = duplicates.identity(entry.name, entry.doc)
-    if memo:
-        memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity)
+    memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity, key)
     return name, findings, identity, False

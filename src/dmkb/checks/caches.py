@@ -4,9 +4,12 @@ of ids and labels, or the labels it should vouch for go unchecked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dmkb.checks.finding import Finding
-from dmkb.knowledge_base import KnowledgeBase
+
+if TYPE_CHECKING:
+    from dmkb.knowledge_base import KnowledgeBase
 
 NAME = "term"
 

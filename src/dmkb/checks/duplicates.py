@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dmkb.checks.finding import Finding
-from dmkb.entry_walk import text
-from dmkb.load.yaml_reader import YamlDocument
+
+if TYPE_CHECKING:
+    from dmkb.load.yaml_reader import YamlDocument
 
 NAME = "schema"
 
@@ -35,6 +36,8 @@ class Identity:
 
 def identity(file: str, doc: YamlDocument) -> Identity | None:
     """The identity of a parsed entry, or ``None`` when it has no name."""
+    from dmkb.entry_walk import text
+
     data = doc.data
     name = text(data.get("name")) if isinstance(data, dict) else None
     if not name:

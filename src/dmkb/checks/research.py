@@ -14,7 +14,6 @@ from dmkb.checks.finding import Finding
 from dmkb.checks.memo import FindingsMemo
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_files import ResearchFile, file_stem, report_digest
-from dmkb.report_citations import ReferenceList, find_citations, report_content
 from dmkb.settings import max_file_bytes
 from dmkb.term_ids import MONDO_ID
 
@@ -77,6 +76,8 @@ def _names_a_disorder(report: ResearchFile, names: dict[str, set[str]]) -> bool:
 
 
 def _unresolved(report: ResearchFile) -> list[Finding]:
+    from dmkb.report_citations import ReferenceList, find_citations, report_content  # only for a changed report
+
     content = report_content(report.body, report.body_line, report.companion)
     citations = [c for c in find_citations(content.body, ReferenceList(content.entries)) if not c.linked]
     if not citations:

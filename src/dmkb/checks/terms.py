@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_walk import bound_terms, term_references, text
 from dmkb.schema.model import ONTOLOGY_ROOTS, TERM_PREFIXES
 from dmkb.term_ids import malformed
-from dmkb.terms.index import TermIndex, TermInfo
 from dmkb.terms.records import curie_key
-from dmkb.terms.search import Hit, search
 from dmkb.terms.store import normalize_name
+
+if TYPE_CHECKING:  # the index is imported by whoever opened it (most KBs are checked without one)
+    from dmkb.terms.index import TermIndex, TermInfo
+    from dmkb.terms.search import Hit
 
 NAME = "term"
 
@@ -111,6 +113,8 @@ def _against_index(ctx: CheckContext, index: TermIndex, path, curie: str, label:
 def _term_named(index: TermIndex, label: str, curie: str, binding: str | None) -> Hit | None:
     """Another current term of ``curie``'s ontology, within the slot's branch, whose exact label or
     synonym is ``label``."""
+    from dmkb.terms.search import search
+
     prefix = curie.partition(":")[0]
     roots = _slot_roots(binding, prefix)
     for hit in search(index, label, prefix=prefix, limit=3):

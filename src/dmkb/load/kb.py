@@ -10,14 +10,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.errors import LoadError
 from dmkb.fs import read_regular
-from dmkb.load.layout import KbLayout, find_layout
-from dmkb.load.research_files import ResearchFile, list_reports, read_report
-from dmkb.load.text import DecodeProblem, decode
-from dmkb.load.yaml_reader import YamlDocument, read_yaml
+from dmkb.load.layout import KbLayout, find_layout, list_reports
 from dmkb.settings import max_file_bytes
+
+if TYPE_CHECKING:
+    from dmkb.load.research_files import ResearchFile
+    from dmkb.load.text import DecodeProblem
+    from dmkb.load.yaml_reader import YamlDocument
 
 
 @dataclass
@@ -44,6 +47,9 @@ class DisorderFile:
 
     def _parse(self) -> None:
         if self._doc is None:
+            from dmkb.load.text import decode
+            from dmkb.load.yaml_reader import read_yaml  # the YAML parser: only for files to check
+
             text, self._decode_problem = decode(self.raw)
             self._doc = read_yaml(text)
 
@@ -75,6 +81,8 @@ class KbFiles:
 
     def read_research(self, path: Path) -> ResearchFile:
         """One stored report (never raises: what cannot be read is among its problems)."""
+        from dmkb.load.research_files import read_report
+
         return read_report(self.root, path, max_file_bytes())
 
 

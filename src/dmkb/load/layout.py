@@ -6,6 +6,7 @@
     ROOT/references_cache/<ID>.md      cached reference texts
     ROOT/cache/<prefix>/terms.csv      cached term labels
     ROOT/cache/enums/*.csv             cached members of dynamic enums
+    ROOT/research/*.md                 stored deep-research reports (``*.citations.md``: their companions)
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dmkb.errors import LoadError, UsageError
 DISORDERS = Path("kb") / "disorders"
 REFERENCES = "references_cache"
 TERM_CACHE = "cache"
+RESEARCH = "research"
+COMPANION = ".citations.md"
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,14 @@ def _root_of_file(path: Path) -> Path:
     if parent.name == DISORDERS.name and parent.parent.name == DISORDERS.parent.name:
         return parent.parent.parent
     return parent
+
+
+def list_reports(root: Path) -> list[Path]:
+    """The report files of ``ROOT/research/`` (companions and hidden files aside), by name."""
+    folder = root / RESEARCH
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [folder / name for name in sorted(names)
+            if name.endswith(".md") and not name.endswith(COMPANION) and not name.startswith(".")]

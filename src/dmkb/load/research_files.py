@@ -13,35 +13,39 @@ and the rest is still read. The citation keys and reference lists are read by
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dmkb.fs import read_regular
+from dmkb.load.layout import COMPANION
 from dmkb.load.text import decode
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+@cache
+def _dates_as_text() -> type:
+    """A YAML loader that leaves dates and times as text: a wrong one is reported, and the rest of
+    the front matter is read. (Made on first use: listing reports and hashing them needs no YAML.)"""
+    import yaml
+
+    try:
+        from yaml import CSafeLoader as Loader
+    except ImportError:  # pragma: no cover
+        from yaml import SafeLoader as Loader  # type: ignore[assignment]
+
+    class DatesAsText(Loader):
+        pass
+
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in Loader.yaml_implicit_resolvers.items()
+    }
+    return DatesAsText
 
 
-class _DatesAsText(_Loader):
-    """Dates and times stay text: a wrong one is reported, and the rest of the front matter is read."""
-
-
-_DatesAsText.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
-}
-
-RESEARCH = "research"
-COMPANION = ".citations.md"
 _NAME = re.compile(r"^(?P<stem>.+?)-deep-research(?:-(?P<provider>[A-Za-z0-9_.]+))?$")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -97,17 +101,6 @@ class _Parts:
     def line_of(self, key: str) -> int:
         """The file's line of ``key:`` in the front matter (2 when it is not found)."""
         return 2 + next((i for i, line in enumerate(self.front) if line.startswith(f"{key}:")), 0)
-
-
-def list_reports(root: Path) -> list[Path]:
-    """The report files of ``ROOT/research/`` (companions and hidden files aside), by name."""
-    folder = root / RESEARCH
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    return [folder / name for name in sorted(names)
-            if name.endswith(".md") and not name.endswith(COMPANION) and not name.startswith(".")]
 
 
 def report_digest(path: Path, max_bytes: int) -> str | None:
@@ -202,8 +195,10 @@ def _front_matter(text: str, parts: _Parts) -> tuple[str, int]:
     parts.front = front.split("\n")
     after = 4 + end.end() + 1
     body_line = text.count("\n", 0, min(after, len(text))) + 1
+    import yaml
+
     try:
-        loaded = yaml.load(front, Loader=_DatesAsText)
+        loaded = yaml.load(front, Loader=_dates_as_text())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         parts.problems.append(ReportProblem(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dmkb.fs import read_regular
-from dmkb.load.reference_files import ReferenceText, parse_reference
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
+
+if TYPE_CHECKING:
+    from dmkb.load.reference_files import ReferenceText
 
 
 def cache_file_name(reference_id: str) -> str:
@@ -55,6 +58,8 @@ class ReferenceCache:
     def read(self, name: str) -> ReferenceText:
         """The cache file ``name`` of this folder, read once (a problem says why it cannot be)."""
         if name not in self._read:
+            from dmkb.load.reference_files import ReferenceText, parse_reference  # YAML: only when one is read
+
             path = self.directory / name
             try:
                 raw = read_regular(path, max_file_bytes())
@@ -87,6 +92,8 @@ class ReferenceCache:
         return self._dois.get(doi.strip().lower())
 
     def _front_matter(self, name: str) -> dict:
+        from dmkb.load.reference_files import parse_reference
+
         if name in self._read:
             return self._read[name].metadata
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from dmkb.settings import dmkb_home
+from dmkb.settings import term_index_dir
 from dmkb.sqlite_readonly import open_readonly
 from dmkb.terms.records import IS_A, RELATIONS, UNSPECIFIED, curie_key
 from dmkb.terms.sources.taxonomy import PREFIX as TAXON
@@ -23,10 +23,6 @@ from dmkb.terms.store import FORMAT, read_meta
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAMES = "SELECT norm FROM names WHERE is_label >= 0"  # labels and synonyms, not definitions
-
-
-def index_dir() -> Path:
-    return dmkb_home() / "terms"
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +88,7 @@ class TermIndex:
     """Read access to the built sources in ``directory``."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.directory = directory or index_dir()
+        self.directory = directory or term_index_dir()
         self.sources = self._read_sources()
         self._connections: dict[str, sqlite3.Connection] = {}
         self._taxonomies: dict[str, Taxonomy] = {}
