@@ -54,8 +54,8 @@ def test_a_changed_term_cache_invalidates_everything(tiny_kb: TinyKb) -> None:
 
 def test_a_damaged_memo_is_ignored(tiny_kb: TinyKb, isolated_home) -> None:
     validate([tiny_kb.root])
-    for memo in (isolated_home / "validate").iterdir():
-        memo.write_text("{not json")
+    for saved in (isolated_home / "validate").iterdir():
+        saved.write_text("{not json")
     assert validate([tiny_kb.root]).reused == 0
 
 

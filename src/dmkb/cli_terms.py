@@ -59,8 +59,8 @@ def build(
 
     Example: dmkb terms build ROOT --only hp,mondo
     """
-    from dmkb.terms.build import build as build_index
     from dmkb.settings import term_index_dir
+    from dmkb.terms.build import build as build_index
     from dmkb.terms.sources import file_source, packaged_sources
     from dmkb.terms.sources.kb_caches import sources as kb_sources
 

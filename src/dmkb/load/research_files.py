@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,6 @@ from dmkb.load.text import decode
 def _dates_as_text() -> type:
     """A YAML loader that leaves dates and times as text: a wrong one is reported, and the rest of
     the front matter is read. (Made on first use: listing reports and hashing them needs no YAML.)"""
-    import yaml
-
     try:
         from yaml import CSafeLoader as Loader
     except ImportError:  # pragma: no cover
