@@ -101,6 +101,14 @@ def test_snippet_miss_shows_the_closest_passage(tiny_kb: TinyKb) -> None:
     assert "the quote has 'decreased' where the source has 'increased'" in finding.hint
 
 
+def test_the_words_a_gap_stands_for_are_not_called_a_difference(tiny_kb: TinyKb) -> None:
+    tiny_kb.write_entry(ENTRY.replace("snippet: Malignant NK cells expanded in the bone marrow and spleen.",
+                                      "snippet: Malignant NK cells ... bone marrow and liver."))
+    finding = only_finding(tiny_kb)
+    assert "the quote has 'liver' where the source has 'spleen'" in finding.hint
+    assert "mark omissions" not in finding.hint
+
+
 def test_a_quote_one_spelling_away_is_never_called_100_percent_similar(tiny_kb: TinyKb) -> None:
     tiny_kb.write_entry(ENTRY.replace("snippet: Malignant NK cells expanded in the bone marrow and spleen.",
                                       "snippet: Malignant NK cells expanded in the bone marrow and the spleen of "

@@ -271,6 +271,10 @@ def test_only_phenotypic_abnormalities_are_scored(real_engine: Engine) -> None:
         real_engine.query(["HP:0001945", "HP:0000005"])
     with pytest.raises(NotPhenotypeError, match="HP:0003577 Congenital onset"):
         real_engine.query(["HP:0001945"], ["HP:0003577"])
+    # a batch (not strict) leaves them out, and says so, rather than scoring them
+    lenient = real_engine.query(["HP:0001945", "HP:0000006"], ["HP:0003577"], strict=False)
+    assert lenient.observed == [real_engine.resolve("HP:0001945")] and lenient.excluded == []
+    assert lenient.not_phenotypes == ["HP:0000006", "HP:0003577"]
 
 
 def test_an_obsolete_id_is_read_as_its_replacement_and_said(real_engine: Engine, real_home: Path,

@@ -68,6 +68,7 @@ def test_duplicate_key_is_reported() -> None:
         pytest.param("a: 1\nb:\n  - x\n - y\n", 4, id="misaligned-item"),
         pytest.param("a: 1\nb: 'unclosed\nc: 3\n", 2, id="unclosed-quote"),  # met at the end, shown where it opens
         pytest.param("a: 1\nb:\n\tc: 3\n", 3, id="tab"),
+        pytest.param('a: 1\nb: "one line\n  and a bad \\U escape"\nc: 3\n', 3, id="bad-escape-in-a-quote"),
     ],
 )
 def test_syntax_error(text: str, line: int) -> None:

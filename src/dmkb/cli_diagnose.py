@@ -229,6 +229,8 @@ def _case_problems(query, release: str) -> list[str]:
     problems = []
     if query.unknown:
         problems.append(f"left out, not HPO terms of release {release}: {', '.join(query.unknown)}")
+    if query.not_phenotypes:
+        problems.append(f"left out, not phenotypic abnormalities: {', '.join(query.not_phenotypes)}")
     if query.contradictory:
         problems.append(f"both observed and excluded, counted as observed: {', '.join(query.contradictory)}")
     if not query.observed:

@@ -15,13 +15,14 @@ from dmkb.checks.context import CheckContext
 from dmkb.checks.finding import Finding
 from dmkb.entry_walk import evidence_items
 from dmkb.references.citations import quoted_source
-from dmkb.references.matching import QuoteMatch, normalize
+from dmkb.references.matching import QuoteMatch, normalize, quote_parts
 
 NAME = "snippet"
 
 _MAY_BE_ABSENT = frozenset({"REFUTE", "WRONG_STATEMENT"})
 _PASSAGE_CHARS = 300
 _WORDS = re.compile(r"[a-z]+|[0-9]+")  # "beta1" and "beta 1" are the same words to the matcher
+_GAP_MARK = "..."  # where the quote marks an omission: never one of _WORDS
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -70,18 +71,24 @@ def _hint(ctx: CheckContext, cited: str, snippet: str, match: QuoteMatch) -> str
 def _first_difference(snippet: str, passage: str) -> str | None:
     """Where the quote first departs from the closest passage, word by word as the matcher reads
     them, when the rest agrees closely enough for one difference to say something: "the quote has
-    'decreased' where the source has 'increased'"."""
-    quote, source = _WORDS.findall(normalize(snippet)), _WORDS.findall(normalize(passage))
+    'decreased' where the source has 'increased'". Words the source has at a gap of the quote
+    (``...``, ``[insertion]``) are what the gap stands for, never a difference."""
+    quote: list[str] = []
+    for part in quote_parts(snippet):
+        quote += [_GAP_MARK, *_WORDS.findall(part)] if quote else _WORDS.findall(part)
+    source = _WORDS.findall(normalize(passage))
     matcher = difflib.SequenceMatcher(None, quote, source, autojunk=False)
     if matcher.ratio() < 0.6:
         return None
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        ours, theirs = " ".join(quote[i1:i2])[:80], " ".join(source[j1:j2])[:80]
-        if tag == "equal":
+        ours = [w for w in quote[i1:i2] if w != _GAP_MARK]
+        at_gap = _GAP_MARK in quote[max(i1 - 1, 0):i2 + 1]
+        if tag == "equal" or (at_gap and not ours) or (tag == "insert" and at_gap):
             continue
+        mine, theirs = " ".join(ours)[:80], " ".join(source[j1:j2])[:80]
         if tag == "replace":
-            return f"the quote has '{ours}' where the source has '{theirs}'"
+            return f"the quote has '{mine}' where the source has '{theirs}'"
         if tag == "delete":
-            return f"the source does not have '{ours}' here"
+            return f"the source does not have '{mine}' here"
         return f"the source has '{theirs}' here, which the quote leaves out (mark omissions with '...')"
     return None

@@ -189,7 +189,7 @@ _HINTS = (
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
-    if exc.context_mark and exc.context and "quoted scalar" in exc.context:
+    if exc.context_mark and "quoted scalar" in (exc.context or "") and "end of stream" in (exc.problem or ""):
         mark = exc.context_mark  # an unclosed quote is met at the end of the file: show where it opens
     line = mark.line + 1 if mark else 1
     column = mark.column + 1 if mark else 1

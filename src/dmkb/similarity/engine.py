@@ -22,13 +22,12 @@ from dmkb.similarity.candidates import Candidates, candidates
 from dmkb.similarity.explain import Explainer
 from dmkb.similarity.genes import gene_symbols
 from dmkb.similarity.kb import KbDisorder, read_kb_disorders
-from dmkb.similarity.model import Model, load_cached, model_path
+from dmkb.similarity.model import PHENOTYPIC_ABNORMALITY, Model, load_cached, model_path
 from dmkb.similarity.prepared import load_prepared
 from dmkb.similarity.score import Params, Prepared, Scorer
 from dmkb.similarity.sources import find_inputs
 
 _HPO_ID = re.compile(r"^\s*HP[:_](\d{7})\s*$", re.IGNORECASE)
-PHENOTYPIC_ABNORMALITY = "HP:0000118"
 
 
 class UnknownTermError(DmkbError):
@@ -54,20 +53,22 @@ class NotPhenotypeError(DmkbError):
 
     def __init__(self, terms: Sequence[dict]) -> None:
         shown = ", ".join(f"{t['id']} {t['label']}" for t in terms)
-        super().__init__(f"not a phenotypic abnormality (not under {PHENOTYPIC_ABNORMALITY}): {shown}",
+        super().__init__(f"not a phenotypic abnormality (not under HP:{PHENOTYPIC_ABNORMALITY:07d}): {shown}",
                          "give phenotypes only: inheritance, onset and other modifiers are not scored")
 
 
 @dataclass(frozen=True)
 class Query:
     """Phenotypes as term indices, the ids that could not be resolved, the excluded ids that are
-    also observed (they count as observed), and the causal genes given (approved symbols)."""
+    also observed (they count as observed), the causal genes given (approved symbols), and the
+    terms left out for not being phenotypic abnormalities (inheritance, onset …)."""
 
     observed: list[int]
     excluded: list[int]
     unknown: list[str] = field(default_factory=list)
     contradictory: list[str] = field(default_factory=list)
     genes: list[str] = field(default_factory=list)
+    not_phenotypes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Engine:
         self.table: Candidates = candidates(model, self.disorders, self.resolve)
         self.scorer = Scorer(model, self.table, params or Params(), prepared)
         self._same_as = self.table.same_as()
+        self._phenotypes = _phenotype_terms(model)
 
     @classmethod
     def load(cls, kb_db: Path | None = None, *, params: Params | None = None,
@@ -157,20 +159,18 @@ class Engine:
         both = [curie for curie in excluded if self.resolve(curie) in seen]
         if both and strict:
             raise ContradictoryTermsError(both)
-        outside = [t for t in [*seen, *out] if not self._is_phenotype(t)]
+        outside = [t for t in [*seen, *out] if t not in self._phenotypes]
         if outside and strict:
             raise NotPhenotypeError([self.term(t) for t in outside])
         symbols = gene_symbols(genes, set(self.scorer.gene_rows)) if genes else []
-        return Query(list(seen), [t for t in out if t not in seen], unknown, both, symbols)
+        observed = [t for t in seen if t in self._phenotypes]
+        excluded = [t for t in out if t not in seen and t in self._phenotypes]
+        return Query(observed, excluded, unknown, both, symbols, [self.term(t)["id"] for t in outside])
 
     def linked_to(self, gene: str) -> int:
         """How many candidates the annotations (and the KB) link to this approved symbol."""
         rows = self.scorer.gene_rows.get(gene)
         return 0 if rows is None else len(rows)
-
-    def _is_phenotype(self, term: int) -> bool:
-        root = self.resolve(PHENOTYPIC_ABNORMALITY)
-        return root is None or root in self.model.ancestors(term)
 
     def _add(self, curie: str, into: dict[int, None], unknown: list[str]) -> None:
         index = self.resolve(curie)
@@ -205,6 +205,16 @@ class Engine:
 
     def term(self, index: int) -> dict:
         return {"id": f"HP:{int(self.model.term_ids[index]):07d}", "label": self.model.term_names[index]}
+
+
+def _phenotype_terms(model: Model) -> frozenset[int]:
+    """The indices of the terms under Phenotypic abnormality (all, when the model lacks it)."""
+    root = np.flatnonzero(model.term_ids == PHENOTYPIC_ABNORMALITY)
+    counts = np.diff(model.anc_ptr)
+    if not len(root):
+        return frozenset(range(len(counts)))
+    owners = np.repeat(np.arange(len(counts)), counts)
+    return frozenset(owners[model.anc_idx == root[0]].tolist())
 
 
 def top_rows(scores: np.ndarray, limit: int) -> list[int]:
