@@ -129,7 +129,8 @@ def _tell_replaced(engine, values: list[str], quiet: bool) -> None:
         index = engine.resolve(value)
         current = engine.term(index) if index is not None else None
         if current and current["id"] != value.upper():
-            err.print(f"{escape(value)} is obsolete, read as {escape(current['id'])} {escape(current['label'])}")
+            err.print(f"{escape(value)} is obsolete or merged into another term, read as {escape(current['id'])} "
+                      f"{escape(current['label'])}")
 
 
 def _kb_db(kb: Path | None) -> Path | None:

@@ -163,7 +163,9 @@ def _terms_api(app: FastAPI, terms: TermService) -> None:
             raise TermsUnavailable()
         if prefix and prefix.lower() not in {p.lower() for p in built}:
             raise BadRequest(f"no source of the term index holds {prefix} terms; prefixes: {' '.join(sorted(built))}")
-        results = terms.search(query, prefix or None, limit) or []
+        results = terms.search(query, prefix or None, limit)
+        if results is None:
+            raise TermsUnavailable()
         return JSONResponse({"query": query, "results": results})
 
     @app.api_route("/api/terms/{curie}", methods=["GET", "HEAD"])

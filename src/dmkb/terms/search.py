@@ -100,17 +100,17 @@ def _corrected(index: TermIndex, sources: list, words: list[str]) -> list[str]:
     from rapidfuzz import process
     from rapidfuzz.distance import OSA
 
-    vocabulary = [word for source in sources if not source.in_place for word in index.vocabulary(source)]
-    known = set(vocabulary)
+    vocabularies = [index.vocabulary(source) for source in sources if not source.in_place]
     out = []
     for word in words:
-        if word in known or LAY_WORDS.get(word) or not typos_allowed(word) \
-                or any(v.startswith(word) for v in vocabulary):
+        if LAY_WORDS.get(word) or not typos_allowed(word) or any(v.begins(word) for v in vocabularies):
             out.append(word)
             continue
         allowed = typos_allowed(word)
-        found = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=allowed)
-        out.append(found[0] if found else word)
+        found = [process.extractOne(word, v.by_frequency, scorer=OSA.distance, score_cutoff=allowed)
+                 for v in vocabularies]
+        best = min((f for f in found if f), key=lambda f: f[1], default=None)  # fewest mistakes
+        out.append(best[0] if best else word)
     return out
 
 
