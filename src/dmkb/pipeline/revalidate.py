@@ -77,5 +77,4 @@ def revalidate(
 
 def _shown(path: str, root: Path) -> str:
     """A changed file's name as findings show it (relative to the KB root when it is inside)."""
-    prefix = str(root) + os.sep
-    return path[len(prefix):] if path.startswith(prefix) else path
+    return path.removeprefix(str(root) + os.sep)

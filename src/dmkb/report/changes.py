@@ -64,9 +64,9 @@ def text_lines(change: Revalidation, *, show_info: bool) -> list[str]:
     new, fixed = ([f for f in findings if show_info or f.severity != "info"] for findings in (change.new, change.fixed))
     counts = change.report.counts()
     what = ", ".join(change.changed[:3]) + (f" and {len(change.changed) - 3} more" if len(change.changed) > 3 else "")
-    lines = [f"[{time.strftime('%H:%M:%S')}] {what} changed: {len(new)} new, {len(fixed)} fixed; "
-             f"now {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
-             f"{counts['info']} info (checked in {change.seconds:.3f} s)"]
+    lines = [(f"[{time.strftime('%H:%M:%S')}] {what} changed: {len(new)} new, {len(fixed)} fixed; "
+              f"now {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+              f"{counts['info']} info (checked in {change.seconds:.3f} s)")]
     for finding in new:
         lines.append(f"  + {_located(finding)}")
         if finding.hint:
