@@ -42,8 +42,8 @@ def test_diagnose_json_shape(mini_home: Path) -> None:
     ranked = result.json()
     assert len(ranked) == 3 and all(set(c) == {"id", "name", "score", "explanation"} for c in ranked)
     assert ranked[0]["id"] == "OMIM:1" and ranked[0]["name"] == "Marfan-like"
-    assert set(ranked[0]["explanation"]) == {"same_as", "matched", "unexplained", "missing", "against",
-                                             "excluded_expected"}
+    assert set(ranked[0]["explanation"]) == {"same_as", "matched", "related", "unexplained", "missing", "against",
+                                             "looked_for"}
     assert ranked[0]["score"] >= ranked[1]["score"] >= ranked[2]["score"]
 
 
@@ -285,14 +285,24 @@ def test_an_obsolete_id_is_read_as_its_replacement_and_said(real_engine: Engine,
     assert "HP:0000057 is obsolete or merged into another term, read as HP:0008665 Clitoral hypertrophy" in result.stderr
 
 
-def test_an_excluded_phenotype_seen_in_a_third_of_patients_speaks_against(real_engine: Engine) -> None:
-    """CINCA syndrome lists hearing impairment in 1 of 3 patients: its scored frequency is pulled
-    below 30% by the small count, but the explanation goes by what was published."""
+def test_an_excluded_phenotype_that_raised_a_disease_is_never_said_to_speak_against_it(real_engine: Engine) -> None:
+    """CINCA syndrome lists hearing impairment in 1 of 3 patients: excluding it raises CINCA (it was
+    looked for), so the explanation says so, with the published frequency, and not "against"."""
     query = real_engine.query(["HP:0001945", "HP:0001433"], ["HP:0000365"])
     [cinca] = [c for c in real_engine.rank(query, 50) if c.id == "OMIM:607115"]
-    against = {a["term"]["id"]: a for a in cinca.explanation["against"]}
-    assert against["HP:0000365"]["frequency"] == pytest.approx(1 / 3, abs=0.01)
-    assert "HP:0000365" not in {e["term"]["id"] for e in cinca.explanation["excluded_expected"]}
+    [looked_for] = [t for t in cinca.explanation["looked_for"] if t["term"]["id"] == "HP:0000365"]
+    assert looked_for["frequency"] == pytest.approx(1 / 3, abs=0.01) and looked_for["ratio"] > 1
+    assert "HP:0000365" not in {a["term"]["id"] for a in cinca.explanation["against"]}
+    assert all(a["ratio"] < 1 for c in real_engine.rank(query, 50) for a in c.explanation["against"])
+
+
+def test_a_finding_the_disease_has_only_a_relative_of_is_not_counted_as_explained(real_engine: Engine) -> None:
+    query = real_engine.query(["HP:0001433", "HP:0001945", "HP:0001876"])  # pancytopenia among them
+    for candidate in real_engine.rank(query, 40):
+        for item in candidate.explanation["related"]:
+            assert item["disease_term"]["id"] != item["term"]["id"] and "frequency" not in item
+        assert all(m["relation"] != "common ancestor" for m in candidate.explanation["matched"])
+    assert any(c.explanation["related"] for c in real_engine.rank(query, 40))
 
 
 def test_similar_tables_written_to_a_pipe_are_not_cut(real_engine: Engine, real_home: Path,

@@ -273,9 +273,14 @@ def _summary(explanation: dict) -> str:
     matched, unexplained = explanation["matched"], explanation["unexplained"]
     total = len(matched) + len(unexplained) + sum(1 for a in explanation["against"]
                                                    if a["reason"].startswith("observed"))
-    parts.append(f"explains {len(matched)}/{total}")
+    parts.append(f"explains {len(matched)}/{total + len(explanation['related'])}")
+    if explanation["related"]:
+        parts.append("related: " + ", ".join(r["term"]["label"] for r in explanation["related"][:3]))
     if unexplained:
         parts.append("not: " + ", ".join(u["term"]["label"] for u in unexplained[:3]))
+    looked_for = [t["term"]["label"] for t in explanation["looked_for"]]
+    if looked_for:
+        parts.append("absent, looked for: " + ", ".join(looked_for[:3]))
     against = [a["term"]["label"] for a in explanation["against"]]
     if against:
         parts.append("against: " + ", ".join(against[:3]))

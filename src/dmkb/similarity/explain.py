@@ -42,7 +42,8 @@ class Explainer:
 
     def explain(self, row: int) -> dict:
         profile = self._profile(row)
-        out: dict[str, list] = {"matched": [], "unexplained": [], "missing": [], "against": [], "excluded_expected": []}
+        out: dict[str, list] = {"matched": [], "related": [], "unexplained": [], "missing": [], "against": [],
+                                "looked_for": []}
         for i, q in enumerate(self.observed):
             self._observed(out, q, float(self.ratios[i][row]), profile)
         relevance = float(self.scorer.relevance[row])
@@ -79,29 +80,30 @@ class Explainer:
             out["unexplained"].append({"term": self.term(q), **nearest, "ratio": _round(ratio)})
             return
         disease_term, via, relation = match
+        if relation == "common ancestor":  # a relative of the finding, not the finding: no frequency of its own
+            out["related"].append({"term": self.term(q), "disease_term": self.term(disease_term),
+                                   "via": self.term(via), "ratio": _round(ratio)})
+            return
         out["matched"].append({"term": self.term(q), "disease_term": self.term(disease_term), "via": self.term(via),
                                "relation": relation, "frequency": profile.frequency(disease_term),
                                "ratio": _round(ratio)})
 
     def _excluded(self, out: dict, e: int, profile: _Profile, relevance: float) -> None:
-        """Excluded terms the disease lists. Each gains ``relevance`` (someone looked for it, as
-        one would if the disease were suspected) and loses ``1 - excluded_confidence * frequency``
-        (it is absent): frequent ones speak against the disease (by their published frequency when
-        there is one), rare ones (and those of unknown frequency) fit it (see :mod:`.score`)."""
+        """Excluded terms the disease lists. Each gains ``relevance`` (someone looked for it, as one
+        would if the disease were suspected) and loses ``1 - excluded_confidence * frequency`` (it is
+        absent; see :mod:`.score`): listed under ``against`` when the product is below 1, else under
+        ``looked_for`` (the exclusion raised the disease), with the published frequency."""
         p = self.scorer.params
         if e in profile.absent:
-            out["excluded_expected"].append({"term": self.term(e), "frequency": 0.0,
-                                             "ratio": _round(relevance)})
+            out["looked_for"].append({"term": self.term(e), "frequency": 0.0, "ratio": _round(relevance)})
         if e not in profile.present:
             return
-        frequency = profile.present[e]
-        entry = {"term": self.term(e), "frequency": profile.frequency(e),
-                 "ratio": _round(relevance * (1 - p.excluded_confidence * frequency))}
-        published = profile.published[e]
-        if (frequency if np.isnan(published) else published) >= MISSING_FROM:
+        ratio = relevance * (1 - p.excluded_confidence * profile.present[e])
+        entry = {"term": self.term(e), "frequency": profile.frequency(e), "ratio": _round(ratio)}
+        if ratio < 1:
             out["against"].append({**entry, "reason": "excluded, though the disease often has it"})
         else:
-            out["excluded_expected"].append(entry)
+            out["looked_for"].append(entry)
 
     def _missing(self, profile: _Profile) -> list[dict]:
         """Features of known frequency ≥ 30% that the patient neither has (in any form) nor excludes."""

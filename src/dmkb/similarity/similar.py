@@ -116,7 +116,7 @@ def _item(engine: Engine, explainer: Explainer, disorder: KbDisorder, row: int, 
     table = engine.table
     why = explainer.explain(row)
     here, there = _mechanisms(disorder), _mechanisms_of(engine, row)
-    if not any(m["relation"] != "common ancestor" for m in why["matched"]) and not here.keys() & there.keys():
+    if not why["matched"] and not here.keys() & there.keys():
         return None
     return {
         "id": table.ids[row], "name": table.names[row], "score": round(float(score), 3),
