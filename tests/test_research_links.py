@@ -50,7 +50,9 @@ def test_references_link_to_the_pages_readers_use(reference: str, url: str | Non
 
 
 def test_terms_link_to_their_uris() -> None:
-    assert term_url("HP:0001945") == "http://purl.obolibrary.org/obo/HP_0001945"
+    assert term_url("HP:0001945") == "https://purl.obolibrary.org/obo/HP_0001945"
+    assert term_url("OMIM:154700") == "https://omim.org/entry/154700"  # its URI opens no page
+    assert term_url("ORPHA:558") == "https://www.orpha.net/en/disease/detail/558"
     assert term_url("HP:javascript:alert(1)") is None
 
 

@@ -77,8 +77,8 @@ def test_example_page_has_every_section(example_site: Path) -> None:
            "Leukemia" in html
     # sections with data show it; the one without (subtypes) is listed as not recorded
     assert 'id="phenotypes" class="section"' in html and 'id="subtypes" class="empty-section"' in html
-    assert "MONDO:0019470" in html and "http://purl.obolibrary.org/obo/MONDO_0019470" in html
-    assert "http://purl.obolibrary.org/obo/HP_0001945" in html  # ontology ids link to their URIs
+    assert "MONDO:0019470" in html and "https://purl.obolibrary.org/obo/MONDO_0019470" in html
+    assert "https://purl.obolibrary.org/obo/HP_0001945" in html  # ontology ids link to their URIs
     assert "https://pubmed.ncbi.nlm.nih.gov/29263371/" in html  # references link to theirs
 
 

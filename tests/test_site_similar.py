@@ -27,7 +27,7 @@ def test_the_example_page_lists_hpo_diseases_like_it(tmp_path: Path) -> None:
     similar = section(html, "similar-conditions")
     rows = re.findall(r'<th scope="row">\s*<a href="([^"]+)"', similar)
     assert len(rows) == 6
-    assert all(href.startswith(("http://purl.obolibrary.org/obo/OMIM_", "http://www.orpha.net/ORDO/Orphanet_"))
+    assert all(href.startswith(("https://omim.org/entry/", "https://www.orpha.net/en/disease/detail/"))
                for href in rows)
     assert "Phenotypes in common" in similar and 'href="#similar-conditions"' in html  # in the contents
     assert re.search(r"Only in Aggressive NK-cell Leukemia:", similar)

@@ -37,10 +37,16 @@ def trial_url(nct_id: str) -> str:
 
 
 _READER_PAGES = {"PMID": pubmed_url, "DOI": doi_url, "PMC": pmc_url, "CLINICALTRIALS": trial_url}
+# diseases whose URI opens no page: their public pages instead
+_OMIM, _ORPHANET = "https://omim.org/entry/{}", "https://www.orpha.net/en/disease/detail/{}"
+_TERM_PAGES = {"OMIM": _OMIM, "MIM": _OMIM, "ORPHA": _ORPHANET, "ORPHANET": _ORPHANET}
+_HTTPS_HOSTS = ("http://purl.obolibrary.org/", "http://identifiers.org/", "http://id.nlm.nih.gov/",
+                "http://www.ncbi.nlm.nih.gov/", "http://europepmc.org/")
 
 
 def term_url(curie: object) -> str | None:
-    """The URI of an ontology term (``HP:0001945``), or ``None`` for unknown prefixes."""
+    """The page of an ontology term a reader opens (``HP:0001945``: its URI, over https; OMIM and
+    Orphanet diseases: their sites' pages), or ``None`` for unknown prefixes."""
     return _term_url(curie) if isinstance(curie, str) else None
 
 
@@ -50,7 +56,11 @@ def _term_url(curie: str) -> str | None:
     local = local.strip()
     if not sep or not prefix or not _LOCAL.fullmatch(local):
         return None
-    return expand(f"{prefix}:{quote(local, safe='')}")
+    page = _TERM_PAGES.get(prefix.upper())
+    if page is not None:
+        return page.format(quote(local, safe=""))
+    uri = expand(f"{prefix}:{quote(local, safe='')}")
+    return "https://" + uri.removeprefix("http://") if uri and uri.startswith(_HTTPS_HOSTS) else uri
 
 
 def reference_page(prefix: str, local: str) -> str | None:
