@@ -62,7 +62,7 @@ def test_the_empty_page_is_a_form(port: int) -> None:
 
 @pytest.mark.parametrize(("query", "message"), [
     ("?hpo=HP:9999999", "not HPO terms of release 2025-11-24: HP:9999999"),
-    ("?hpo=fever", "not HPO terms"),
+    ("?hpo=fever", "'fever' is not an HP id, and the term index that reads plain words is not built"),
     ("?hpo=HP:0000005", "not a phenotypic abnormality (not under HP:0000118): HP:0000005 Mode of inheritance"),
     ("", "give at least one observed phenotype"),
     ("?hpo=HP:0001945&limit=0", "limit must be between 1 and 100"),
@@ -77,9 +77,24 @@ def test_bad_queries_are_refused_with_a_reason(port: int, query: str, message: s
 
 
 def test_an_unknown_term_on_the_page_points_to_the_form_not_the_command_line(port: int) -> None:
-    status, _, body = get(port, "/diagnose?hpo=fever")
+    status, _, body = get(port, "/diagnose?hpo=HP:9999999")
     assert status == 400 and "type a phenotype&#39;s name in a box" in body.decode()
     assert "dmkb terms search" not in body.decode()
+
+
+def test_plain_words_are_read_as_the_command_line_reads_them(with_term_index, tmp_path) -> None:
+    out = tmp_path / "site"
+    build_site([EXAMPLE], out)
+    with serve_in_thread(out) as (port, _):
+        status, _, body = get(port, "/api/diagnose?hpo=enlarged%20liver%20and%20spleen,%20fevr&exclude=seizures&limit=3")
+        assert status == 200, body
+        answer = json.loads(body)
+        assert [t["id"] for t in answer["observed"]] == ["HP:0001433", "HP:0001945"]  # a typing mistake too
+        assert [t["id"] for t in answer["excluded"]] == ["HP:0001250"]
+        status, _, body = get(port, "/api/diagnose?hpo=zzqx%20blorf")
+        assert status == 400 and "no HPO term matches 'zzqx blorf'" in json.loads(body)["error"]["message"]
+        status, _, body = get(port, "/api/diagnose?hpo=HP:0001433%20HP:0001945")  # ids separated by a space
+        assert [t["id"] for t in json.loads(body)["observed"]] == ["HP:0001433", "HP:0001945"]
 
 
 def test_the_ranking_goes_on_page_by_page(port: int) -> None:

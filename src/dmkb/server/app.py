@@ -69,7 +69,7 @@ def create_app(state: SiteState, hosts: HostPolicy = ANY_HOST, jobs: JobQueue | 
     _pages(app, state)
     _api(app, state)
     _terms_api(app, terms)
-    _diagnose(app, state, DiagnoseService(state.db_path), terms)
+    _diagnose(app, state, DiagnoseService(state.db_path, terms), terms)
     if jobs is not None:
         job_routes(app, state, jobs, job_limits or JobLimits.from_settings())
     app.add_exception_handler(HTTPException, _http_error)

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from dmkb.errors import DmkbError
+from dmkb.server.terms import TermService
+from dmkb.term_ids import CURIE
 
 MAX_TERMS = 100  # phenotypes in one query
 MAX_LIMIT = 100  # diseases in one answer
-_SPLIT = re.compile(r"[\s,;|]+")
+_PARTS = re.compile(r"[,;|]+")
 
 
 class EngineUnavailable(DmkbError):
@@ -24,15 +26,22 @@ class EngineUnavailable(DmkbError):
 
 
 def parse_terms(values: list[str]) -> list[str]:
-    """HPO ids given as repeated parameters, or separated by commas, spaces or bars."""
-    return [part for value in values for part in _SPLIT.split(value) if part]
+    """Phenotypes given as repeated parameters, or separated by commas, semicolons or bars: HPO
+    ids (also separated by spaces), or plain words ("enlarged liver")."""
+    out = []
+    for part in (p.strip() for value in values for p in _PARTS.split(value)):
+        words = part.split()
+        out += words if words and all(CURIE.fullmatch(w) for w in words) else [part] if part else []
+    return out
 
 
 class DiagnoseService:
     """Ranks diseases for phenotypes; safe to call from the server's threads."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, terms: TermService | None = None) -> None:
+        """:param terms: reads phenotypes given in plain words, as ``dmkb diagnose`` does."""
         self.db_path = db_path
+        self.terms = terms
         self._lock = threading.Lock()
         self._engine: Any = None
         self._loaded_from: float | None = None  # the kb.sqlite the KB disorders were read for
@@ -54,9 +63,11 @@ class DiagnoseService:
         :raises DmkbError: unknown or too many terms, or no HPO data to rank with.
         """
         if not observed:
-            raise DmkbError("give at least one observed phenotype (an HP id)", "e.g. hpo=HP:0001945")
+            raise DmkbError("give at least one observed phenotype", "type its name in the box above, or give its "
+                            "HP id, e.g. HP:0001945")
         if len(observed) + len(excluded) > MAX_TERMS:
             raise DmkbError(f"at most {MAX_TERMS} phenotypes can be given at once")
+        observed, excluded = self._as_ids(observed), self._as_ids(excluded)
         try:
             engine = self._current()
         except DmkbError as exc:
@@ -71,3 +82,19 @@ class DiagnoseService:
         return {"observed": [engine.term(engine.resolve(t)) for t in observed],
                 "excluded": [engine.term(engine.resolve(t)) for t in excluded],
                 "hpo_release": engine.release, "results": results}
+
+    def _as_ids(self, values: list[str]) -> list[str]:
+        """Ids as they are; plain words read as the HPO term the term index finds first for them."""
+        out = []
+        for value in values:
+            if CURIE.fullmatch(value):
+                out.append(value)
+                continue
+            hits = self.terms.search(value, "HP", 1) if self.terms else None
+            if hits is None:
+                raise DmkbError(f"'{value}' is not an HP id, and the term index that reads plain words is not built",
+                                "give HP ids such as HP:0001945 (dmkb terms build reads words)")
+            if not hits:
+                raise DmkbError(f"no HPO term matches '{value}'", "type it in the page's box to find the term")
+            out.append(hits[0]["id"])
+        return out
