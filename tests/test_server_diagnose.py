@@ -103,7 +103,7 @@ def test_the_ranking_goes_on_page_by_page(port: int) -> None:
     assert status == 200 and '<ol class="ranking" id="ranking" start="21">' in html
     assert len(re.findall(r'<li class="candidate">', html)) == 20
     links = dict(re.findall(r'<a rel="(prev|next)" href="([^"]+)">', html))
-    assert links["prev"].endswith("page=1") and links["next"].endswith("page=3")
+    assert links["prev"].endswith("page=1#ranking") and links["next"].endswith("page=3#ranking")  # at the results
     assert f"hpo={ANKL_PHENOTYPES.replace(':', '%3A').replace(',', '%2C')}" in links["next"]
     status, _, _ = get(port, f"/diagnose?hpo={ANKL_PHENOTYPES}&page=26")
     assert status == 400  # only the 500 best-ranked diseases are paged through

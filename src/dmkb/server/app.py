@@ -244,7 +244,8 @@ def _pages_around(request: Request, page: int, per_page: int, shown: int) -> dic
     def link(number: int) -> tuple[str, str]:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"] + [("page", str(number))]
         first = per_page * (number - 1) + 1
-        return f"{request.url.path}?{urlencode(params)}", f"results {first}–{first + per_page - 1}"
+        # the link opens at the ranking, not at the form above it
+        return f"{request.url.path}?{urlencode(params)}#ranking", f"results {first}–{first + per_page - 1}"
 
     links = {"previous": link(page - 1)} if page > 1 else {}
     if shown == per_page and per_page * (page + 1) <= MAX_RANKED:
