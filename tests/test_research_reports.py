@@ -274,6 +274,16 @@ def test_reports_render_with_tables_linked_keys_and_folded_sections(tiny_kb, tmp
     assert tree.xpath(".//li[@id='ref-2']//a/@href") == ["https://pmc.ncbi.nlm.nih.gov/articles/PMC1234567/"]
 
 
+def test_citations_inside_a_quotation_are_the_sources_own_and_stay_unlinked(tiny_kb, tmp_path: Path) -> None:
+    quoting = PERPLEXITY.replace("Ruxolitinib inhibits JAK2 (PMID: 1000001).",
+                                 "- “Ruxolitinib inhibited JAK2 in every line tested [2].” [1]")
+    write_report(tiny_kb.root, "Test_Leukemia-deep-research-perplexity.md", quoting, PERPLEXITY_CITATIONS)
+    page = rendered(tiny_kb, tmp_path)["research/Test_Leukemia-deep-research-perplexity.md"]
+    tree = lxml_html.fromstring(page)
+    [item] = [li for li in tree.xpath(".//li") if "Ruxolitinib inhibited" in li.text_content()]
+    assert [a.text_content() for a in item.xpath(".//a[@class='cite']")] == ["1"]  # not the quote's [2]
+
+
 def test_a_long_report_is_folded_by_section(tiny_kb, tmp_path: Path) -> None:
     long_report = FALCON.replace("NK cells expand in the marrow", "NK cells expand in the marrow. " + "Filler. " * 600)
     write_report(tiny_kb.root, "Test_Leukemia-deep-research-falcon.md", long_report)

@@ -46,6 +46,7 @@ _CITED = re.compile(r"\b(?:pages?|media|chunk)\s+\S+\)")
 _NUMBERED_NAME = re.compile(r"^\d{1,2}\)\s+(.+)$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_QUOTED = re.compile(r"“[^”]*”")  # a quotation: the citations inside it are its source's, not the report's
 
 
 class Anchors:
@@ -199,7 +200,9 @@ def _linked(children: list[Token], references: ReferenceList, entry_anchors: lis
         if child.type != "text" or depth:
             out.append(child)
             continue
-        citations = find_citations(child.content, references)
+        quoted = [m.span() for m in _QUOTED.finditer(child.content)]
+        citations = [c for c in find_citations(child.content, references)
+                     if not any(start < c.start < end for start, end in quoted)]  # a quote's own citations
         counts["citations"] += len(citations)
         counts["linked"] += sum(c.linked for c in citations)
         out.extend(_split(child.content, citations, find_links(child.content), entry_anchors))
