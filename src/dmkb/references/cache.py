@@ -100,8 +100,7 @@ class ReferenceCache:
             text = decode(read_regular(self.directory / name, max_file_bytes()))[0]
         except OSError:
             return {}
-        end = text.find("\n---", 3) if text.startswith("---\n") else -1
-        return parse_reference(text[:end + 4]).metadata if end > 0 else {}
+        return parse_reference(text).metadata
 
     def signature(self, reference_id: str) -> tuple[int, int] | None:
         """Size and modification time of the cache file, to tell when it changed (taken once: a KB
