@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,20 @@ class TinyKb:
         path = self.root / "kb" / "disorders" / name
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
+
+
+def edit_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` with ``new`` (as long) in the file, then restore its modification time, as a
+    tool restoring times would: only its change time tells (see :func:`dmkb.fs.file_key`)."""
+    assert len(old) == len(new)
+    time.sleep(0.02)  # past a tick of the file system's clock (at most 10 ms), so the change time moves
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
 
 
 @pytest.fixture

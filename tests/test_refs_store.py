@@ -11,6 +11,7 @@ import pytest
 from conftest import CORPUS
 
 from dmkb.load.reference_files import parse_reference
+from dmkb.references.cache import ReferenceCache
 from dmkb.references.identity import cached_problems, record_problems
 from dmkb.references.record import ABSTRACT, FULL_TEXT, LiteratureRecord
 from dmkb.references.store import EmptyRecord, ReferenceStore, content_of, record_of
@@ -203,6 +204,11 @@ def test_front_matter_fences_with_trailing_spaces_or_nothing_between_are_read() 
     assert parse_reference("---  \nreference_id: PMID:1\n---\nText.\n").metadata == {"reference_id": "PMID:1"}
     empty = parse_reference("---\n---\nText.\n")
     assert (empty.metadata, empty.problem, empty.text) == ({}, None, "Text.\n")
+
+
+def test_a_doi_is_found_in_front_matter_whose_opening_fence_has_trailing_spaces(tmp_path: Path) -> None:
+    (tmp_path / "PMID_7.md").write_text("---  \nreference_id: PMID:7\ndoi: 10.1000/Seven\n---\n\nText.\n")
+    assert ReferenceCache(tmp_path).by_doi("10.1000/seven") == "PMID:7"
 
 
 def test_verify_reports_contradictions_empty_damaged_and_uncited_entries(tmp_path: Path) -> None:

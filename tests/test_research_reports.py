@@ -371,6 +371,22 @@ def test_validate_warns_about_reports_without_failing(tiny_kb) -> None:
         [(f[0], f[1], f[3]) for f in found]
 
 
+def test_reports_named_after_their_entries_need_no_entry_read(tiny_kb, monkeypatch) -> None:
+    write_report(tiny_kb.root, "Test_Leukemia-deep-research-falcon.md", FALCON)
+    validate([tiny_kb.root])
+    read_text = Path.read_text
+
+    def not_an_entry(path: Path, *args, **kwargs) -> str:
+        assert path.suffix != ".yaml", f"{path} was read"
+        return read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", not_an_entry)
+    assert [f.check for f in validate([tiny_kb.root]).findings] == ["research"]  # the report's unresolved key
+    monkeypatch.setattr(Path, "read_text", read_text)
+    write_report(tiny_kb.root, "Leukemia_report.md", FALCON)  # named by its disease: the entries are read
+    assert [f.check for f in validate([tiny_kb.root]).findings] == ["research"] * 2
+
+
 def test_validating_one_entry_checks_its_reports_against_the_whole_kb(tiny_kb) -> None:
     write_report(tiny_kb.root, "Test_Leukemia-deep-research-falcon.md", FALCON)
     write_report(tiny_kb.root, "Nobody-deep-research-perplexity.md", PERPLEXITY, PERPLEXITY_CITATIONS)

@@ -12,9 +12,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ENTRY, HUGE_INT_ENTRY, TinyKb, start_dmkb_process
+from conftest import ENTRY, HUGE_INT_ENTRY, TinyKb, edit_keeping_size_and_mtime, start_dmkb_process
 
 from dmkb.checks.finding import Finding
+from dmkb.pipeline.watch import FolderPoller
 from dmkb.report.changes import compare, text_lines
 from dmkb.validate import ValidationReport
 
@@ -132,6 +133,14 @@ def test_text_output_shows_the_whole_report_then_each_change(tiny_kb: TinyKb, wa
     assert "kb/disorders/Test_Leukemia.yaml changed: 1 new, 0 fixed; now 1 error" in head
     assert finding.startswith("  + kb/disorders/Test_Leukemia.yaml:25: error term phenotypes[0]")
     assert watch.interrupt()[0] == 0
+
+
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_noticed(tiny_kb: TinyKb) -> None:
+    disorders = tiny_kb.root / "kb" / "disorders"
+    poller = FolderPoller([disorders], recursive=False)
+    edit_keeping_size_and_mtime(disorders / "Test_Leukemia.yaml", "label: Hepatosplenomegaly", "label: Hepatosplenomegalx")
+    assert poller.poll() == [str(disorders / "Test_Leukemia.yaml")]
+    assert poller.poll() == []
 
 
 def test_a_finding_that_only_moved_is_neither_new_nor_fixed() -> None:

@@ -1,7 +1,7 @@
-"""Files, safely: reading only regular files of bounded size; writing through a temporary file
-beside the target, then an atomic rename; one writer at a time in a folder, which clears what a
-killed writer left behind. A write that the system refuses raises :class:`WriteError`, which says
-what stood in the way."""
+"""Files, safely: reading only regular files of bounded size; telling a file's versions apart
+without reading it; writing through a temporary file beside the target, then an atomic rename;
+one writer at a time in a folder, which clears what a killed writer left behind. A write that the
+system refuses raises :class:`WriteError`, which says what stood in the way."""
 
 from __future__ import annotations
 
@@ -51,6 +51,25 @@ def read_regular(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+FileKey = tuple[int, int, int, int]
+
+
+def file_key(path: str | Path) -> FileKey | None:
+    """What tells one version of the file at ``path`` from another without reading it (a link is
+    followed); ``None`` when there is no such file. See :func:`key_of`."""
+    try:
+        return key_of(os.stat(path))
+    except OSError:
+        return None
+
+
+def key_of(info: os.stat_result) -> FileKey:
+    """Size, modification and change times and inode: an edit that keeps the size and restores the
+    modification time still moves the change time, and a file replaced by another has a new inode.
+    Two writes within one tick of the file system's clock can keep all four."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
 def _size(limit: int) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dmkb.fs import FileKey
 from dmkb.links import doi_url, pmc_url, pubmed_url, trial_url
 
 _LOCATOR = r"(?:pages?\s+\d+(?:\s*[-–]\s*\d+)?|media\s+[0-9a-fA-F]+|chunk\s+\d+)"
@@ -413,13 +414,12 @@ def report_references(body: str, body_line: int, companion: Iterable[str]) -> tu
     return entries + [e for e in extra if e.key and listed.resolve(e.key) is None], section
 
 
-def cached_sources(content: ReportContent, lookup: Callable[[str], tuple[str, tuple[int, int]] | None]) -> dict[
-        str, Any]:
+def cached_sources(content: ReportContent, lookup: Callable[[str], tuple[str, FileKey] | None]) -> dict[str, Any]:
     """Mark each entry whose source the KB's reference cache holds and return what was looked up.
 
     :param lookup: a reference id (``DOI:…``, ``PMID:…``) -> the id of its cache file and the file's
         signature, or ``None`` when it is not cached.
-    :returns: reference id -> ``[cache id, size, mtime_ns]`` or ``None``: a report depends on these.
+    :returns: reference id -> ``[cache id, *file key]`` or ``None``: a report depends on these.
     """
     looked: dict[str, Any] = {}
     for entry in content.entries:

@@ -10,7 +10,7 @@ from pathlib import Path
 from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates, file_checks
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
-from dmkb.checks.memo import FindingsMemo, file_key, memo_path
+from dmkb.checks.memo import FindingsMemo, memo_path, take_key
 from dmkb.errors import LoadError
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
 from dmkb.load.layout import find_layout
@@ -145,19 +145,21 @@ def _validate_file(kb: KnowledgeBase, path: Path,
                    memo: FindingsMemo) -> tuple[str, list[Finding], Identity | None, bool]:
     """The file's name, findings and identity, and whether they were remembered."""
     name = kb.layout.display_name(path)
-    key = file_key(path)
-    if (unchanged := memo.unchanged(name, key)) is not None:
+    taken = take_key(path)
+    if (unchanged := memo.unchanged(name, taken)) is not None:
         return name, unchanged[0], unchanged[1], True
     try:
         entry = kb.read_disorder(path)
     except LoadError as exc:
+        memo.forget(name)
         return name, [Finding(name, 1, "", "yaml", "error", exc.message, exc.hint)], None, False
-    remembered = memo.get(entry.name, entry.digest, key)
+    remembered = memo.get(entry.name, entry.digest, taken)
     if remembered is not None:
         return name, remembered, memo.identity(entry.name), True
     from dmkb.references.citations import cited_references
 
+    cited = memo.signatures(cited_references(entry.doc.data))
     findings = check_file(entry, kb)
     identity = duplicates.identity(entry.name, entry.doc)
-    memo.put(entry.name, entry.digest, cited_references(entry.doc.data), findings, identity, key)
+    memo.put(entry.name, entry.digest, cited, findings, identity, taken)
     return name, findings, identity, False

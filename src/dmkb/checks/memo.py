@@ -2,19 +2,20 @@
 
 A file's findings are reused when its bytes hash the same and nothing they depend on has
 changed: dmkb's own code, the term caches and term index, and the cached texts of the references
-it cites. A file whose size, modification and change times and inode are those remembered is
-not even read, once they are older than :data:`RACY_NS` when taken: a file written twice within
-one tick of the file system's clock could otherwise keep its times.
+it cites. A file whose :func:`~dmkb.fs.file_key` (size, modification and change times, inode)
+is the one remembered is not even read, once its times were older than :data:`RACY_NS` when the
+key was taken: a file written twice within one tick of the file system's clock could otherwise
+keep them.
 
 The memo is one JSON file: findings as rows, and one table of the cited references' signatures,
-taken once per run however many files cite each.
+taken once per run, before any file citing them is checked, however many files cite each.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +23,33 @@ import orjson
 
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
-from dmkb.fs import write_atomic
+from dmkb.fs import FileKey, file_key, write_atomic
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.settings import kb_home_path
 from dmkb.signature import code_signature
 
-_FORMAT = 3
+_FORMAT = 4
 RACY_NS = 2_000_000_000  # coarse file system clocks (FAT) tick every 2 s
 
-FileKey = tuple[int, int, int, int]
+
+@dataclass(frozen=True)
+class TakenKey:
+    """A file's :func:`~dmkb.fs.file_key` and the time it was taken."""
+
+    key: FileKey
+    at_ns: int
+
+    @property
+    def settled(self) -> bool:
+        """Whether the file's times were old enough, when taken, that a later write must change them."""
+        return self.at_ns - max(self.key[1], self.key[2]) > RACY_NS
 
 
-def file_key(path: Path) -> FileKey | None:
-    """Size, modification and change times and inode of the file at ``path`` (``None``: not a file)."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+def take_key(path: Path) -> TakenKey | None:
+    """The file's key and when it was taken (``None``: not a file)."""
+    at_ns = time.time_ns()  # read before the stat: the file's age is never overstated
+    key = file_key(path)
+    return TakenKey(key, at_ns) if key else None
 
 
 class FindingsMemo:
@@ -81,25 +91,25 @@ class FindingsMemo:
         self._changed_references = {ref for ref, signature in self._references.items()
                                     if _listed(kb.references.signature(ref)) != signature}
 
-    def unchanged(self, name: str, key: FileKey | None) -> tuple[list[Finding], Identity | None] | None:
+    def unchanged(self, name: str, taken: TakenKey | None) -> tuple[list[Finding], Identity | None] | None:
         """The remembered findings and identity of a file that was not touched since it was checked
-        (same :func:`file_key`), without reading it; ``None`` when it must be read."""
+        (same key), without reading it; ``None`` when it must be read."""
         entry = self.entries.get(name)
-        if key is None or not entry or entry.get("key") != list(key):
+        if taken is None or not entry or entry.get("key") != list(taken.key):
             return None
         return self._remembered(name, entry)
 
-    def get(self, name: str, digest: str, key: FileKey | None = None) -> list[Finding] | None:
+    def get(self, name: str, digest: str, taken: TakenKey | None = None) -> list[Finding] | None:
         """The remembered findings of a file whose bytes hash to ``digest``, or ``None`` when they
-        may be out of date. ``key`` (its :func:`file_key`) is remembered for the next run."""
+        may be out of date. Its key, ``taken`` before it was read, is remembered for the next run."""
         entry = self.entries.get(name)
         if not entry or entry.get("digest") != digest:
             return None
         remembered = self._remembered(name, entry)
         if remembered is None:
             return None
-        if key is not None and _settled(key) and entry.get("key") != list(key):
-            entry["key"] = list(key)
+        if taken is not None and taken.settled and entry.get("key") != list(taken.key):
+            entry["key"] = list(taken.key)
             self.changed = True
         return remembered[0]
 
@@ -118,13 +128,18 @@ class FindingsMemo:
         stored = self.entries[name].get("identity")
         return Identity.from_json(name, stored) if stored else None
 
-    def put(self, name: str, digest: str, cited: set[str], findings: list[Finding],
-            identity: Identity | None, key: FileKey | None = None) -> None:
-        """Remember a file's findings; ``key`` is its :func:`file_key` taken before it was read."""
-        for ref in cited:
-            self._references[ref] = _listed(self.kb.references.signature(ref))
+    def signatures(self, cited: set[str]) -> dict[str, list[int] | None]:
+        """The signatures of the cached texts of references ``cited`` by a file, to take before the
+        file is checked: a text changed while it is read is then read again by the next run."""
+        return {ref: _listed(self.kb.references.signature(ref)) for ref in cited}
+
+    def put(self, name: str, digest: str, cited: dict[str, list[int] | None], findings: list[Finding],
+            identity: Identity | None, taken: TakenKey | None = None) -> None:
+        """Remember a file's findings; ``cited`` gives the :meth:`signatures` of the references it
+        cites, taken before it was checked, and ``taken`` its key, taken before it was read."""
+        self._references.update(cited)
         self.entries[name] = {
-            "key": list(key) if key is not None and _settled(key) else None,
+            "key": list(taken.key) if taken is not None and taken.settled else None,
             "digest": digest,
             "references": sorted(cited),
             "findings": [list(f[1:]) for f in findings],
@@ -132,11 +147,16 @@ class FindingsMemo:
         }
         self.changed = True
 
+    def forget(self, name: str) -> None:
+        """Forget a file that could not be read: what it cited may change before it can be again."""
+        if self.entries.pop(name, None) is not None:
+            self.changed = True
+
     def stored(self, keep: set[str]) -> dict[str, Any]:
         """The memo's content for the files in ``keep``, as :meth:`save` writes it."""
         files = {name: self.entries[name] for name in sorted(keep) if name in self.entries}
         cited = {ref for entry in files.values() for ref in entry["references"]}
-        references = {ref: _listed(self.kb.references.signature(ref)) for ref in sorted(cited)}
+        references = {ref: self._references.get(ref) for ref in sorted(cited)}
         return {"context": self.context, "files": files, "references": references}
 
     def save(self, keep: set[str]) -> None:
@@ -154,13 +174,8 @@ class FindingsMemo:
                 write_atomic(self.path, orjson.dumps(stored))
 
 
-def _listed(signature: tuple[int, int] | None) -> list[int] | None:
+def _listed(signature: FileKey | None) -> list[int] | None:
     return list(signature) if signature else None
-
-
-def _settled(key: FileKey) -> bool:
-    """Whether the file's times are old enough that a later write must change them."""
-    return time.time_ns() - max(key[1], key[2]) > RACY_NS
 
 
 def memo_path(root: Path) -> Path:

@@ -29,7 +29,9 @@ def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Fi
         paths = [path for path in paths if file_stem(path) in stems]
     if not paths:
         return
-    names = _disorder_names(kb.layout.every_disorder_file())
+    disorders = kb.layout.every_disorder_file()
+    entries = {path.stem for path in disorders}
+    names = None  # the entries are read only for a report not named after one
     for path in paths:
         name = kb.layout.display_name(path)
         digest = report_digest(path, max_file_bytes())
@@ -40,10 +42,11 @@ def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Fi
             remembered = [Finding(report.name, p.line, "", NAME, "warning", p.message, p.hint) for p in report.problems]
             remembered += _unresolved(report)
             if memo:
-                memo.put(name, report.digest, set(), remembered, None)
+                memo.put(name, report.digest, {}, remembered, None)
         yield from remembered
-        if file_stem(path) not in names["stem"]:
+        if file_stem(path) not in entries:
             report = report or kb.read_research(path)
+            names = names or _disorder_names(disorders)
             if not _names_a_disorder(report, names):
                 named = [f"file stem {report.file_stem!r}"]
                 named += [f"disease {report.disease_name!r}"] if report.disease_name else []
@@ -54,11 +57,10 @@ def check_kb(kb: KnowledgeBase, memo: FindingsMemo | None = None) -> Iterator[Fi
 
 
 def _disorder_names(files: tuple[Path, ...]) -> dict[str, set[str]]:
-    """Stems, and the names and MONDO ids written at the top of each entry (read without parsing
-    the YAML: this check must stay fast on large KBs)."""
-    names: dict[str, set[str]] = {"stem": set(), "name": set(), "mondo": set()}
+    """The names and MONDO ids written at the top of each entry (read without parsing the YAML:
+    this check must stay fast on large KBs)."""
+    names: dict[str, set[str]] = {"name": set(), "mondo": set()}
     for path in files:
-        names["stem"].add(path.stem)
         try:
             head = path.read_text(encoding="utf-8", errors="replace")[:4000]
         except OSError:
@@ -70,8 +72,7 @@ def _disorder_names(files: tuple[Path, ...]) -> dict[str, set[str]]:
 
 
 def _names_a_disorder(report: ResearchFile, names: dict[str, set[str]]) -> bool:
-    return (report.file_stem in names["stem"]
-            or bool(report.disease_name and report.disease_name.casefold() in names["name"])
+    return (bool(report.disease_name and report.disease_name.casefold() in names["name"])
             or bool(report.mondo_id and report.mondo_id in names["mondo"]))
 
 

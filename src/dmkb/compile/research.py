@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dmkb.fs import FileKey
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.load.research_files import ResearchFile, parse_report
 from dmkb.report_citations import ReportContent, cached_sources, report_content
@@ -65,7 +66,7 @@ def compile_research(kb: KnowledgeBase, known: dict[str, tuple[str, dict[str, An
     return changes
 
 
-def report_json(markdown: str, locate: Callable[[str], tuple[str, tuple[int, int]] | None]) -> dict[str, Any]:
+def report_json(markdown: str, locate: Callable[[str], tuple[str, FileKey] | None]) -> dict[str, Any]:
     """A report given as text (a research job's answer), compiled as a stored report is: the fields
     of :class:`dmkb.site.data.StoredReport`, its sources that ``locate`` finds cached marked."""
     report = parse_report("", markdown, "")

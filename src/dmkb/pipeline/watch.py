@@ -13,16 +13,17 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from dmkb.fs import FileKey, key_of
 from dmkb.load.layout import DISORDERS, REFERENCES, RESEARCH, TERM_CACHE
 
 logger = logging.getLogger(__name__)
 
 KB_FOLDERS = (str(DISORDERS), REFERENCES, TERM_CACHE, RESEARCH)
-FileState = dict[str, tuple[int, int]]
+FileState = dict[str, FileKey]
 
 
 def files_state(folders: Iterable[Path], *, recursive: bool = True) -> FileState:
-    """Size and modification time of every file in ``folders``, by path (links to files followed)."""
+    """The :func:`~dmkb.fs.file_key` of every file in ``folders``, by path (links to files followed)."""
     found: FileState = {}
     for folder in folders:
         _scan(str(folder), found, recursive)
@@ -43,7 +44,7 @@ def _scan(folder: str, found: FileState, recursive: bool) -> None:
             stat = entry.stat()
         except OSError:
             continue
-        found[entry.path] = (stat.st_size, stat.st_mtime_ns)
+        found[entry.path] = key_of(stat)
 
 
 class FolderPoller:

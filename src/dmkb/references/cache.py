@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dmkb.fs import read_regular
+from dmkb.fs import FileKey, file_key, read_regular
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
 
@@ -32,7 +32,7 @@ class ReferenceCache:
         # DOIs are case-insensitive, and so are file names on some systems
         self._names = {name.lower(): name for name in names if name.endswith(".md")}
         self._read: dict[str, ReferenceText] = {}
-        self._signatures: dict[str, tuple[int, int] | None] = {}  # by reference id
+        self._signatures: dict[str, FileKey | None] = {}  # by reference id
         self._dois: dict[str, str] | None = None
 
     def path_of(self, reference_id: str) -> Path | None:
@@ -69,7 +69,7 @@ class ReferenceCache:
                 self._read[name] = parse_reference(decode(raw)[0])
         return self._read[name]
 
-    def locate(self, reference_id: str) -> tuple[str, tuple[int, int]] | None:
+    def locate(self, reference_id: str) -> tuple[str, FileKey] | None:
         """The id of the cache file holding ``reference_id`` and the file's signature; a DOI may be
         filed under the PMID of its record (see :meth:`by_doi`). ``None`` when it is not cached."""
         signature = self.signature(reference_id)
@@ -100,20 +100,12 @@ class ReferenceCache:
             text = decode(read_regular(self.directory / name, max_file_bytes()))[0]
         except OSError:
             return {}
-        end = text.find("\n---", 3) if text.startswith("---\n") else -1
-        return parse_reference(text[:end + 4]).metadata if end > 0 else {}
+        return parse_reference(text).metadata
 
-    def signature(self, reference_id: str) -> tuple[int, int] | None:
-        """Size and modification time of the cache file, to tell when it changed (taken once: a KB
-        of hundreds of entries asks for the same references again and again)."""
+    def signature(self, reference_id: str) -> FileKey | None:
+        """The :func:`~dmkb.fs.file_key` of the cache file, to tell when it changed (taken once: a
+        KB of hundreds of entries asks for the same references again and again)."""
         if reference_id not in self._signatures:
-            self._signatures[reference_id] = self._stat(reference_id)
+            name = self._names.get(cache_file_name(reference_id).lower())
+            self._signatures[reference_id] = file_key(self.directory / name) if name else None
         return self._signatures[reference_id]
-
-    def _stat(self, reference_id: str) -> tuple[int, int] | None:
-        name = self._names.get(cache_file_name(reference_id).lower())
-        try:
-            stat = os.stat(os.path.join(self.directory, name)) if name else None
-        except OSError:
-            return None
-        return (stat.st_size, stat.st_mtime_ns) if stat else None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dmkb.fs import read_regular
+from dmkb.fs import file_key, read_regular
 from dmkb.load.term_caches import TermRow, parse_enum_csv, parse_terms_csv
 from dmkb.load.text import decode
 from dmkb.settings import max_file_bytes
@@ -43,6 +43,8 @@ class TermCache:
         self._rows: dict[str, dict[str, TermRow]] = {}
         self._enum_members: set[str] | None = None
         self.problems: list[CacheProblem] = []
+        # before any row is read: rows read later may be newer, never older than it says
+        self._signature = [(path.as_posix(), *key) for path in self.files if (key := file_key(path))]
 
     @property
     def files(self) -> list[Path]:
@@ -102,13 +104,7 @@ class TermCache:
             self.problems.append(CacheProblem(path, problem.line, problem.message))
         return {curie_key(row.curie): row for row in rows}
 
-    def signature(self) -> list[tuple[str, int, int]]:
-        """Name, size and modification time of every cache file, to tell when one changed."""
-        out = []
-        for path in self.files:
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
-        return out
+    def signature(self) -> list[tuple[str, int, int, int, int]]:
+        """Name and :func:`~dmkb.fs.file_key` of every cache file as it was when this cache was
+        made, to tell when one changed."""
+        return self._signature

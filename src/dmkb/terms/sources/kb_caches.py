@@ -23,7 +23,7 @@ def sources(root: Path) -> list[TermSource]:
     files = [path for path in cache.files if path.name == "terms.csv"]
     if not files:
         return []
-    fingerprint = "|".join(f"{name}:{size}:{mtime}" for name, size, mtime in cache.signature())
+    fingerprint = "|".join(":".join(map(str, file)) for file in cache.signature())
     prefixes = tuple(path.parent.name for path in files)
     return [TermSource("kb", f"term caches of {root.resolve()}", "as cached", prefixes, fingerprint,
                        partial(read, files), authoritative=False)]
