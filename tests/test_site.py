@@ -80,6 +80,8 @@ def test_example_page_has_every_section(example_site: Path) -> None:
     assert "MONDO:0019470" in html and "https://purl.obolibrary.org/obo/MONDO_0019470" in html
     assert "https://purl.obolibrary.org/obo/HP_0001945" in html  # ontology ids link to their URIs
     assert "https://pubmed.ncbi.nlm.nih.gov/29263371/" in html  # references link to theirs
+    # and name their first authors, from the cached entry
+    assert '<p class="ref-authors">Olli Dufva, Matti Kankainen, Tiina Kelkka, et al.</p>' in html
 
 
 def test_evidence_shows_reference_snippet_support_source_and_badge(example_site: Path) -> None:

@@ -29,7 +29,8 @@ _TABLES = {
     "evidence": ("Evidence items with their verification status.", {
         **_PER_DISORDER, "owner": "path of the statement it backs",
         "status": "verified, not_found (quote not in the source), not_cached or no_snippet"}),
-    "sources": ("Cited references (PMID, DOI, clinicaltrials).", {"cached": "1 when the KB caches its text"}),
+    "sources": ("Cited references (PMID, DOI, clinicaltrials).", {"cached": "1 when the KB caches its text",
+                                                                   "authors": "the first three, then et al."}),
     "disorder_sources": ("Which disorder cites which reference.", {"source_id": "the reference (sources.id)"}),
     "mechanism_terms": ("GO, CL and HGNC terms each entry mentions, first mention first.", _PER_DISORDER),
     "research": ("Stored deep-research reports (ROOT/research/*.md).", {

@@ -179,8 +179,17 @@ def _source(kb: KnowledgeBase, ref: str, cited_title: str | None) -> dict[str, A
         "title": cached.title or cited_title,
         "journal": _plain(meta.get("journal")),
         "year": _plain(meta.get("year")),
+        "authors": _authors(meta.get("authors")),
         "cached": True,
     }
+
+
+def _authors(value: Any, shown: int = 3) -> str | None:
+    """The first authors of a cached reference as a reference list shows them ("et al." for more)."""
+    names = [n for n in (_plain(v) for v in value) if n] if isinstance(value, list) else []
+    if not names:
+        return _plain(value)
+    return ", ".join(names[:shown]) + (", et al." if len(names) > shown else "")
 
 
 def _plain(value: Any) -> str | None:

@@ -7,7 +7,7 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled
 
 SCHEMA = """
@@ -78,6 +78,7 @@ CREATE TABLE evidence (
 CREATE TABLE sources (
     id TEXT PRIMARY KEY,                -- PMID:1, DOI:10.1/x, clinicaltrials:NCT…
     title TEXT, journal TEXT, year TEXT,
+    authors TEXT,                       -- as a reference list shows them: "A Smith, B Jones, C Lee, et al."
     cached INTEGER NOT NULL
 );
 CREATE TABLE disorder_sources (

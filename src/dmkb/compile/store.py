@@ -43,7 +43,7 @@ class Compiled:
     data: str  # the whole entry as JSON (made where the entry was compiled: a text is quick to send)
     source: str  # the YAML text
     statuses: list[str]
-    sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, cached}
+    sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, authors, cached}
 
 
 def read_known(path: Path, signature: str) -> dict[str, Known] | None:
@@ -160,8 +160,9 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
             marks = ", ".join("?" * len(values[0]))
             conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)
     conn.executemany(
-        "INSERT OR REPLACE INTO sources (id, title, journal, year, cached) VALUES (?, ?, ?, ?, ?)",
-        [(ref, s.get("title"), s.get("journal"), s.get("year"), int(s["cached"])) for ref, s in entry.sources.items()],
+        "INSERT OR REPLACE INTO sources (id, title, journal, year, authors, cached) VALUES (?, ?, ?, ?, ?, ?)",
+        [(ref, s.get("title"), s.get("journal"), s.get("year"), s.get("authors"), int(s["cached"]))
+         for ref, s in entry.sources.items()],
     )
     conn.execute("INSERT INTO search (rowid, stem, name, synonyms, keywords, description) VALUES (?, ?, ?, ?, ?, ?)",
                  (did, entry.stem, r.name, " ".join(r.synonyms), r.keywords(), r.description or ""))

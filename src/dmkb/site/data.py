@@ -110,7 +110,7 @@ def load_disorder(conn: sqlite3.Connection, stem: str, similar: str | None = Non
 
     evidence = {r["path"]: r for r in rows("SELECT * FROM evidence WHERE disorder_id = ?")}
     sources = {r["source_id"]: r for r in rows(
-        "SELECT ds.source_id, ds.cited_title, s.title, s.journal, s.year, s.cached FROM disorder_sources ds "
+        "SELECT ds.source_id, ds.cited_title, s.title, s.journal, s.year, s.authors, s.cached FROM disorder_sources ds "
         "LEFT JOIN sources s ON s.id = ds.source_id WHERE ds.disorder_id = ?")}
     return DisorderRecord(
         stem=row["stem"], file=row["file"], digest=row["digest"], depends=row["depends"], name=row["name"],

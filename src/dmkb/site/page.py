@@ -316,7 +316,7 @@ def _references(record: DisorderRecord) -> list[ReferenceView]:
     return [
         ReferenceView(
             id=ref, anchor=f"ref-{slug(ref, 80)}", href=reference_url(ref), title=s.get("title") or s.get("cited_title"),
-            journal=s.get("journal"), year=s.get("year"), cached=bool(s.get("cached")), cited=cited[ref],
+            authors=s.get("authors"), journal=s.get("journal"), year=s.get("year"), cached=bool(s.get("cached")), cited=cited[ref],
             verified=verified[ref],
         )
         for ref, s in record.sources.items()

@@ -146,6 +146,7 @@ class ReferenceView:
     anchor: str
     href: str | None
     title: str | None
+    authors: str | None
     journal: str | None
     year: str | None
     cached: bool
