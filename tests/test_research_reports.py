@@ -294,6 +294,25 @@ def test_a_long_report_is_folded_by_section(tiny_kb, tmp_path: Path) -> None:
     assert page.xpath(".//details[@class='report-references' and not(@open)]")
 
 
+def test_a_folded_report_opens_on_its_first_part_with_text_and_an_empty_part_is_a_heading(
+        tiny_kb, tmp_path: Path) -> None:
+    # as Huntington's falcon report begins: its first line names a part, not the report; the next
+    # part is only a name, its text is in the parts below it
+    start = ("Research Plan and Approach\nObjective: a synthesis of the disease.\n\n"
+             "Disease Knowledge Base Entry\nTarget Disease\n- Disease Name: Test Leukemia\n\n")
+    long_report = FALCON.replace("Test Leukemia Research Report\n\n", start) \
+        .replace("NK cells expand in the marrow", "NK cells expand in the marrow. " + "Filler. " * 600)
+    write_report(tiny_kb.root, "Test_Leukemia-deep-research-falcon.md", long_report)
+    page = lxml_html.fromstring(rendered(tiny_kb, tmp_path)["research/Test_Leukemia-deep-research-falcon.md"])
+    assert page.xpath("string(.//p[@class='report-title'])") == "Deep-research report"
+    parts = page.xpath(".//details[@class='report-section']")
+    assert [(p.xpath("string(summary)"), p.get("open") is not None) for p in parts] == [
+        ("Research Plan and Approach", True), ("Target Disease", False), ("Core Pathophysiology", False),
+        ("Evidence Table", False)]
+    assert page.xpath("string(.//details[@open]/p)") == "Objective: a synthesis of the disease."
+    assert page.xpath(".//h4[@class='report-heading']/text()") == ["Disease Knowledge Base Entry"]
+
+
 def test_markup_and_script_in_a_report_are_inert(tiny_kb, tmp_path: Path) -> None:
     write_report(tiny_kb.root, "Test_Leukemia-deep-research-evil.md", EVIL)
     page = rendered(tiny_kb, tmp_path)["research/Test_Leukemia-deep-research-evil.md"]

@@ -88,7 +88,7 @@ def render_report(report: StoredReport, anchors: Anchors, page_references: dict[
             token.children = _linked(token.children or [], references, entry_anchors, counts)
     title, sections = _sections(tokens)
     folded = len(report.content.body) >= FOLD_FROM and len([s for s in sections if s.title]) >= 2
-    first = next((i for i, s in enumerate(sections) if s.title), None)
+    first = next((i for i, s in enumerate(sections) if s.title and s.html), None)
     if folded and first is not None:
         sections[first] = replace(sections[first], open=True)
     return ReportView(
@@ -124,7 +124,9 @@ def _prepared(body: str) -> str:
     """The report's markdown as it is meant to be read: a table set apart from the line above it
     (else it would continue a list item's text), and section names made headings in reports written
     without markdown headings (falcon's name their sections on a line of their own, sometimes
-    numbered: ``2) Key Molecular Players``), so that the report can be folded by section."""
+    numbered: ``2) Key Molecular Players``), so that the report can be folded by section. Their
+    first line is the report's title when it stands alone; followed by text it names the first section
+    (``Research Plan and Approach``)."""
     lines = body.split("\n")
     plain = not any(_ATX.match(line) for line in lines)
     out: list[str] = []
@@ -134,7 +136,7 @@ def _prepared(body: str) -> str:
         text = line.strip()
         if before and _TABLE_ROW.match(line) and _TABLE_RULE.match(after) and not _TABLE_ROW.match(out[-1]):
             out.append("")
-        if plain and index == 0 and _is_section_name(text):  # the report's title
+        if plain and index == 0 and not after.strip() and _is_section_name(text):  # the report's title
             out += ["# " + text, ""]
             continue
         if plain and not before and after.strip():
@@ -182,7 +184,8 @@ def _sections(tokens: list[Token]) -> tuple[str | None, list[ReportSection]]:
         if heading is None and not body:
             continue
         title_html = Markup(_clean(md.renderer.render(heading, md.options, {}))) if heading else None
-        sections.append(ReportSection(title_html, Markup(_clean(md.renderer.render(body, md.options, {})))))
+        text = _clean(md.renderer.render(body, md.options, {})).strip()
+        sections.append(ReportSection(title_html, Markup(text)))
     return title, sections
 
 

@@ -253,7 +253,7 @@ class ReportReference:
 class ReportSection:
     title: Markup | None  # None for the text before the first heading
     html: Markup
-    open: bool = False  # of a folded report, the first part is shown open
+    open: bool = False  # of a folded report, the first part with text is shown open
 
 
 @dataclass(frozen=True)
