@@ -314,3 +314,16 @@ def test_a_page_that_fails_is_reported_and_the_others_are_built(
     assert report.failed == [("Second", "RuntimeError('boom')")] and report.rendered == ["Test_Leukemia"]
     monkeypatch.setattr(Renderer, "disorder", real)
     assert build_site([tiny_kb.root], tmp_path / "site").rendered == ["Second"]  # tried again
+
+
+def test_the_number_of_an_id_is_searched_exactly_words_forgive_typos() -> None:
+    from dmkb.site.search import SearchEntry, SearchIndex, words
+
+    def entry(stem: str, keywords: str) -> SearchEntry:
+        return SearchEntry(stem, stem, None, ((stem.casefold(),), (), tuple(words(keywords)), ()), "")
+
+    index = SearchIndex([entry("Huntington", "MONDO:0007739 chorea"), entry("Epilepsy", "MONDO:0000739 seizure")])
+    found = {q: [e.stem for e, _ in index.search(q)] for q in ("MONDO:0007739", "0000739", "HP:0001744", "choreo")}
+    # 0007739 and 0000739 are two typing mistakes apart: a word would match, a number may not
+    assert found == {"MONDO:0007739": ["Huntington"], "0000739": ["Epilepsy"], "HP:0001744": [],
+                     "choreo": ["Huntington"]}

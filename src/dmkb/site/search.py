@@ -5,7 +5,8 @@ static site searches as the server does.
 Texts are cut into words (accents dropped, case folded). Every word of the query must match a word
 of the disorder: the same word, a word it begins (``hemophag``), or, for words of 4 letters or more,
 a word one typing mistake away (two from 8 letters: ``fevr`` finds fever), as optimal string
-alignment counts them. A match counts by where it is found (name, synonyms, keywords, description)
+alignment counts them. A word with a digit in it (the number of an id: ``MONDO:0007739``) matches only
+the same word: 0007739 is not a typo of 0000739. A match counts by where it is found (name, synonyms, keywords, description)
 and how good it is; disorders are ranked by the sum, then by name.
 """
 
@@ -22,8 +23,10 @@ from dmkb.typos import TYPOS_FROM, within_typos
 # the indexed fields of the ``search`` table, with the weight of a match in each
 FIELDS = (("name", 10.0), ("synonyms", 6.0), ("keywords", 3.0), ("description", 1.0))
 EXACT, PREFIX, TYPO = 1.0, 0.8, 0.5  # how good a match is
+EXACT_ONLY = "[0-9]"  # a query word holding this matches only the same word (the same pattern in dmkb.js)
 MAX_WORDS = 12
 _WORD = re.compile(r"\w+")
+_EXACT_ONLY = re.compile(EXACT_ONLY)
 _CONTEXT_WORDS = 8  # on either side of the first word found in the description
 
 
@@ -37,6 +40,8 @@ def match_quality(query_word: str, word: str) -> float:
     """How well ``word`` of a disorder matches ``query_word``; 0 when it does not."""
     if word == query_word:
         return EXACT
+    if _EXACT_ONLY.search(query_word):
+        return 0.0
     if word.startswith(query_word):
         return PREFIX
     if within_typos(query_word, word):
@@ -60,6 +65,7 @@ def browser_index(entries: list[SearchEntry]) -> dict[str, Any]:
     """What the index page's script needs to search as :class:`SearchIndex` does: the rules, and each
     disorder's words."""
     return {"weights": [weight for _, weight in FIELDS], "quality": [EXACT, PREFIX, TYPO], "typos_from": TYPOS_FROM,
+            "exact_only": EXACT_ONLY,
             "max_words": MAX_WORDS, "entries": [{"stem": e.stem, "fields": [" ".join(f) for f in e.fields]}
                                                 for e in entries]}
 

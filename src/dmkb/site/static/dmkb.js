@@ -6,7 +6,8 @@
 
   /* The site's one search (dmkb.site.search does the same for the server's /api/search): every
      query word must match a word of the disorder exactly, as its beginning, or with a typing
-     mistake or two; matches count by field, and rows are shown best first. */
+     mistake or two (a word with a digit, the number of an id, only exactly); matches count by field,
+     and rows are shown best first. */
   function words(text) {
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().match(/[\p{L}\p{N}_]+/gu) || [];
   }
@@ -32,7 +33,7 @@
   }
 
   function searcher(data) {
-    var places = {};
+    var places = {}, exactOnly = new RegExp(data.exact_only);
     data.entries.forEach(function (entry, k) {
       entry.fields.forEach(function (field, f) {
         field.split(" ").filter(Boolean).forEach(function (word) {
@@ -42,6 +43,7 @@
     });
     function quality(query, word) {
       if (word === query) return data.quality[0];
+      if (exactOnly.test(query)) return 0;
       if (word.indexOf(query) === 0) return data.quality[1];
       var most = data.typos_from.filter(function (n) { return query.length >= n; }).length;
       return most && typoDistance(query, word, most) <= most ? data.quality[2] : 0;
