@@ -327,3 +327,46 @@ def test_the_number_of_an_id_is_searched_exactly_words_forgive_typos() -> None:
     # 0007739 and 0000739 are two typing mistakes apart: a word would match, a number may not
     assert found == {"MONDO:0007739": ["Huntington"], "0000739": ["Epilepsy"], "HP:0001744": [],
                      "choreo": ["Huntington"]}
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_text_colour_reads_at_wcag_aa_on_the_backgrounds_it_can_sit_on() -> None:
+    from dmkb.site.render import STATIC
+
+    css = (STATIC / "dmkb.css").read_text(encoding="utf-8")
+    names = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b", css))
+
+    def resolved(value: str) -> str | None:
+        value = value.strip().lower()
+        value = {"white": "#ffffff", "#fff": "#ffffff"}.get(value, value)
+        named = re.fullmatch(r"var\(--([\w-]+)\)", value)
+        value = names.get(named.group(1), "") if named else value
+        return value if re.fullmatch(r"#[0-9a-f]{6}", value) else None
+
+    rules = []  # (selector, text colour, own background)
+    for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        declared = dict((k.strip(), v) for k, v in re.findall(r"([\w-]+)\s*:\s*([^;]+)", body))
+        rules.append((selector.strip(), resolved(declared.get("color", "")),
+                      resolved(declared.get("background", declared.get("background-color", "")))))
+    light = {bg for _, _, bg in rules if bg and _luminance(bg) > 0.5}
+    assert {names["paper"], names["wash"], names["bad-fill"]} <= light
+    low = []
+    for selector, colour, own in rules:
+        if colour is None:
+            continue
+        # light text without a background of its own is the top bar's (.tagline, .topnav a)
+        grounds = {own} if own else {"#14304f"} if _luminance(colour) > 0.3 else light
+        low += [(selector, colour, ground, round(_contrast(colour, ground), 2)) for ground in grounds
+                if _contrast(colour, ground) < 4.5]
+    assert low == []
+    assert _contrast(names["ink-faint"], names["paper"]) >= 5  # the muted grey that carries content
