@@ -387,6 +387,62 @@ def test_at_phone_width_nothing_is_wider_than_the_screen(browser, site: Site) ->
     context.close()
 
 
+# Every word of the page's visible text cut across lines (a word: letters, digits and the _ : . of
+# ids) though the text around it up to the next spaces fits its box (a longer address must break
+# somewhere), and every id or button label not on one line.
+BROKEN_WORDS = r"""() => {
+  const broken = [];
+  const span = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return Array.from(range.getClientRects()).filter(r => r.width > 0);
+  };
+  const lines = rects => new Set(rects.map(r => Math.round(r.top))).size;
+  const room = element => {  // the width of the box the text is laid out in
+    while (getComputedStyle(element).display === "inline") element = element.parentElement;
+    const style = getComputedStyle(element);
+    return element.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent.checkVisibility() || parent.closest("pre, .graph, .report-body td a")) continue;
+    for (const token of node.data.matchAll(/\S+/g)) {
+      const width = span(node, token.index, token.index + token[0].length).reduce((sum, r) => sum + r.width, 0);
+      if (width > room(parent)) continue;
+      for (const word of token[0].matchAll(/[\p{L}\p{N}_:.]+/gu)) {
+        const at = token.index + word.index;
+        if (lines(span(node, at, at + word[0].length)) > 1) broken.push(word[0]);
+      }
+    }
+  }
+  for (const whole of document.querySelectorAll(".term-id, button")) {
+    const range = document.createRange();
+    range.selectNodeContents(whole);
+    if (whole.checkVisibility() && lines(Array.from(range.getClientRects())) > 1) broken.push(whole.textContent.trim());
+  }
+  return broken;
+}"""
+
+
+def test_words_and_ids_never_break_mid_word_at_desk_or_phone_width(browser, site: Site) -> None:
+    for width in (1280, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
+        page = context.new_page()
+        for path in (f"/disorders/{ANKL}.html", "/", "/diagnose", "/disorders/Familial_Periodic_Fever.html"):
+            page.goto(site.base + path)
+            page.wait_for_load_state("networkidle")
+            page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+            assert page.evaluate(BROKEN_WORDS) == [], (width, path)
+        page.goto(f"{site.base}/disorders/{ANKL}.html")
+        for section in ("similar-conditions", "phenotypes"):
+            page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / f"ankl-{width}-{section}-words.png"))
+        page.goto(site.base + "/")
+        page.screenshot(path=str(ARTIFACTS / f"index-{width}-words.png"))
+        context.close()
+
+
 def test_a_typo_keeps_the_last_good_page_with_a_visible_banner(browser, site: Site, tiny_kb) -> None:
     from playwright.sync_api import expect
 

@@ -181,3 +181,23 @@ def test_a_report_with_scripts_and_javascript_links_is_inert(page, site: Site) -
     assert page.evaluate("typeof window.__evil") == "undefined"
     assert page.locator("body").is_visible()
     assert site.console == []
+
+
+def test_at_phone_width_an_answer_keeps_its_remove_button_on_one_line(browser, site: Site) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+    from test_browser import BROKEN_WORDS
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    revision = page.locator("#research .research-box").get_attribute("data-revision")
+    question = "How does ruxolitinib act on JAK-STAT signalling in aggressive NK-cell leukemia cells?"
+    page.evaluate(f"""localStorage.setItem("dmkb.research.{ANKL}|{revision}|{question.lower()}",
+                      JSON.stringify({{question: "{question}", asked: 1, html: "<p>It blocks JAK1 and JAK2.</p>"}}))""")
+    page.reload()
+    remove = page.locator(".answer .answer-remove")
+    expect(remove).to_have_text("Remove")
+    assert page.evaluate(BROKEN_WORDS) == []
+    assert remove.bounding_box()["height"] < 30  # one line
+    screenshot(page, page.locator(".answer"), "research-answer-390.png")
+    context.close()
