@@ -116,6 +116,12 @@ def test_bad_questions_are_refused_with_a_reason(built, tmp_path: Path) -> None:
         assert (large.status_code, large.json()) == (413, {"error": "the request body is too large"})
         assert httpx.post(f"{base}/api/search", json={}).status_code == 405  # only questions are posted
         assert httpx.put(f"{base}/api/jobs", json={}).status_code == 405
+        listed = httpx.get(f"{base}/api/jobs")  # the answer says how to ask and how to follow a question
+        assert (listed.status_code, listed.json()) == (405, {"error": (
+            "a question is asked with POST /api/jobs; its progress is read with GET /api/jobs/<id>/status, "
+            "its answer with GET /api/jobs/<id>/report")})
+        cancel = httpx.get(f"{base}/api/jobs/x/cancel").json()
+        assert cancel == {"error": "a job is cancelled with POST /api/jobs/x/cancel"}
         assert httpx.request("OPTIONS", f"{base}/api/jobs").status_code == 405  # no other site is allowed
 
 

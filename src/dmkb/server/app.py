@@ -316,9 +316,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404 and message == "Not Found":
         message = f"nothing is at {request.url.path}"
     if exc.status_code == 405:
-        message = "only GET and HEAD are served" + (", and POST to ask or cancel" if request.url.path.startswith(
-            "/api/jobs") else "")
+        message = _methods_served(request.url.path)
     return _error(request, exc.status_code, message)
+
+
+def _methods_served(path: str) -> str:
+    """What a request with a method the address does not serve is told."""
+    asking = ("a question is asked with POST /api/jobs; its progress is read with GET /api/jobs/<id>/status, "
+              "its answer with GET /api/jobs/<id>/report")
+    if path.rstrip("/") == "/api/jobs":
+        return asking
+    if path.startswith("/api/jobs/") and path.endswith("/cancel"):
+        return f"a job is cancelled with POST {path}"
+    if path.startswith("/api/jobs/"):
+        return "only GET and HEAD are served here; " + asking
+    return "only GET and HEAD are served"
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

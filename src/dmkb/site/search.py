@@ -6,8 +6,8 @@ Texts are cut into words (accents dropped, case folded). Every word of the query
 of the disorder: the same word, a word it begins (``hemophag``), or, for words of 4 letters or more,
 a word one typing mistake away (two from 8 letters: ``fevr`` finds fever), as optimal string
 alignment counts them. A word with a digit in it (the number of an id: ``MONDO:0007739``) matches only
-the same word: 0007739 is not a typo of 0000739. A match counts by where it is found (name, synonyms, keywords, description)
-and how good it is; disorders are ranked by the sum, then by name.
+the same word: 0007739 is not a typo of 0000739. A match counts by where it is found (name, synonyms,
+keywords, description) and how good it is; disorders are ranked by the sum, then by name.
 """
 
 from __future__ import annotations
