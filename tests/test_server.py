@@ -152,6 +152,13 @@ def test_bad_requests_get_4xx(served: Served) -> None:
         assert raw.recv(100).startswith(b"HTTP/1.1 4")
 
 
+def test_a_disorder_address_without_html_leads_to_its_page(served: Served) -> None:
+    status, headers, _ = served.request(f"/disorders/{ANKL}")
+    assert (status, headers["location"]) == (301, f"{ANKL}.html")  # relative: the site may live under a path
+    assert served.request(f"/disorders/{ANKL}", method="HEAD")[0] == 301
+    assert served.request("/disorders/Nothing")[0] == 404
+
+
 def test_concurrent_clients_get_no_errors(served: Served) -> None:
     paths = ["/", f"/disorders/{ANKL}.html", "/api/disorders", "/static/dmkb.js", "/api/search?q=ankl"]
 

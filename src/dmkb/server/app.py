@@ -1,7 +1,8 @@
 """The web application: the static site's pages and files, rendered live, plus a JSON API.
 
     /                          the index page (also /index.html)
-    /disorders/<stem>.html     a disorder's page; /disorders/<stem>.json is its data, .yaml its entry
+    /disorders/<stem>.html     a disorder's page; /disorders/<stem>.json is its data, .yaml its entry;
+                               /disorders/<stem> leads to its page
     /static/<file>             the site's styles and scripts
     /kb.sqlite                 the compiled knowledge base
     /api/disorders             every disorder: name, MONDO id, categories, counts
@@ -26,7 +27,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -102,6 +103,8 @@ def _pages(app: FastAPI, state: SiteState) -> None:
             if source is None:
                 raise NotFound(f"no disorder is named {stem!r}")
             return Response(source, media_type="text/yaml; charset=utf-8")
+        if not (dot and kind in ("html", "json", "yaml")) and state.revision(name) is not None:
+            return RedirectResponse(f"{name}.html", status_code=301)  # relative: the site may be under a path
         page = state.page(stem) if dot and kind == "html" else None
         if page is None:
             raise NotFound(f"no page {name!r}")
