@@ -239,6 +239,7 @@ def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_ind
     page.screenshot(path=str(ARTIFACTS / "diagnose-chips.png"), full_page=False)
     chips.filter(has_text="Fever").locator(".remove-term").click()
     expect(page.locator("#observed")).to_have_value("HP:0001433, HP:0001873")
+    expect(page.locator("#term-query")).to_be_focused()  # not lost with the removed button
     expect(chips).to_have_count(2)
     page.fill("#term-query", "fever")
     page.locator("#term-suggestions li", has_text="Fever").first.locator(".add-observed").click()
@@ -440,6 +441,24 @@ def test_words_and_ids_never_break_mid_word_at_desk_or_phone_width(browser, site
             page.locator(f"#{section}").screenshot(path=str(ARTIFACTS / f"ankl-{width}-{section}-words.png"))
         page.goto(site.base + "/")
         page.screenshot(path=str(ARTIFACTS / f"index-{width}-words.png"))
+        context.close()
+
+
+def test_the_keyboard_can_skip_to_the_content_and_motion_can_be_reduced(browser, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    for motion, scrolling in (("no-preference", "smooth"), ("reduce", "auto")):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion=motion)
+        page = context.new_page()
+        for path in (f"/disorders/{ANKL}.html", "/", "/diagnose"):
+            page.goto(site.base + path)
+            page.keyboard.press("Tab")
+            skip = page.locator(":focus")
+            expect(skip).to_have_text("Skip to content")
+            expect(skip).to_be_in_viewport()  # shown while it has the focus
+            page.keyboard.press("Enter")
+            expect(page.locator("main")).to_be_focused()
+        assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == scrolling
         context.close()
 
 

@@ -370,3 +370,19 @@ def test_every_text_colour_reads_at_wcag_aa_on_the_backgrounds_it_can_sit_on() -
                 if _contrast(colour, ground) < 4.5]
     assert low == []
     assert _contrast(names["ink-faint"], names["paper"]) >= 5  # the muted grey that carries content
+
+
+FOCUSABLE = {"a", "button", "input", "select", "textarea", "summary"}
+
+
+def test_every_page_opens_with_a_link_that_skips_to_its_content(example_site: Path) -> None:
+    from dmkb.site.render import render_error
+
+    pages = {path.name: path.read_text(encoding="utf-8") for path in [
+        example_site / "index.html", example_site / "diagnose.html", *(example_site / "disorders").glob("*.html")]}
+    pages["error"] = render_error(404, "nothing is here")
+    for name, html in pages.items():
+        tags = tags_of(html)
+        first = next((tag, attrs) for tag, attrs in tags if tag in FOCUSABLE and not (tag == "a" and "href" not in attrs))
+        assert first == ("a", {"class": "skip-link", "href": "#main"}), name
+        assert [tag for tag, attrs in tags if attrs.get("id") == "main"] == ["main"], name

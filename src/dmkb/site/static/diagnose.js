@@ -34,6 +34,9 @@
     remove.setAttribute("aria-label", "Remove " + (labels.get(id) || id));
     remove.addEventListener("click", function () {
       setIds(field, ids(field).filter(function (other) { return other !== id; }));
+      // the button went with its chip: focus goes where phenotypes are typed
+      const finder = document.getElementById("term-finder");
+      (finder && !finder.hidden ? document.getElementById("term-query") : field).focus();
     });
     item.append(name, " ", code, remove);
     return item;

@@ -189,7 +189,8 @@
     if (!target) return;
     openEvidence(target);
     if (window.history && window.history.replaceState) window.history.replaceState(null, "", "#" + anchor);
-    target.scrollIntoView({ behavior: "smooth", block: "start" });
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    target.scrollIntoView({ behavior: still ? "auto" : "smooth", block: "start" });
     target.classList.remove("flash");
     void target.offsetWidth; // restart the highlight
     target.classList.add("flash");
