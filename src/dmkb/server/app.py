@@ -23,7 +23,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -104,7 +104,7 @@ def _pages(app: FastAPI, state: SiteState) -> None:
                 raise NotFound(f"no disorder is named {stem!r}")
             return Response(source, media_type="text/yaml; charset=utf-8")
         if not (dot and kind in ("html", "json", "yaml")) and state.revision(name) is not None:
-            return RedirectResponse(f"{name}.html", status_code=301)  # relative: the site may be under a path
+            return RedirectResponse(quote(name, safe="") + ".html", status_code=301)  # relative: under any path
         page = state.page(stem) if dot and kind == "html" else None
         if page is None:
             raise NotFound(f"no page {name!r}")
