@@ -383,6 +383,7 @@ def test_every_page_opens_with_a_link_that_skips_to_its_content(example_site: Pa
     pages["error"] = render_error(404, "nothing is here")
     for name, html in pages.items():
         tags = tags_of(html)
-        first = next((tag, attrs) for tag, attrs in tags if tag in FOCUSABLE and not (tag == "a" and "href" not in attrs))
+        first = next((tag, attrs) for tag, attrs in tags
+                     if tag in FOCUSABLE and not (tag == "a" and "href" not in attrs))
         assert first == ("a", {"class": "skip-link", "href": "#main"}), name
         assert [tag for tag, attrs in tags if attrs.get("id") == "main"] == ["main"], name
