@@ -58,6 +58,21 @@ def test_a_build_waits_while_another_writes_into_the_folder(tiny_kb: TinyKb, tmp
     assert finished.is_set()
 
 
+def test_a_build_claiming_a_folder_does_not_make_another_refuse_it(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    """What a build writes before its manifest is in place (its lock, the manifest's temporary file)
+    is not someone else's content; a file of the user's is."""
+    from dmkb.site.build import LOCK, MANIFEST, check_output
+
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / LOCK).touch()
+    (out / f".{MANIFEST}.k3j2x9.tmp").write_text("{")
+    check_output(out)  # no refusal: another build is claiming it
+    (out / ".notes.tmp").write_text("mine")
+    with pytest.raises(UsageError, match="holds no earlier dmkb site"):
+        check_output(out)
+
+
 def test_two_build_processes_into_one_folder_both_succeed(tiny_kb: TinyKb, tmp_path: Path) -> None:
     out = tmp_path / "site"
     command = [sys.executable, "-m", "dmkb", "build", str(tiny_kb.root), "--out", str(out), "--quiet"]

@@ -95,11 +95,17 @@ def check_output(out: Path) -> None:
     manifest, written first of all; a file named ``kb.sqlite`` may be anyone's)."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}: exists and is not a folder", "give a new or empty folder for the site")
-    if out.is_dir() and not _read_manifest(out) and any(p.name != LOCK for p in out.iterdir()):
+    if out.is_dir() and not _read_manifest(out) and any(not _building(p.name) for p in out.iterdir()):
         raise UsageError(
             f"{out}: the folder is not empty and holds no earlier dmkb site; nothing was written",
             "give a new or empty folder, or the folder of an earlier dmkb build",
         )
+
+
+def _building(name: str) -> bool:
+    """Whether a file of that name is one a build of ours writes before its manifest (its lock, the
+    manifest's temporary file): another build may be claiming the folder right now."""
+    return name == LOCK or (name.startswith(f".{MANIFEST}.") and name.endswith(".tmp"))
 
 
 def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
