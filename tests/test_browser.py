@@ -334,6 +334,16 @@ def test_evidence_is_folded_each_quote_once_per_item_and_links_in_words(page, si
     assert site.console == []
 
 
+def test_a_printed_page_carries_its_evidence(page, site: Site) -> None:
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    folded = page.locator("details:not([open])").count()
+    assert folded > 30
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")  # what printing fires
+    assert page.locator("details:not([open])").count() == 0
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.locator("details:not([open])").count() == folded  # folded again, as the reader left it
+
+
 def test_notes_history_yaml_and_attachments_are_on_the_page(page, site: Site) -> None:
     from playwright.sync_api import expect
 

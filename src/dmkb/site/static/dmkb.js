@@ -1,5 +1,5 @@
-/* dmkb pages: the index page's search, sortable tables, evidence opened where a link leads, and the
-   interactive mechanism graph of a disorder page. Without scripts the index lists every disorder,
+/* dmkb pages: the index page's search, sortable tables, evidence opened where a link leads (and for
+   printing), and the interactive mechanism graph of a disorder page. Without scripts the index lists every disorder,
    tables keep their order and the graph is a static picture. */
 (function () {
   "use strict";
@@ -299,10 +299,27 @@
     window.dmkbGraph = cy; // for the browser tests and the console
   }
 
+  /* A printed page carries its evidence: every folded part is opened for printing, and folded
+     again afterwards. */
+  function setUpPrinting() {
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = Array.prototype.filter.call(document.querySelectorAll("details:not([open])"), function (d) {
+        d.open = true;
+        return true;
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (d) { d.open = false; });
+      opened = [];
+    });
+  }
+
   function start() {
     setUpIndexFilter();
     setUpSortableTables();
     setUpGraph();
+    setUpPrinting();
     if (window.location.hash) openEvidence(document.getElementById(window.location.hash.slice(1)));
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
