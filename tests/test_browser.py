@@ -227,9 +227,13 @@ def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_ind
         page.fill("#term-query", words)
         suggestion = page.locator("#term-suggestions li", has_text=wanted).first
         suggestion.locator(".add-observed").click()
+        expect(page.locator("#term-query")).to_have_value("")  # ready for the next one
+        expect(page.locator("#term-suggestions li")).to_have_count(0)
     page.fill("#term-query", "seizures")
     page.locator("#term-suggestions li", has_text="Seizure").first.locator(".add-excluded").click()
     expect(page.locator("#observed")).to_have_value("HP:0001433, HP:0001945, HP:0001873")
+    page.fill("#term-query", "xqzvw")
+    expect(page.locator("#term-problem")).to_have_text("no phenotype matches “xqzvw”")
     expect(page.locator("#excluded")).to_have_value("HP:0001250")
     # the chosen phenotypes are chips with their names, each removable
     chips = page.locator("#observed-chips .chosen-term")
@@ -242,7 +246,9 @@ def test_differential_diagnosis_from_plain_words(page, site: Site, with_term_ind
     expect(page.locator("#term-query")).to_be_focused()  # not lost with the removed button
     expect(chips).to_have_count(2)
     page.fill("#term-query", "fever")
-    page.locator("#term-suggestions li", has_text="Fever").first.locator(".add-observed").click()
+    expect(page.locator("#term-suggestions li").first).to_contain_text("Fever")
+    page.press("#term-query", "Enter")  # the first found, as observed; the form is not sent
+    expect(page.locator("#term-problem")).to_be_hidden()
     page.click("button[type=submit]")
     candidates = page.locator("#ranking > li")
     expect(candidates).to_have_count(20)

@@ -84,6 +84,10 @@
     const chosen = ids(field);
     if (!chosen.includes(hit.id)) chosen.push(hit.id);
     setIds(field, chosen);
+    query.value = ""; // ready for the next phenotype
+    asked = "";
+    list.replaceChildren();
+    query.focus();
   }
 
   function button(text, fieldId, hit) {
@@ -125,9 +129,10 @@
       const response = await fetch("/api/terms?prefix=HP&limit=8&q=" + encodeURIComponent(words));
       const body = await response.json();
       if (words !== asked) return;
-      problem.hidden = response.ok;
-      problem.textContent = response.ok ? "" : body.error.message;
-      show(response.ok ? body.results : []);
+      const found = response.ok ? body.results : [];
+      problem.textContent = response.ok ? (found.length ? "" : "no phenotype matches “" + words + "”") : body.error.message;
+      problem.hidden = !problem.textContent;
+      show(found);
     } catch (error) {
       list.replaceChildren();
     }
@@ -138,6 +143,9 @@
     timer = setTimeout(lookUp, 150);
   });
   query.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") event.preventDefault(); // Enter picks words, it does not send the form
+    if (event.key !== "Enter") return;
+    event.preventDefault(); // Enter picks the first phenotype found as observed, it does not send the form
+    const first = list.querySelector(".add-observed");
+    if (first) first.click();
   });
 })();
