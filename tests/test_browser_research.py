@@ -9,6 +9,7 @@ page are saved under test-artifacts/.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -120,6 +121,7 @@ def test_a_question_is_answered_in_place_with_its_citations_linked(page, site: S
     page.reload()
     expect(box.locator(".answer article.report")).to_have_count(1)
     expect(box.locator(".answer-question")).to_have_text([QUESTION])
+    expect(box.locator(".answer").first).to_contain_text(re.compile(r"Answered \d{4}-\d\d-\d\d \d\d:\d\d\."))
     assert page.evaluate("Object.keys(localStorage)") == keys
     assert site.console == []
 

@@ -92,6 +92,13 @@
 
   /* ---- local storage: disorder, revision, question ---- */
 
+  /* A moment as the reports' own dates are written (2026-12-06 20:41), in the reader's time zone. */
+  function shortDate(date) {
+    function two(n) { return String(n).padStart(2, "0"); }
+    return date.getFullYear() + "-" + two(date.getMonth() + 1) + "-" + two(date.getDate()) + " " +
+      two(date.getHours()) + ":" + two(date.getMinutes());
+  }
+
   function questionKey(question) { return question.toLowerCase().replace(/\s+/g, " ").trim(); }
 
   function storage() {
@@ -197,7 +204,7 @@
   Answer.prototype.render = function () {
     var entry = this.entry;
     if (entry.html) {
-      this.show("Answered " + new Date(entry.answered || entry.asked).toLocaleString() + ".");
+      this.show("Answered " + shortDate(new Date(entry.answered || entry.asked)) + ".");
       var fragment = cleanFragment(entry.html);
       uniqueIds(fragment, "a" + (entry.job || "").slice(0, 6));
       this.body.textContent = "";
