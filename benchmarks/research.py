@@ -1,11 +1,12 @@
 """Benchmark of dmkb ask on literature questions with known answers.
 
-    python benchmarks/research.py [--questions FILE] [--corpus ROOT] [--scale 7700]
+    python benchmarks/research.py [--questions FILE] [--corpus ROOT] [--scale 7700] [--entries-visible]
 
 The corpus is every cached reference of ROOT (default ``../shared/corpus/dismech``). Each
 question is answered with the entry it was built from hidden: that entry's curated statements,
 names and synonyms are invisible to the engine (as in a KB without that entry), so the answer
-key is never read. Printed, over the first five evidence passages of each answer:
+key is never read (with ``--entries-visible``, every entry is in the KB, as when a KB's own
+questions are asked). Printed, over the first five evidence passages of each answer:
 
 - reference recall@5: a gold reference is among the first five distinct references;
 - passage hit@5: one of the first five passages comes from a gold reference and shares at
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10, help="evidence passages asked for")
     parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
     parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
+    parser.add_argument("--entries-visible", action="store_true", help="answer with every entry in the KB")
     parser.add_argument("--only", choices=["dev", "whole", "narrow", "scale"], action="append",
                         help="run only these parts (repeatable; default: all)")
     args = parser.parse_args()
@@ -85,7 +87,7 @@ def main() -> None:
         work = Path(tmp)
         library = _build(args.corpus, work)
         if "dev" in parts:
-            rows = _answer_all(library, questions, args.limit)
+            rows = _answer_all(library, questions, args.limit, hide=not args.entries_visible)
             baseline = _baseline(library, questions)
             _print_results(_Verifier(library.references), rows, baseline, questions)
         if "whole" in parts:
@@ -134,10 +136,10 @@ def _timed(run, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _answer_all(library: Library, questions: list[dict], limit: int) -> list[dict]:
+def _answer_all(library: Library, questions: list[dict], limit: int, *, hide: bool = True) -> list[dict]:
     rows = []
     for q in questions:
-        hidden = {q["file"].removesuffix(".yaml")} if q.get("file") else set()
+        hidden = {q["file"].removesuffix(".yaml")} if hide and q.get("file") else set()
         started = time.perf_counter()
         answer = ask(library, q["question"], disorder=q.get("disorder"), limit=limit, hidden=hidden)
         seconds = time.perf_counter() - started
