@@ -55,7 +55,7 @@ class Params:
     cited: float = 10.0  # the KB entry of a whole disorder asked about cites the document
     mentioning: int = 1000  # documents naming a disorder asked about, at most
     off_topic: float = 0.8  # times the score of a document not naming the disorder asked about (no KB entry)
-    off_topic_entry: float = 0.1  # the same when the disorder has a KB entry, and its references are not cited by it
+    off_topic_entry: float = 0.1  # the same for a disorder with a KB entry, when the entry does not cite the document
     per_reference: int = 2  # passages of one reference before any other reference's next
 
 
