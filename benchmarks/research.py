@@ -1,11 +1,12 @@
 """Benchmark of dmkb ask on literature questions with known answers.
 
-    python benchmarks/research.py [--questions FILE] [--corpus ROOT] [--scale 7700]
+    python benchmarks/research.py [--questions FILE] [--corpus ROOT] [--scale 7700] [--entries-visible]
 
 The corpus is every cached reference of ROOT (default ``../shared/corpus/dismech``). Each
 question is answered with the entry it was built from hidden: that entry's curated statements,
 names and synonyms are invisible to the engine (as in a KB without that entry), so the answer
-key is never read. Printed, over the first five evidence passages of each answer:
+key is never read (with ``--entries-visible``, every entry is in the KB, as when a KB's own
+questions are asked). Printed, over the first five evidence passages of each answer:
 
 - reference recall@5: a gold reference is among the first five distinct references;
 - passage hit@5: one of the first five passages comes from a gold reference and shares at
@@ -24,6 +25,11 @@ Whole-disorder questions ("What causes X?", "How is X treated?", "How is X diagn
 is known about X?", X an entry's name, no ``--disorder``) are asked of the whole KB for every
 entry that cites cached references; printed: the share of the first five evidence passages
 that come from references the entry cites (on topic), for each form.
+
+Narrow questions about one disorder (``NARROW_QUESTIONS``: something asked about a disorder
+named in the question, not the whole disorder) are asked of the whole KB; printed for each: the
+share of the first five evidence passages from documents that name the disorder or that its
+entry cites (on topic).
 
 The term index (``dmkb terms build``) of ``DMKB_HOME`` is used when it is built.
 """
@@ -54,7 +60,7 @@ from dmkb.load.text import decode  # noqa: E402
 from dmkb.references.cache import ReferenceCache  # noqa: E402
 from dmkb.references.matching import SourceText  # noqa: E402
 from dmkb.research.ask import Library, ask  # noqa: E402
-from dmkb.research.query import read_kb_disorders  # noqa: E402
+from dmkb.research.query import analyse, read_kb_disorders  # noqa: E402
 from dmkb.research.sqlite_index import SqliteIndex, update_index  # noqa: E402
 from dmkb.settings import dmkb_home  # noqa: E402
 from dmkb.terms.index import TermIndex  # noqa: E402
@@ -71,20 +77,23 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=10, help="evidence passages asked for")
     parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
     parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
-    parser.add_argument("--only", choices=["dev", "whole", "scale"], action="append",
+    parser.add_argument("--entries-visible", action="store_true", help="answer with every entry in the KB")
+    parser.add_argument("--only", choices=["dev", "whole", "narrow", "scale"], action="append",
                         help="run only these parts (repeatable; default: all)")
     args = parser.parse_args()
-    parts = set(args.only or ["dev", "whole", "scale"])
+    parts = set(args.only or ["dev", "whole", "narrow", "scale"])
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="dmkb-research-bench-") as tmp:
         work = Path(tmp)
         library = _build(args.corpus, work)
         if "dev" in parts:
-            rows = _answer_all(library, questions, args.limit)
+            rows = _answer_all(library, questions, args.limit, hide=not args.entries_visible)
             baseline = _baseline(library, questions)
             _print_results(_Verifier(library.references), rows, baseline, questions)
         if "whole" in parts:
             _whole_disorder(library, work / "kb.sqlite", args.limit)
+        if "narrow" in parts:
+            _narrow(library, args.limit)
         if args.scale and "scale" in parts:
             _scale(args.corpus, work, args.scale, library, questions[: args.scale_questions], args.limit)
 
@@ -127,10 +136,10 @@ def _timed(run, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _answer_all(library: Library, questions: list[dict], limit: int) -> list[dict]:
+def _answer_all(library: Library, questions: list[dict], limit: int, *, hide: bool = True) -> list[dict]:
     rows = []
     for q in questions:
-        hidden = {q["file"].removesuffix(".yaml")} if q.get("file") else set()
+        hidden = {q["file"].removesuffix(".yaml")} if hide and q.get("file") else set()
         started = time.perf_counter()
         answer = ask(library, q["question"], disorder=q.get("disorder"), limit=limit, hidden=hidden)
         seconds = time.perf_counter() - started
@@ -258,6 +267,46 @@ def _whole_disorder(library: Library, kb_db: Path, limit: int) -> None:
               f"{statistics.median(seconds):.3f} | {100 * statistics.mean(shares[True]):.1f}% |")
     print(f"| all four | {len(every[False])} | {100 * statistics.mean(every[False]):.1f}% | | "
           f"{100 * statistics.mean(every[True]):.1f}% |")
+
+
+NARROW_QUESTIONS = (
+    "Which JAK inhibitors have shown activity against ANKL cells?",
+    "How does ivacaftor act on CFTR gating mutations in cystic fibrosis?",
+    "Which HLA alleles raise the risk of narcolepsy?",
+    "How does ATP7B dysfunction lead to copper accumulation in Wilson disease?",
+    "How do urate crystals activate the NLRP3 inflammasome in gout?",
+    "What resistance mutations arise to crizotinib in ALK-rearranged non-small cell lung cancer?",
+    "How does loss of VHL stabilise HIF in von Hippel-Lindau disease?",
+    "How does IL-17 drive keratinocyte proliferation in psoriasis?",
+    "How does tetanus toxin block inhibitory neurotransmission in tetanus?",
+    "How does FGFR2 mutation cause craniosynostosis in Apert syndrome?",
+    "Which anti-TNF drugs induce remission in ulcerative colitis?",
+)
+
+
+def on_topic_share(library: Library, question: str, evidence: list) -> float | None:
+    """The share of the first five passages of ``evidence`` from documents naming the disorder ``question``
+    names (by every name it is searched by) or cited by its entry; None when it names none or nothing is found."""
+    query = analyse(question, None, library.kb, library.terms)
+    top = [e.reference.lower() for e in evidence[:5]]
+    if query.disorder is None or not top:
+        return None
+    naming = library.index.documents(library.index.documents_mentioning(query.disorder_phrases, 100_000).keys())
+    wanted = {d.reference.lower() for d in naming.values()} | {r.lower() for r in query.disorder.references}
+    return sum(r in wanted for r in top) / len(top)
+
+
+def _narrow(library: Library, limit: int) -> None:
+    print("\n| narrow question | disorder | on topic in the first five |")
+    print("|---|---|---|")
+    shares = []
+    for question in NARROW_QUESTIONS:
+        answer = ask(library, question, limit=limit)
+        share = on_topic_share(library, question, answer.evidence)
+        if share is not None:
+            shares.append(share)
+        print(f"| {question} | {answer.disorder} | {'—' if share is None else f'{100 * share:.0f}%'} |")
+    print(f"| all | | {100 * statistics.mean(shares):.1f}% |")
 
 
 def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:

@@ -1,5 +1,6 @@
 """`dmkb ask` over the shared corpus (42 entries, ~1,170 cached references): a question about a
-whole disorder answers from that disorder's literature, not from its neighbours'."""
+disorder (the whole of it, or something narrower) answers from that disorder's literature, not
+from its neighbours'."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from conftest import CORPUS
 
 from dmkb.research.ask import KB_NAME, Library, ask, open_library
+from dmkb.research.text import stems
 
 FORMS = ("What causes {}?", "How is {} treated?", "How is {} diagnosed?", "What is known about {}?")
 # entries of different fields, each citing a handful to dozens of cached references
@@ -74,3 +76,17 @@ def test_the_short_answer_to_one_side_of_a_disorder_speaks_of_that_side(corpus_l
     [short] = [s for s in report.sections if s.title == "Short answer"]
     [section] = [s for s in report.sections if s.title == domain]
     assert short.statements and set(short.statements) <= set(section.statements)
+
+
+@pytest.mark.corpus
+def test_a_narrow_question_about_a_disorder_quotes_that_disorders_literature(corpus_library: Library) -> None:
+    # JAK inhibitors are studied in many diseases; the answer keeps to papers naming ANKL or cited by its entry
+    answer = ask(corpus_library, "Which JAK inhibitors have shown activity against ANKL cells?")
+    assert answer.stem == "Aggressive_NK-cell_Leukemia"
+    [entry] = [d for d in corpus_library.kb if d.stem == answer.stem]
+    index = corpus_library.index
+    naming = index.documents(index.documents_mentioning([tuple(stems(n)) for n in entry.names], 10_000).keys())
+    on_topic = {d.reference.lower() for d in naming.values()} | {r.lower() for r in entry.references}
+    top = [e.reference for e in answer.evidence[:5]]
+    assert len(top) == 5
+    assert [r for r in top if r.lower() not in on_topic] == []

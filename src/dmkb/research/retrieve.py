@@ -4,13 +4,18 @@
    those that best match concepts and disorder together, the documents of the best matching
    passages, and those whose passages curated KB statements quote (statements of hidden
    entries left out). A question about a whole disorder (or one side of it: "What causes X?")
-   keeps only the documents that name the disorder, and adds those its KB entry cites.
+   keeps only the documents that name the disorder, and adds those its KB entry cites. Another
+   question naming a disorder adds the documents its KB entry cites and keeps the others.
 2. Every passage of those documents is scored by what it says and by what its document is
    about: BM25 of the question's concepts in the passage (other names of the terms asked about
    count when they appear whole, single words at a lower weight), the share of the question
    it covers, runs of the question's words found together, the disorder named in it, its best
    neighbour; the concepts in the whole document, the disorder in the document's title and in
-   its passages; and a curated statement that quotes it.
+   its passages; and a curated statement that quotes it. For a question naming a disorder,
+   documents that neither name it nor are cited by its KB entry keep a share of their score, so
+   that they come first only when clearly better or when the disorder's own literature says
+   too little; a smaller share when there is a KB entry (its references then complete the
+   disorder's literature; without one, its literature may call it by a wider name).
 3. Evidence is ranked best first with several references preferred over many passages of one:
    the best passage of each document first, in the order of their documents; then the next.
    Passages with the same words are given once.
@@ -48,7 +53,9 @@ class Params:
     disorder_in_text: float = 1.0  # times the share of the document's passages naming the disorder (capped)
     statement: float = 1.0  # a curated statement quotes this passage (times its relative score)
     cited: float = 10.0  # the KB entry of a whole disorder asked about cites the document
-    mentioning: int = 1000  # documents naming a whole disorder asked about, at most
+    mentioning: int = 1000  # documents naming a disorder asked about, at most
+    off_topic: float = 0.8  # times the score of a document not naming the disorder asked about (no KB entry)
+    off_topic_entry: float = 0.1  # the same for a disorder with a KB entry, when the entry does not cite the document
     per_reference: int = 2  # passages of one reference before any other reference's next
 
 
@@ -77,11 +84,17 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     candidates.update(h.doc for h in index.search_passages(concept or named, params.passages))
     statements = index.search_statements(concept + named, hidden, params.statements)
     candidates.update(s.doc for s in statements if s.doc is not None)
-    cited: set[int] = set()
-    if query.whole_disorder and query.disorder is not None:
-        cited = index.documents_of(query.disorder.references)
-        naming = index.documents_mentioning(query.disorder_phrases, params.mentioning)
-        candidates = (candidates & naming.keys()) | cited
+    cited: set[int] = set()  # preferred: cited by the KB entry of a whole disorder asked about
+    off_topic: Collection[int] = ()
+    if query.disorder is not None:
+        own = index.documents_of(query.disorder.references)
+        on_topic = index.documents_mentioning(query.disorder_phrases, params.mentioning).keys() | own
+        if query.whole_disorder:
+            candidates, cited = (candidates & on_topic) | own, own
+        else:
+            candidates |= own
+            off_topic = candidates - on_topic
+    share = params.off_topic_entry if query.disorder and query.disorder.references else params.off_topic
     best_statement = max((s.score for s in statements), default=1.0) or 1.0
     quoted: dict[int, float] = {}
     for statement in statements:
@@ -90,8 +103,8 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     passages = index.passages_of(candidates)
     documents = index.documents({p.doc for p in passages})
     scores = _Scorer(index, query, params).score(passages, documents, full_text, cited)
-    scored = [Scored(p, documents[p.doc], score + params.statement * quoted.get(p.id, 0.0))
-              for p, score in zip(passages, scores)]
+    scored = [Scored(p, documents[p.doc], (share if p.doc in off_topic else 1.0)
+                     * (score + params.statement * quoted.get(p.id, 0.0))) for p, score in zip(passages, scores)]
     return diversify(scored, limit, params.per_reference)
 
 
