@@ -26,13 +26,19 @@ FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Outp
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
+PIPED_WIDTH = 200  # columns of a table written to a pipe or a file
+
+
 def rich_console(**options: Any) -> Console:
     """A Rich console: ``Console(**options)``. Written to a pipe or a file, a line of text stays one
-    line (no wrapping at 80 columns), so that grep and logs see whole messages."""
+    line (no wrapping at 80 columns), so that grep and logs see whole messages, and a table is laid
+    out :data:`PIPED_WIDTH` columns wide, so that its cells are not cut."""
     from rich.console import Console
 
     stream = sys.stderr if options.get("stderr") else sys.stdout
-    options.setdefault("soft_wrap", not stream.isatty())
+    if not stream.isatty():
+        options.setdefault("soft_wrap", True)
+        options.setdefault("width", PIPED_WIDTH)
     return Console(**options)
 
 

@@ -20,7 +20,6 @@ KbOption = Annotated[
     typer.Option("--kb", help="A KB whose disorders are candidates too: its root, or a compiled kb.sqlite. "
                  "Default: the current folder, when it is a KB root."),
 ]
-PIPED_WIDTH = 200  # columns of a table written to a pipe or a file
 LimitOption = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many candidates.")]
 
 
@@ -253,7 +252,7 @@ def _batch_cases(path: Path) -> list[tuple]:
 def _print_candidates(candidates) -> None:
     from rich.table import Table
 
-    console = _table_console()
+    console = rich_console(highlight=False, soft_wrap=True)
     table = Table(box=None, header_style="bold")
     for column in ("#", "id", "name", "score", "why"):
         table.add_column(column, overflow="fold")  # a long word broken over lines, never cut
@@ -261,11 +260,6 @@ def _print_candidates(candidates) -> None:
         table.add_row(str(rank), escape(candidate.id), escape(candidate.name), f"{candidate.score:.1f}",
                       escape(_summary(candidate.explanation)))
     console.print(table if candidates else "no candidates")
-
-
-def _table_console():
-    """The console tables are printed on: written to a pipe or a file, wide enough for their rows."""
-    return rich_console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 
 
 def _summary(explanation: dict) -> str:
@@ -319,7 +313,7 @@ def _print_similar(result: dict) -> None:
 
     from dmkb.similarity.stored import SCORE_MEANING
 
-    console = _table_console()
+    console = rich_console(highlight=False, soft_wrap=True)
     name = result["name"]
     console.print(f"[bold]{escape(name)}[/] ({escape(result['id'])})")
     console.print(f"[dim]{escape(SCORE_MEANING.format(name=name))}[/]")
