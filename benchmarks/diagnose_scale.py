@@ -62,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         batch = synthetic_batch(folder / "cases.tsv", args.cases, args.seed)
-        real = sum(1 for _ in open(DEV, encoding="utf-8")) - 1
+        real = DEV.read_text(encoding="utf-8").count("\n") - 1
         print(f"{args.cases:,} synthetic cases resampled from {DEV.name}; its {real:,} real cases first, "
               "for the memory baseline\n")
         runs = [measure(DEV, max(args.workers), folder / "dev.jsonl", real)]

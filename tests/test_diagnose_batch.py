@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_dmkb, start_dmkb_process
-from test_diagnose_cli import mini_home  # noqa: F401 - a fixture
+from test_diagnose_cli import mini_home  # noqa: F401 - the fixture below uses it
 from test_similarity import hp
 
 from dmkb.forked import forked_stream, workers_allowed
@@ -21,6 +21,7 @@ from dmkb.similarity.batch import open_batch
 from dmkb.similarity.batch_rank import shard_range
 
 TERMS = [11, 12, 21, 22, 30, 40, 41]
+pytestmark = pytest.mark.usefixtures("mini_home")  # the hand-made model, saved where the command looks
 
 
 def write_many(path: Path, count: int, seed: int = 1) -> Path:
@@ -56,7 +57,7 @@ def test_a_stream_is_ranked_in_order_by_workers_taking_the_items_as_needed() -> 
     assert len({pid for _, pid in rest} - {os.getpid()}) == 2  # ranked in two forked workers
 
 
-def test_one_and_two_workers_write_the_same_lines_in_input_order(mini_home: Path, tmp_path: Path) -> None:
+def test_one_and_two_workers_write_the_same_lines_in_input_order(tmp_path: Path) -> None:
     cases = write_many(tmp_path / "cases.tsv", 600)
     one = run_dmkb("diagnose", "--batch", cases, "--workers", "1")
     two = run_dmkb("diagnose", "--batch", cases, "--workers", "2")
@@ -66,7 +67,7 @@ def test_one_and_two_workers_write_the_same_lines_in_input_order(mini_home: Path
     assert len({line for line in one.stdout.splitlines()}) > 20  # the cases rank differently
 
 
-def test_json_lines_cases_rank_as_the_same_cases_in_a_tsv(mini_home: Path, tmp_path: Path) -> None:
+def test_json_lines_cases_rank_as_the_same_cases_in_a_tsv(tmp_path: Path) -> None:
     as_tsv = tmp_path / "cases.tsv"
     as_tsv.write_text(f"case_id\tobserved_hpo\texcluded_hpo\nc1\t{hp(11)}|{hp(21)}\t{hp(12)}\n", encoding="utf-8")
     as_json = tmp_path / "cases.jsonl"
@@ -83,7 +84,7 @@ def test_json_lines_cases_rank_as_the_same_cases_in_a_tsv(mini_home: Path, tmp_p
     ('{"observed_hpo": []}', "cases.jsonl:2: case_id is None, not an id"),
     ('{"case_id": "c2",', "cases.jsonl:2: not JSON"),
 ])
-def test_malformed_json_lines_name_file_and_line(mini_home: Path, tmp_path: Path, line: str, message: str) -> None:
+def test_malformed_json_lines_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     cases = tmp_path / "cases.jsonl"
     cases.write_text(json.dumps({"case_id": "c1", "observed_hpo": [hp(11)]}) + "\n" + line + "\n", encoding="utf-8")
     result = run_dmkb("diagnose", "--batch", cases)
@@ -91,7 +92,7 @@ def test_malformed_json_lines_name_file_and_line(mini_home: Path, tmp_path: Path
     assert result.stdout == ""  # nothing is ranked before the whole file is read
 
 
-def test_shards_concatenate_to_the_whole_batch(mini_home: Path, tmp_path: Path) -> None:
+def test_shards_concatenate_to_the_whole_batch(tmp_path: Path) -> None:
     cases = write_many(tmp_path / "cases.tsv", 100)
     whole = run_dmkb("diagnose", "--batch", cases)
     shards = [run_dmkb("diagnose", "--batch", cases, "--shard", f"{k}/3") for k in (1, 2, 3)]
@@ -103,7 +104,7 @@ def test_shards_concatenate_to_the_whole_batch(mini_home: Path, tmp_path: Path) 
     assert bad.code == 2 and "--shard '4/3' is not K/N with 1 ≤ K ≤ N" in bad.stderr
 
 
-def test_batch_options_need_a_batch(mini_home: Path, tmp_path: Path) -> None:
+def test_batch_options_need_a_batch(tmp_path: Path) -> None:
     alone = run_dmkb("diagnose", hp(11), "--workers", "2", "--out", tmp_path / "x.jsonl")
     assert alone.code == 2 and "--workers, --out go with --batch" in alone.stderr
     cases = write_many(tmp_path / "cases.tsv", 3)
@@ -111,7 +112,7 @@ def test_batch_options_need_a_batch(mini_home: Path, tmp_path: Path) -> None:
     assert resume.code == 2 and "--resume continues the part file of --out FILE" in resume.stderr
 
 
-def test_out_appears_only_complete_and_a_killed_run_resumes(mini_home: Path, tmp_path: Path) -> None:
+def test_out_appears_only_complete_and_a_killed_run_resumes(tmp_path: Path) -> None:
     cases = write_many(tmp_path / "cases.tsv", 15_000)
     out = tmp_path / "ranked.jsonl"
     part = tmp_path / ".ranked.jsonl.part"
@@ -142,8 +143,7 @@ def test_out_appears_only_complete_and_a_killed_run_resumes(mini_home: Path, tmp
     assert whole.stdout.startswith(kept)  # the complete lines were kept, the one cut by the kill dropped
 
 
-def test_a_strict_stop_is_resumed_once_the_case_is_corrected_but_not_a_changed_input(mini_home: Path,
-                                                                                      tmp_path: Path) -> None:
+def test_a_strict_stop_is_resumed_once_the_case_is_corrected_but_not_a_changed_input(tmp_path: Path) -> None:
     lines = write_many(tmp_path / "whole.tsv", 10).read_text().splitlines()
     cases, out = tmp_path / "cases.tsv", tmp_path / "ranked.jsonl"
     cases.write_text("\n".join([*lines[:5], f"bad\t\t{hp(11)}|HP:0000077\t\t", *lines[5:]]) + "\n")

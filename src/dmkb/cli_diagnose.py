@@ -248,7 +248,7 @@ def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
         engine = _engine(kb, quiet)
         _warn_unlinked(engine, engine.query([], strict=False, genes=run.genes), quiet)
         items = itertools.islice(batch, cases.start, cases.stop)
-        _check_kept(output, items, path)
+        _check_kept(output, items, path, len(cases))
         _rank_all(engine, items, len(cases) - output.kept, run, path, quiet, output)
         output.finish()
 
@@ -296,13 +296,16 @@ class _Stdout:
         pass
 
 
-def _check_kept(output, items: Iterator, path: Path) -> None:
+def _check_kept(output, items: Iterator, path: Path, count: int) -> None:
     """Take the cases an interrupted run wrote from ``items``, each checked against its kept line
     (the input must not have changed since)."""
     from dmkb.similarity.batch import Case
 
     if not output.kept:
         return
+    if output.kept > count:
+        raise UsageError(f"{output.part}: {output.kept} cases, more than the {count} to rank in {path}",
+                         "the input changed since: delete the part file to start over")
     for number, (line, item) in enumerate(zip(output.kept_lines(), items), start=1):
         if not isinstance(item, Case):
             continue  # a phenopacket's id is in the file, not read again

@@ -59,8 +59,14 @@ class StepProgress:
             return
         if self._bar is None:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             rate = [TextColumn("{task.fields[rate]}"), TimeRemainingColumn()]
             # what a command writes to stdout meanwhile goes there, not into the bar's console on stderr

@@ -1,7 +1,8 @@
 """Run one function over many items in forked worker processes, where the command allows it
-(:func:`workers_allowed`), there are enough items and more than one core; else in this process.
-Results come back in the order of the items, so that what a caller writes does not depend on how
-it was computed.
+(:func:`workers_allowed`) and more than one worker is worth it; else in this process. Results come
+back in the order of the items, so that what a caller writes does not depend on how it was
+computed. :func:`forked_map` takes a list; :func:`forked_stream` takes the items as they are
+needed, however many there are.
 
 The workers are forks: they start with a copy of everything this process holds (a loaded model, an
 open renderer), so nothing is sent to them but the items. Only a command whose other threads never

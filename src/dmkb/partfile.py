@@ -40,6 +40,8 @@ class PartFile:
         self._handle = None
 
     def __enter__(self) -> Self:
+        if self.path.is_dir():
+            raise UsageError(f"{self.path} is a folder", "give the file to write, e.g. --out ranked.jsonl")
         make_folder(self.path.parent)
         try:
             fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o644)

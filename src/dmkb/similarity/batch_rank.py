@@ -21,6 +21,7 @@ from dmkb.errors import UsageError
 from dmkb.forked import forked_stream
 from dmkb.similarity.batch import Case
 from dmkb.similarity.engine import Engine
+from dmkb.similarity.phenopacket import UnreadablePhenopacket, read_phenopacket_or_problem
 
 PER_WORKER = 50  # the fewest cases worth a worker of their own (a fork and its start cost ~0.1 s)
 
@@ -76,8 +77,6 @@ def rank_batch(engine: Engine, items: Iterable[Case | Path], *, limit: int, gene
 
 
 def _rank_case(engine: Engine, limit: int, genes: tuple[str, ...], item: Case | Path) -> Ranked:
-    from dmkb.similarity.phenopacket import UnreadablePhenopacket, read_phenopacket_or_problem
-
     case = read_phenopacket_or_problem(item) if isinstance(item, Path) else item
     line: dict = {"case_id": case.case_id, "ranking": []}
     if isinstance(case, UnreadablePhenopacket):
