@@ -39,8 +39,9 @@ def diagnose(
                                                    "(symbol or HGNC id; repeatable): its diseases rise.")] = None,
     phenopacket: Annotated[Path | None, typer.Option("--phenopacket", help="Read the phenotypes from a GA4GH "
                                                      "Phenopacket v2 JSON file.")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file, or "
-                                               "every phenopacket of a folder; one JSON line per case.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated or JSON Lines "
+                                               "file, or every phenopacket of a folder; one JSON line per case, "
+                                               "in input order.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --batch: stop at an id that is not an HPO "
                                          "term, instead of leaving it out with a warning.")] = False,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="With --batch: processes that rank "
@@ -50,7 +51,7 @@ def diagnose(
                                               "of N equal slices of the cases, so that N runs (on N machines) "
                                               "share a batch; their outputs, concatenated from 1 to N, are the "
                                               "whole batch's.", show_default=False)] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="With --batch: write the JSON lines to FILE, which "
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="With --batch: write the JSON lines to FILE, which "
                                              "appears only when complete (until then they go to .FILE.part).",
                                              show_default=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="With --out: keep the cases an interrupted run "

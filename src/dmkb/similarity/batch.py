@@ -18,6 +18,7 @@ A folder of phenopackets: its ``*.json`` files, by name (read by :mod:`dmkb.simi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from dmkb.term_ids import HPO_ID
 JSON_LINES = (".jsonl", ".ndjson")
 _DEFAULT_COLUMNS = ("case_id", "disease_ids", "observed_hpo", "excluded_hpo", "cohort")
 _TSV_HINT = "separate the columns with tabs: case_id, disease_ids, observed_hpo, excluded_hpo, cohort"
-_BAR_HINT = "write HPO ids as HP:0000000, separated by |"
+_PLAIN_IDS = re.compile(r"(?:HP:\d{7}(?:\|HP:\d{7})*)?")
 _JSON_HINT = 'write one JSON object a line: {"case_id": "p1", "observed_hpo": ["HP:0001166"], "excluded_hpo": []}'
 
 
@@ -124,11 +125,17 @@ def _case(path: Path, number: int, line: str, columns: dict[str, int]) -> Case:
     case_id = cells[columns["case_id"]].strip()
     if not case_id:
         raise DmkbError(f"{path}:{number}: the case has no id", "write an id in the case_id column")
-    observed = _ids(path, number, cells[columns["observed_hpo"]].split("|"), "observed_hpo", _BAR_HINT)
+    observed = _cell_ids(path, number, cells[columns["observed_hpo"]], "observed_hpo")
     excluded_at = columns.get("excluded_hpo")
     excluded = [] if excluded_at is None or excluded_at >= len(cells) else \
-        _ids(path, number, cells[excluded_at].split("|"), "excluded_hpo", _BAR_HINT)
+        _cell_ids(path, number, cells[excluded_at], "excluded_hpo")
     return Case(case_id, observed, excluded, number)
+
+
+def _cell_ids(path: Path, number: int, cell: str, column: str) -> list[str]:
+    if _PLAIN_IDS.fullmatch(cell):  # the usual cell, checked in one step (the file is read twice)
+        return cell.split("|") if cell else []
+    return _ids(path, number, cell.split("|"), column, "write HPO ids as HP:0000000, separated by |")
 
 
 def _json_case(path: Path, number: int, line: str) -> Case:
