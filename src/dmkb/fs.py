@@ -27,7 +27,7 @@ TEMPORARY = ".*.tmp*"
 
 
 def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of the regular file at ``path`` (a link is followed).
+    """The bytes of the regular file at ``path`` (a link to one is followed).
 
     A FIFO, a device (``/dev/zero``), a socket or a folder is refused without reading from it, and so
     is a file of more than ``limit`` bytes, so a file can neither block a run nor exhaust memory.
