@@ -18,7 +18,8 @@
    disorder's literature; without one, its literature may call it by a wider name).
 3. Evidence is ranked best first with several references preferred over many passages of one:
    the best passage of each document first, in the order of their documents; then the next.
-   Passages with the same words are given once.
+   A passage far weaker than the best one comes after all the stronger ones, whatever its
+   reference. Passages with the same words are given once.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Params:
     off_topic: float = 0.8  # times the score of a document not naming the disorder asked about (no KB entry)
     off_topic_entry: float = 0.1  # the same for a disorder with a KB entry, when the entry does not cite the document
     per_reference: int = 2  # passages of one reference before any other reference's next
+    floor: float = 0.7  # a passage scoring under this share of the best one takes no place for its reference alone
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     scores = _Scorer(index, query, params).score(passages, documents, full_text, cited)
     scored = [Scored(p, documents[p.doc], (share if p.doc in off_topic else 1.0)
                      * (score + params.statement * quoted.get(p.id, 0.0))) for p, score in zip(passages, scores)]
-    return diversify(scored, limit, params.per_reference)
+    return diversify(scored, limit, params.per_reference, params.floor)
 
 
 class _Scorer:
@@ -185,23 +187,31 @@ def _count(text: str, phrases: list[str]) -> int:
     return sum(1 for phrase in phrases if phrase in text)
 
 
-def diversify(scored: list[Scored], limit: int, per_reference: int) -> list[Scored]:
-    """Best first, the best passage of each reference before any reference's next one; same words once."""
+def diversify(scored: list[Scored], limit: int, per_reference: int, floor: float = 0.0) -> list[Scored]:
+    """Best first, the best passage of each reference before any reference's next one; same words once.
+
+    Passages scoring under ``floor`` times the best score come after all the others: a weak
+    passage takes no place just for coming from another reference.
+    """
+    ordered = _round_robin(scored, per_reference)
+    least = floor * max((s.score for s in scored), default=0.0)
+    out: list[Scored] = []
+    first: dict[tuple[str, ...], int] = {}
+    for item in [s for s in ordered if s.score >= least] + [s for s in ordered if s.score < least]:
+        if item.passage.stems in first:  # the same words again: another reference is cited with it
+            at = first[item.passage.stems]
+            if item.document not in (out[at].document, *out[at].also):
+                out[at] = replace(out[at], also=(*out[at].also, item.document))
+        else:
+            first[item.passage.stems] = len(out)
+            out.append(item)
+    return out[:limit]
+
+
+def _round_robin(scored: list[Scored], per_reference: int) -> list[Scored]:
+    """The best passage of each reference, in the order of their references, then the second of each, …"""
     by_doc: dict[int, list[Scored]] = defaultdict(list)
     for item in sorted(scored, key=lambda s: -s.score):
         by_doc[item.passage.doc].append(item)
     order = sorted(by_doc, key=lambda d: -by_doc[d][0].score)
-    out: list[Scored] = []
-    first: dict[tuple[str, ...], int] = {}
-    for round_ in range(per_reference):
-        for doc in order:
-            if len(by_doc[doc]) > round_:
-                item = by_doc[doc][round_]
-                if item.passage.stems in first:  # the same words again: another reference is cited with it
-                    at = first[item.passage.stems]
-                    if item.document not in (out[at].document, *out[at].also):
-                        out[at] = replace(out[at], also=(*out[at].also, item.document))
-                else:
-                    first[item.passage.stems] = len(out)
-                    out.append(item)
-    return out[:limit]
+    return [by_doc[doc][round_] for round_ in range(per_reference) for doc in order if len(by_doc[doc]) > round_]
