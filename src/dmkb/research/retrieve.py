@@ -57,6 +57,8 @@ class Params:
     mentioning: int = 1000  # documents naming a disorder asked about, at most
     off_topic: float = 0.8  # times the score of a document not naming the disorder asked about (no KB entry)
     off_topic_entry: float = 0.1  # the same for a disorder with a KB entry, when the entry does not cite the document
+    off_topic_inferred: float = 0.1  # the same for disorders inferred from the question's words (at full strength)
+    agreement: float = 0.9  # share of the documents best matching those words that must be the disorders' own
     per_reference: int = 2  # passages of one reference before any other reference's next
     floor: float = 0.7  # a passage scoring under this share of the best one takes no place for its reference alone
 
@@ -88,6 +90,7 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     candidates.update(s.doc for s in statements if s.doc is not None)
     cited: set[int] = set()  # preferred: cited by the KB entry of a whole disorder asked about
     off_topic: Collection[int] = ()
+    share = 1.0  # of the score an off-topic document keeps
     if query.disorder is not None:
         own = index.documents_of(query.disorder.references)
         on_topic = index.documents_mentioning(query.disorder_phrases, params.mentioning).keys() | own
@@ -96,7 +99,12 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
         else:
             candidates |= own
             off_topic = candidates - on_topic
-    share = params.off_topic_entry if query.disorder and query.disorder.references else params.off_topic
+        share = params.off_topic_entry if query.disorder.references else params.off_topic
+    elif query.inferred:
+        own = index.documents_of({r for i in query.inferred for r in i.disorder.references})
+        candidates |= own
+        off_topic = candidates - _literature(index, query, params)
+        share = 1 - query.inferred[0].strength * (1 - params.off_topic_inferred)
     best_statement = max((s.score for s in statements), default=1.0) or 1.0
     quoted: dict[int, float] = {}
     for statement in statements:
@@ -108,6 +116,30 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     scored = [Scored(p, documents[p.doc], (share if p.doc in off_topic else 1.0)
                      * (score + params.statement * quoted.get(p.id, 0.0))) for p, score in zip(passages, scores)]
     return diversify(scored, limit, params.per_reference, params.floor)
+
+
+def confirm_inferred(index: LiteratureIndex, query: Query, params: Params = Params()) -> Query:
+    """The query without its inferred disorders when the literature disagrees: fewer than
+    ``params.agreement`` of the documents best matching the words they were inferred from
+    ("ivacaftor", "CFTR") name them or are cited by their entries."""
+    if not query.inferred:
+        return query
+    said = [tuple(stems_of(w)) for i in query.inferred for w in i.words]
+    hits = index.search_documents([s for p in said for s in p], _AGREEMENT_DOCUMENTS, said)
+    on_topic = _literature(index, query, params)
+    if sum(h.doc in on_topic for h in hits) >= params.agreement * len(hits):  # no document: nothing against
+        return query
+    return replace(query, inferred=())
+
+
+_AGREEMENT_DOCUMENTS = 10
+
+
+def _literature(index: LiteratureIndex, query: Query, params: Params) -> set[int]:
+    """The documents of the disorders inferred: those naming them, and those their entries cite."""
+    names = [tuple(stems_of(n)) for i in query.inferred for n in i.disorder.names]
+    own = index.documents_of({r for i in query.inferred for r in i.disorder.references})
+    return set(index.documents_mentioning(names, params.mentioning)) | set(own)
 
 
 class _Scorer:
