@@ -161,7 +161,9 @@ def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[st
     about a side of it ("What causes X?") for that side's domain only."""
     found: list[Scored] = []
     seen: set[int] = set()
-    params = replace(params, disorder_in_passage=params.disorder_in_passage + 6)  # passages that name it
+    # passages that name it; and no floor: only the disorder's own literature is searched, so no weak
+    # passage of another disorder's can come in
+    params = replace(params, disorder_in_passage=params.disorder_in_passage + 6, floor=0.0)
     domains = [(n, m) for n, m in DOMAINS if n == query.aspect] if query.aspect else DOMAINS
     for _name, marks in domains:
         asked = replace(query, terms=dict.fromkeys(marks, 1.0), phrases=[], synonyms=[])
