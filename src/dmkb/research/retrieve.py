@@ -15,7 +15,10 @@
    documents that neither name it nor are cited by its KB entry keep a share of their score, so
    that they come first only when clearly better or when the disorder's own literature says
    too little; a smaller share when there is a KB entry (its references then complete the
-   disorder's literature; without one, its literature may call it by a wider name).
+   disorder's literature; without one, its literature may call it by a wider name). A question
+   naming no disorder but inferred to be about some (by the genes and drugs it names, see
+   :mod:`dmkb.research.query`; kept when the literature agrees) is treated alike, more mildly
+   when the inference is weaker.
 3. Evidence is ranked best first with several references preferred over many passages of one:
    the best passage of each document first, in the order of their documents; then the next.
    A passage far weaker than the best one comes after all the stronger ones, whatever its
