@@ -31,6 +31,13 @@ named in the question, not the whole disorder) are asked of the whole KB; printe
 share of the first five evidence passages from documents that name the disorder or that its
 entry cites (on topic).
 
+Questions naming no disorder (``--only unnamed``): the development questions with their
+disorder's name taken out ("How does SCN1A contribute?"), asked of the whole KB with the entry
+hidden and visible; printed as for the development questions, with how many were steered to
+an inferred disorder (and how many to the right one), and the share of the first five passages
+from documents naming the question's disorder or cited by its entry (on topic). Then the narrow
+questions without their disorder's names, with the disorders inferred.
+
 The term index (``dmkb terms build``) of ``DMKB_HOME`` is used when it is built.
 """
 
@@ -78,10 +85,10 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=7700, help="cache files for the scale build (0: skip)")
     parser.add_argument("--scale-questions", type=int, default=100, help="questions timed on the scale index")
     parser.add_argument("--entries-visible", action="store_true", help="answer with every entry in the KB")
-    parser.add_argument("--only", choices=["dev", "whole", "narrow", "scale"], action="append",
+    parser.add_argument("--only", choices=["dev", "whole", "narrow", "unnamed", "scale"], action="append",
                         help="run only these parts (repeatable; default: all)")
     args = parser.parse_args()
-    parts = set(args.only or ["dev", "whole", "narrow", "scale"])
+    parts = set(args.only or ["dev", "whole", "narrow", "unnamed", "scale"])
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="dmkb-research-bench-") as tmp:
         work = Path(tmp)
@@ -94,6 +101,8 @@ def main() -> None:
             _whole_disorder(library, work / "kb.sqlite", args.limit)
         if "narrow" in parts:
             _narrow(library, args.limit)
+        if "unnamed" in parts:
+            _unnamed(library, questions, args.limit)
         if args.scale and "scale" in parts:
             _scale(args.corpus, work, args.scale, library, questions[: args.scale_questions], args.limit)
 
@@ -307,6 +316,46 @@ def _narrow(library: Library, limit: int) -> None:
             shares.append(share)
         print(f"| {question} | {answer.disorder} | {'—' if share is None else f'{100 * share:.0f}%'} |")
     print(f"| all | | {100 * statistics.mean(shares):.1f}% |")
+
+
+def without_disorder(q: dict) -> str:
+    """The question with its disorder's name (and the preposition before it) taken out."""
+    name = r"[\s_]+".join(re.escape(w) for w in re.split(r"[\s_]+", q["disorder"]))
+    text = re.sub(rf"(\b(in|to|of|with|for)\s+)?\b{name}\b", "", q["question"], flags=re.IGNORECASE)
+    return " ".join(text.split()).replace(" ?", "?").replace(" ,", ",")
+
+
+def _unnamed(library: Library, questions: list[dict], limit: int) -> None:
+    print("\n| question naming no disorder | entry | questions | reference recall@5 | passage hit@5 | steered "
+          "| to its disorder | on topic in the first five |")
+    print("|---|---|---|---|---|---|---|---|")
+    for hide in (True, False):
+        rows: dict[str, list[tuple[bool, bool, bool, bool, float | None]]] = {"A": [], "B": []}
+        for q in questions:
+            stem = q["file"].removesuffix(".yaml")
+            answer = ask(library, without_disorder(q), limit=limit, hidden={stem} if hide else ())
+            recall, hit = _score(q, [(e.reference, e.quote) for e in answer.evidence])
+            share = on_topic_share(library, q["disorder"], answer.evidence)
+            rows[half(q)].append((recall, hit, bool(answer.inferred), any(i.stem == stem for i in answer.inferred),
+                                  share))
+        for name, picked in (("all", rows["A"] + rows["B"]), ("half A", rows["A"]), ("half B", rows["B"])):
+            n = len(picked)
+            shares = [r[4] for r in picked if r[4] is not None]
+            print(f"| {name} | {'hidden' if hide else 'visible'} | {n} | {100 * sum(r[0] for r in picked) / n:.1f}% | "
+                  f"{100 * sum(r[1] for r in picked) / n:.1f}% | {sum(r[2] for r in picked)} | "
+                  f"{sum(r[3] for r in picked)} | {100 * statistics.mean(shares):.1f}% |")
+    print("\n| narrow question, disorder taken out | inferred from | on topic in the first five |")
+    print("|---|---|---|")
+    for question in NARROW_QUESTIONS:
+        analysed = analyse(question, None, library.kb, library.terms)
+        assert analysed.disorder is not None
+        asked = without_disorder({"question": question, "disorder": analysed.disorder.name})
+        for other in analysed.disorder.names:
+            asked = without_disorder({"question": asked, "disorder": other})
+        answer = ask(library, asked, limit=limit)
+        share = on_topic_share(library, question, answer.evidence)
+        inferred = "; ".join(f"{i.name} ({', '.join(i.words)})" for i in answer.inferred) or "—"
+        print(f"| {asked} | {inferred} | {'—' if share is None else f'{100 * share:.0f}%'} |")
 
 
 def _scale(corpus: Path, work: Path, size: int, library: Library, questions: list[dict], limit: int) -> None:

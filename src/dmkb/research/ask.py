@@ -20,8 +20,8 @@ from dmkb.references.cache import ReferenceCache
 from dmkb.references.matching import SourceText
 from dmkb.research.compose import compose_offline
 from dmkb.research.query import MAX_QUESTION, KbDisorder, Query, analyse, read_kb_disorders
-from dmkb.research.report import DOMAINS, Answer, Evidence, unique_keys
-from dmkb.research.retrieve import Params, Scored, retrieve
+from dmkb.research.report import DOMAINS, Answer, Evidence, InferredDisorder, unique_keys
+from dmkb.research.retrieve import Params, Scored, confirm_inferred, retrieve
 from dmkb.research.sqlite_index import BuildReport, DamagedIndexError, SqliteIndex, update_index
 from dmkb.research.writer import Writer
 from dmkb.settings import kb_home_path
@@ -117,7 +117,7 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
     """
     started = time.perf_counter()
     question = check_question(question)
-    query = analyse(question, disorder, library.kb, library.terms, hidden)
+    query = confirm_inferred(library.index, analyse(question, disorder, library.kb, library.terms, hidden), params)
     if not query.terms and query.disorder is None:
         raise UsageError(f"nothing to search for in {question!r}: it names no disorder and no concept",
                          "name what you ask about, or give --disorder")
@@ -150,8 +150,10 @@ def ask(library: Library, question: str, *, disorder: str | None = None, limit: 
     if not evidence:
         notes.append("no passage of the cached references answers this question")
     d = query.disorder
+    inferred = [InferredDisorder(i.disorder.name, i.disorder.mondo_id, i.disorder.stem, i.words, i.strength)
+                for i in query.inferred]
     return Answer(question_id, question, d.name if d else None, d.mondo_id if d else None, d.stem if d else None,
-                  shown, report, engine, notes)
+                  shown, report, engine, notes, inferred)
 
 
 def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[str], params: Params) -> list[Scored]:
@@ -159,7 +161,9 @@ def _by_domain(library: Library, query: Query, limit: int, hidden: Collection[st
     about a side of it ("What causes X?") for that side's domain only."""
     found: list[Scored] = []
     seen: set[int] = set()
-    params = replace(params, disorder_in_passage=params.disorder_in_passage + 6)  # passages that name it
+    # passages that name it; and no floor: only the disorder's own literature is searched, so no weak
+    # passage of another disorder's can come in
+    params = replace(params, disorder_in_passage=params.disorder_in_passage + 6, floor=0.0)
     domains = [(n, m) for n, m in DOMAINS if n == query.aspect] if query.aspect else DOMAINS
     for _name, marks in domains:
         asked = replace(query, terms=dict.fromkeys(marks, 1.0), phrases=[], synonyms=[])

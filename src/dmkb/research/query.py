@@ -2,9 +2,11 @@
 
 The disorder comes from ``--disorder`` or from the question; its names (name, synonyms, MONDO
 labels) come from the KB entry when there is one and from the term index otherwise, and a name
-found nowhere is still searched as written. The rest of the question is its concepts, each
-expanded with the other names of the ontology terms it names ("NK cell" and "natural killer
-cell"), at a lower weight than the words asked.
+found nowhere is still searched as written. A question that names no disorder may still name
+what a KB entry holds (a gene, a drug: "How does ivacaftor act on CFTR?"); the entries naming
+those words, when few entries use them, are the disorders it is inferred to be about. The rest
+of the question is its concepts, each expanded with the other names of the ontology terms it
+names ("NK cell" and "natural killer cell"), at a lower weight than the words asked.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ MAX_QUESTION = 2_000  # characters; a question is a sentence or two, not a docum
 EXPANSION_WEIGHT = 0.5  # the weight of a word that only another name of a term brings in
 _MAX_NGRAM = 5
 _MAX_NAME_WORDS = 8  # longer synonyms are descriptions, not names
+MAX_USERS = 3  # a word of the question used by more KB entries than this points to none of them
+_ENTITY_PARTS = ("genetic", "treatments")  # the parts of an entry whose words name its genes and drugs
 # words that name no concept of their own in a question about a disorder
 _GENERIC = frozenset("disease diseases disorder disorders condition syndrome patient patients overview summary "
                      "general known current understanding".split())
@@ -51,6 +55,8 @@ class KbDisorder:
     mondo_id: str | None
     names: tuple[str, ...]  # name, synonyms, MONDO label
     references: frozenset[str] = frozenset()  # what the entry cites
+    entities: frozenset[str] = frozenset()  # the words (stemmed) naming its genes, treatments and drugs
+    vocabulary: frozenset[str] = frozenset()  # every word (stemmed) of the entry
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,15 @@ class Disorder:
     stem: str | None = None  # its KB entry, when it has one
     source: str = "as written"  # kb | term index | as written
     references: frozenset[str] = frozenset()  # what its KB entry cites
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """A disorder that a question naming none is taken to be about: its KB entry names words of the question."""
+
+    disorder: Disorder
+    words: tuple[str, ...]  # the question's words its entry names (genes, drugs, …)
+    strength: float  # 1 when those words are the entry's own; 1/n for a word n entries use
 
 
 @dataclass
@@ -75,6 +90,7 @@ class Query:
     whole_disorder: bool  # nothing is asked but the disorder itself (or one side of it: its causes, …)
     notes: list[str] = field(default_factory=list)
     aspect: str | None = None  # the side of a whole disorder asked about: a domain of the report
+    inferred: tuple[Inferred, ...] = ()  # for a question naming no disorder: those it is about, by its words
 
 
 def read_kb_disorders(kb_db: Path | None) -> list[KbDisorder]:
@@ -82,16 +98,39 @@ def read_kb_disorders(kb_db: Path | None) -> list[KbDisorder]:
     if kb_db is None or not kb_db.exists():
         return []
     with contextlib.closing(connect_readonly(kb_db)) as conn:
-        rows = conn.execute("SELECT id, stem, name, mondo_id, mondo_label, synonyms FROM disorders").fetchall()
+        rows = conn.execute("SELECT id, stem, name, mondo_id, mondo_label, synonyms, data FROM disorders").fetchall()
         cited: dict[int, set[str]] = {}
         for disorder_id, source_id in conn.execute("SELECT disorder_id, source_id FROM disorder_sources"):
             cited.setdefault(disorder_id, set()).add(source_id)
+        genes: dict[int, set[str]] = {}
+        for disorder_id, label in conn.execute("SELECT disorder_id, label FROM mechanism_terms "
+                                               "WHERE term_id LIKE 'HGNC:%'"):
+            genes.setdefault(disorder_id, set()).add(label)
     out = []
-    for disorder_id, stem_, name, mondo_id, mondo_label, synonyms in rows:
+    for disorder_id, stem_, name, mondo_id, mondo_label, synonyms, data in rows:
         names = [name, *[s for s in json.loads(synonyms) if isinstance(s, str)], mondo_label]
+        entry = json.loads(data)
+        entities = [*genes.get(disorder_id, ()), *(t for part in _ENTITY_PARTS for t in _texts(entry.get(part)))]
         out.append(KbDisorder(stem_, name, mondo_id, tuple(dict.fromkeys(n for n in names if n)),
-                              frozenset(cited.get(disorder_id, ()))))
+                              frozenset(cited.get(disorder_id, ())), _word_stems(entities),
+                              _word_stems(_texts(entry))))
     return out
+
+
+def _texts(value: object) -> list[str]:
+    """Every text in a part of an entry, its evidence (quotes of the literature) aside."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    if isinstance(value, dict):
+        return [t for key, item in value.items() if key != "evidence" for t in _texts(item)]
+    return []
+
+
+def _word_stems(texts: Collection[str]) -> frozenset[str]:
+    """Whole words, stemmed: gene symbols such as "ATP7B" stay one word."""
+    return frozenset(stem(w) for text in texts for w in words(text))
 
 
 def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], terms: TermIndex | None,
@@ -124,7 +163,8 @@ def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], term
     return Query(question, disorder, weights, list(dict.fromkeys(phrases)),
                  [p for p in dict.fromkeys(expansions) if len(p) > 1], disorder_stems,
                  [p for p in dict.fromkeys(disorder_phrases) if p], whole_disorder=not weights, notes=notes,
-                 aspect=aspects.pop() if not weights and len(aspects) == 1 else None)
+                 aspect=aspects.pop() if not weights and len(aspects) == 1 else None,
+                 inferred=() if disorder else _infer(concept_words, visible, terms))
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | frozenset(stem(w) for w in STOP_WORDS)
@@ -143,6 +183,28 @@ def _resolve(name: str | None, question: str, kb: list[KbDisorder], terms: TermI
         notes.append(f"'{name}' is neither a disorder of the KB nor a MONDO name: it is searched as written")
         return Disorder(name, (name,))
     return _named_in(question, kb, terms)
+
+
+def _infer(concept_words: list[str], kb: list[KbDisorder], terms: TermIndex | None) -> tuple[Inferred, ...]:
+    """The KB disorders a question naming none is about: those whose genes and treatments its words
+    name. A word used by n entries (anywhere in them) counts 1/n for each; one used by more than
+    ``MAX_USERS`` counts for none. The disorders with the most are inferred."""
+    votes: dict[str, float] = {}
+    reasons: dict[str, list[str]] = {}
+    for word in dict.fromkeys(w for w in concept_words if len(w) > 2 and not w.isdigit() and w not in _GENERIC):
+        s = stem(word)
+        users = sum(s in d.vocabulary for d in kb)
+        if not 0 < users <= MAX_USERS:
+            continue
+        for d in kb:
+            if s in d.entities:
+                votes[d.stem] = votes.get(d.stem, 0.0) + 1 / users
+                reasons.setdefault(d.stem, []).append(word)
+    if not votes:
+        return ()
+    top = max(votes.values())
+    return tuple(Inferred(_from_kb(d, terms), tuple(reasons[d.stem]), min(1.0, top))
+                 for d in kb if votes.get(d.stem) == top)
 
 
 def _variants(name: str) -> set[str]:

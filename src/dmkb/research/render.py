@@ -22,6 +22,7 @@ def render_markdown(answer: Answer) -> str:
     lines = [f"# {_md(report.title)}", "", f"**Question:** {_md(answer.question)}"]
     if answer.disorder:
         lines.append(f"**Disorder:** {_md(answer.disorder)}" + (f" ({answer.mondo_id})" if answer.mondo_id else ""))
+    lines += [f"**Disorder inferred from the question's words:** {_md(i.line())}" for i in answer.inferred]
     lines.append("")
     if report.table:
         lines += ["## Summary by domain", "", "| Domain | Key points | Sources |", "|---|---|---|"]
@@ -44,6 +45,7 @@ def render_text(answer: Answer) -> str:
     lines = [report.title, "=" * min(len(report.title), 100), f"Question: {answer.question}"]
     if answer.disorder:
         lines.append(f"Disorder: {answer.disorder}" + (f" ({answer.mondo_id})" if answer.mondo_id else ""))
+    lines += [f"Disorder inferred from the question's words: {i.line()}" for i in answer.inferred]
     lines.append("")
     if report.table:
         lines += ["Summary by domain", "-----------------"]

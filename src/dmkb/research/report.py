@@ -115,6 +115,27 @@ class Report:
         return [s for section in self.sections for s in section.statements]
 
 
+@dataclass(frozen=True)
+class InferredDisorder:
+    """A disorder that a question naming none was taken to be about, and the question's words that
+    its KB entry names (genes, drugs, …)."""
+
+    name: str
+    mondo_id: str | None
+    stem: str | None
+    words: tuple[str, ...]
+    strength: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"disorder": self.name, "mondo_id": self.mondo_id, "stem": self.stem, "from": list(self.words),
+                "strength": round(self.strength, 2)}
+
+    def line(self) -> str:
+        """How the answer names it: "Cystic Fibrosis (MONDO:0009061), from ivacaftor, cftr"."""
+        mondo = f" ({self.mondo_id})" if self.mondo_id else ""
+        return f"{self.name}{mondo}, from {', '.join(self.words)}"
+
+
 @dataclass
 class Answer:
     """Everything ``dmkb ask`` says about one question."""
@@ -128,11 +149,14 @@ class Answer:
     report: Report
     engine: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    inferred: list[InferredDisorder] = field(default_factory=list)  # when the question names no disorder
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "question": self.question, "disorder": self.disorder,
                                "evidence": [e.to_json() for e in self.evidence], "report": self.report.to_json(),
                                "engine": self.engine}
+        if self.inferred:
+            out["inferred"] = [i.to_json() for i in self.inferred]
         if self.notes:
             out["notes"] = self.notes
         return out

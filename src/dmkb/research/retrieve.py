@@ -15,10 +15,14 @@
    documents that neither name it nor are cited by its KB entry keep a share of their score, so
    that they come first only when clearly better or when the disorder's own literature says
    too little; a smaller share when there is a KB entry (its references then complete the
-   disorder's literature; without one, its literature may call it by a wider name).
+   disorder's literature; without one, its literature may call it by a wider name). A question
+   naming no disorder but inferred to be about some (by the genes and drugs it names, see
+   :mod:`dmkb.research.query`; kept when the literature agrees) is treated alike, more mildly
+   when the inference is weaker.
 3. Evidence is ranked best first with several references preferred over many passages of one:
    the best passage of each document first, in the order of their documents; then the next.
-   Passages with the same words are given once.
+   A passage far weaker than the best one comes after all the stronger ones, whatever its
+   reference. Passages with the same words are given once.
 """
 
 from __future__ import annotations
@@ -56,7 +60,10 @@ class Params:
     mentioning: int = 1000  # documents naming a disorder asked about, at most
     off_topic: float = 0.8  # times the score of a document not naming the disorder asked about (no KB entry)
     off_topic_entry: float = 0.1  # the same for a disorder with a KB entry, when the entry does not cite the document
+    off_topic_inferred: float = 0.1  # the same for disorders inferred from the question's words (at full strength)
+    agreement: float = 0.9  # share of the documents best matching those words that must be the disorders' own
     per_reference: int = 2  # passages of one reference before any other reference's next
+    floor: float = 0.7  # a passage scoring under this share of the best one takes no place for its reference alone
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     candidates.update(s.doc for s in statements if s.doc is not None)
     cited: set[int] = set()  # preferred: cited by the KB entry of a whole disorder asked about
     off_topic: Collection[int] = ()
+    share = 1.0  # of the score an off-topic document keeps
     if query.disorder is not None:
         own = index.documents_of(query.disorder.references)
         on_topic = index.documents_mentioning(query.disorder_phrases, params.mentioning).keys() | own
@@ -94,7 +102,12 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
         else:
             candidates |= own
             off_topic = candidates - on_topic
-    share = params.off_topic_entry if query.disorder and query.disorder.references else params.off_topic
+        share = params.off_topic_entry if query.disorder.references else params.off_topic
+    elif query.inferred:
+        own = index.documents_of({r for i in query.inferred for r in i.disorder.references})
+        candidates |= own
+        off_topic = candidates - _literature(index, query, params)
+        share = 1 - query.inferred[0].strength * (1 - params.off_topic_inferred)
     best_statement = max((s.score for s in statements), default=1.0) or 1.0
     quoted: dict[int, float] = {}
     for statement in statements:
@@ -105,7 +118,31 @@ def retrieve(index: LiteratureIndex, query: Query, limit: int, *, hidden: Collec
     scores = _Scorer(index, query, params).score(passages, documents, full_text, cited)
     scored = [Scored(p, documents[p.doc], (share if p.doc in off_topic else 1.0)
                      * (score + params.statement * quoted.get(p.id, 0.0))) for p, score in zip(passages, scores)]
-    return diversify(scored, limit, params.per_reference)
+    return diversify(scored, limit, params.per_reference, params.floor)
+
+
+def confirm_inferred(index: LiteratureIndex, query: Query, params: Params = Params()) -> Query:
+    """The query without its inferred disorders when the literature disagrees: fewer than
+    ``params.agreement`` of the documents best matching the words they were inferred from
+    ("ivacaftor", "CFTR") name them or are cited by their entries."""
+    if not query.inferred:
+        return query
+    said = [tuple(stems_of(w)) for i in query.inferred for w in i.words]
+    hits = index.search_documents([s for p in said for s in p], _AGREEMENT_DOCUMENTS, said)
+    on_topic = _literature(index, query, params)
+    if sum(h.doc in on_topic for h in hits) >= params.agreement * len(hits):  # no document: nothing against
+        return query
+    return replace(query, inferred=())
+
+
+_AGREEMENT_DOCUMENTS = 10
+
+
+def _literature(index: LiteratureIndex, query: Query, params: Params) -> set[int]:
+    """The documents of the disorders inferred: those naming them, and those their entries cite."""
+    names = [tuple(stems_of(n)) for i in query.inferred for n in i.disorder.names]
+    own = index.documents_of({r for i in query.inferred for r in i.disorder.references})
+    return set(index.documents_mentioning(names, params.mentioning)) | set(own)
 
 
 class _Scorer:
@@ -185,23 +222,31 @@ def _count(text: str, phrases: list[str]) -> int:
     return sum(1 for phrase in phrases if phrase in text)
 
 
-def diversify(scored: list[Scored], limit: int, per_reference: int) -> list[Scored]:
-    """Best first, the best passage of each reference before any reference's next one; same words once."""
+def diversify(scored: list[Scored], limit: int, per_reference: int, floor: float = 0.0) -> list[Scored]:
+    """Best first, the best passage of each reference before any reference's next one; same words once.
+
+    Passages scoring under ``floor`` times the best score come after all the others: a weak
+    passage takes no place just for coming from another reference.
+    """
+    ordered = _round_robin(scored, per_reference)
+    least = floor * max((s.score for s in scored), default=0.0)
+    out: list[Scored] = []
+    first: dict[tuple[str, ...], int] = {}
+    for item in [s for s in ordered if s.score >= least] + [s for s in ordered if s.score < least]:
+        if item.passage.stems in first:  # the same words again: another reference is cited with it
+            at = first[item.passage.stems]
+            if item.document not in (out[at].document, *out[at].also):
+                out[at] = replace(out[at], also=(*out[at].also, item.document))
+        else:
+            first[item.passage.stems] = len(out)
+            out.append(item)
+    return out[:limit]
+
+
+def _round_robin(scored: list[Scored], per_reference: int) -> list[Scored]:
+    """The best passage of each reference, in the order of their references, then the second of each, …"""
     by_doc: dict[int, list[Scored]] = defaultdict(list)
     for item in sorted(scored, key=lambda s: -s.score):
         by_doc[item.passage.doc].append(item)
     order = sorted(by_doc, key=lambda d: -by_doc[d][0].score)
-    out: list[Scored] = []
-    first: dict[tuple[str, ...], int] = {}
-    for round_ in range(per_reference):
-        for doc in order:
-            if len(by_doc[doc]) > round_:
-                item = by_doc[doc][round_]
-                if item.passage.stems in first:  # the same words again: another reference is cited with it
-                    at = first[item.passage.stems]
-                    if item.document not in (out[at].document, *out[at].also):
-                        out[at] = replace(out[at], also=(*out[at].also, item.document))
-                else:
-                    first[item.passage.stems] = len(out)
-                    out.append(item)
-    return out[:limit]
+    return [by_doc[doc][round_] for round_ in range(per_reference) for doc in order if len(by_doc[doc]) > round_]
