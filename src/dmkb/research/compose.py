@@ -36,9 +36,7 @@ def compose_offline(query: Query, evidence: list[Evidence], documents: dict[str,
         return report
     if not query.whole_disorder:  # sections hold only passages that speak of what was asked
         statements = [(s, e) for s, e in statements if set(stems(e.quote)) & set(query.terms)] or statements[:1]
-    by_domain: dict[str, list[tuple[Statement, Evidence]]] = {}
-    for statement, first in statements:
-        by_domain.setdefault(domain_of(stems(first.quote), first.section), []).append((statement, first))
+    by_domain = _by_domain(statements)
     # the side asked about ("How is X treated?") comes first, and answers alone when it can
     domains = sorted(DOMAIN_NAMES, key=lambda name: name != query.aspect)
     if query.whole_disorder:
@@ -52,11 +50,15 @@ def compose_offline(query: Query, evidence: list[Evidence], documents: dict[str,
     else:
         short = [s for s, _ in statements[:SHORT_ANSWER]]
     report.sections.append(Section("Short answer", tuple(short)))
-    used = {s.text for s in short} if not query.whole_disorder else set()
-    budget = max(limit - len(short), 0) if not query.whole_disorder else limit * 2
+    if query.whole_disorder:  # the best of each domain, up to twice the limit in all
+        budget, per_section = limit * 2, PER_SECTION
+    else:  # the best passages after the short answer, whatever their domain, shown by domain
+        used = {s.text for s in short}
+        rest = [(s, e) for s, e in statements if s.text not in used][:max(limit - len(short), 0)]
+        by_domain = _by_domain(rest)
+        budget, per_section = len(rest), len(rest)
     for name in (*domains, OTHER):
-        chosen = [s for s, _ in by_domain.get(name, []) if s.text not in used][:PER_SECTION]
-        chosen = chosen[:budget]
+        chosen = [s for s, _ in by_domain.get(name, [])][:min(per_section, budget)]
         budget -= len(chosen)
         if chosen:
             report.sections.append(Section(name, tuple(chosen)))
@@ -64,6 +66,14 @@ def compose_offline(query: Query, evidence: list[Evidence], documents: dict[str,
     cited.update(dict.fromkeys(k for row in report.table for k in row.citations))
     report.references = [reference_entry(documents[key], key) for key in cited]
     return report
+
+
+def _by_domain(statements: list[tuple[Statement, Evidence]]) -> dict[str, list[tuple[Statement, Evidence]]]:
+    """The statements grouped by the domain their passage speaks of, best first in each."""
+    out: dict[str, list[tuple[Statement, Evidence]]] = {}
+    for statement, first in statements:
+        out.setdefault(domain_of(stems(first.quote), first.section), []).append((statement, first))
+    return out
 
 
 def _title(query: Query) -> str:
