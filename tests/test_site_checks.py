@@ -4,6 +4,7 @@ with the entries, the term caches and the other entries."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.request
 from pathlib import Path
@@ -11,7 +12,11 @@ from pathlib import Path
 from conftest import ENTRY, TinyKb
 from site_helpers import serve_in_thread
 
+from dmkb.compile.incremental import compile_kb
+from dmkb.compile.read import connect_readonly
 from dmkb.pipeline.build import build_site
+from dmkb.site.data import disorder_json, load_disorder
+from dmkb.site.render import Renderer
 from dmkb.validate import validate
 
 # a typo in a causal link's target: a graph error with a hint, and nothing else
@@ -80,3 +85,11 @@ def test_findings_follow_the_term_caches_and_the_other_entries(tiny_kb: TinyKb, 
     (tiny_kb.root / "kb" / "disorders" / "A_Copy.yaml").unlink()
     build_site([tiny_kb.root], out)
     assert "same name" not in checks_section(page(out, "Test_Leukemia"))
+
+
+def test_a_kb_compiled_without_checks_says_so(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    compile_kb([tiny_kb.root], tmp_path / "kb.sqlite")  # as the commands that only read a KB compile it
+    with contextlib.closing(connect_readonly(tmp_path / "kb.sqlite")) as conn:
+        html = Renderer(conn).disorder("Test_Leukemia")
+        assert disorder_json(load_disorder(conn, "Test_Leukemia"))["curation_checks"] is None
+    assert "did not record what <code>dmkb validate</code> finds" in checks_section(html)

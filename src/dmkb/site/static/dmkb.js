@@ -285,7 +285,7 @@
       style: graphStyle(),
       layout: { name: "preset" },
       userZoomingEnabled: false,
-      userPanningEnabled: false, // a finger that moves the page moves the page (the box scrolls sideways)
+      userPanningEnabled: false, // the drawing stays in its box: a wider one scrolls sideways
       boxSelectionEnabled: false,
       autoungrabify: true,
       minZoom: 0.15,
