@@ -20,13 +20,18 @@ _STEP = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
 def mappings(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every mapping in ``value``, depth first, with its path."""
     stack = [(path, value)]
+    push = stack.append
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
             yield path, value
-            stack.extend(((*path, k), v) for k, v in reversed(value.items()) if isinstance(v, (dict, list)))
+            for key, item in reversed(value.items()):
+                if isinstance(item, (dict, list)):
+                    push(((*path, key), item))
         elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))) if isinstance(v, (dict, list)))
+            for index in range(len(value) - 1, -1, -1):
+                if isinstance(value[index], (dict, list)):
+                    push(((*path, index), value[index]))
 
 
 def evidence_items(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:

@@ -99,7 +99,8 @@ ENTRY = "entry"
 STANDARD_IDS = ("overview", MECHANISM_GRAPH, "subtypes", "infectious-agents", "pathophysiology", "histopathology",
                 "phenotypes", "genetics", "progression", "diagnosis", "treatments", "clinical-trials",
                 "differential-diagnoses", SIMILAR, "research", "references", CHECKS, ENTRY)
-SEVERITIES = {"error": ("Error", "errors", "bad"), "warning": ("Warning", "warnings", "warn"), "info": ("Note", "notes", "info")}
+SEVERITIES = {"error": ("Error", "errors", "bad"), "warning": ("Warning", "warnings", "warn"),
+              "info": ("Note", "notes", "info")}  # label, plural, badge tone
 ATTACHES_TO = humanize("attaches_to")
 
 

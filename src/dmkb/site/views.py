@@ -138,7 +138,8 @@ class Section:
     @property
     def count(self) -> int:
         return len(self.cards) + (len(self.similar.kb) + len(self.similar.hpo) if self.similar else 0) \
-            + (len(self.research.reports) if self.research else 0) + len(self.checks.problems or () if self.checks else ())
+            + (len(self.research.reports) if self.research else 0) \
+            + len(self.checks.problems or () if self.checks else ())
 
 
 @dataclass(frozen=True)
