@@ -17,6 +17,12 @@ the KB root and ``{out}`` for a new output folder; the ratios are printed beside
 
 The server is measured with keep-alive connections from 20 client threads, each asking for
 disorder pages in turn after one warm-up pass over every page.
+
+On a machine shared with other work, figures of one run drift with the load; to compare two versions
+of dmkb, give the other one's source folder (a checkout's ``src``): the goals' builds then alternate
+between the two, each with a DMKB_HOME of its own, so that both meet the same load:
+
+    python benchmarks/site.py --against /tmp/base/src
 """
 
 from __future__ import annotations
@@ -154,6 +160,26 @@ def _big(args: argparse.Namespace, work: Path, env: dict[str, str]) -> None:
     print(f"build, {count} entries, unchanged: {statistics.median(unchanged):.2f} s (goal {GOAL_UNCHANGED:g} s)")
 
 
+def _against(args: argparse.Namespace, work: Path, env: dict[str, str]) -> None:
+    """The goals' builds, cold and unchanged, alternating between this dmkb and the one in ``--against``."""
+    big = lay_out(args.kb, work / "against-kb", copies=args.copies)
+    count = len(list((big / "kb" / "disorders").glob("*.yaml")))
+    command = [sys.executable, "-m", "dmkb", "build", str(big), "-q", "--out"]
+    envs = {"this": env, "other": {**env, "DMKB_HOME": str(work / "home-other"), "PYTHONPATH": str(args.against)}}
+    subprocess.run([sys.executable, "-c", "from dmkb.similarity.engine import Engine; Engine.load()"],
+                   env=envs["other"], check=True)
+    cold: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+    for i in range(max(3, args.runs)):
+        for name, run_env in envs.items():
+            out = work / f"against-{name}-{i}"
+            cold[name].append(measured([*command, str(out)], run_env))
+    for name, run_env in envs.items():
+        again = [measured([*command, str(work / f"against-{name}-0")], run_env)[0] for _ in range(max(3, args.runs))]
+        seconds, megabytes = statistics.median(t for t, _ in cold[name]), statistics.median(m for _, m in cold[name])
+        print(f"build, {count} entries, cold, alternating, {'this dmkb' if name == 'this' else args.against}: "
+              f"{seconds:.2f} s, peak {megabytes:.0f} MB; unchanged {statistics.median(again):.2f} s")
+
+
 def _peer(kb: Path, work: Path, env: dict[str, str], seconds: float, megabytes: float) -> str:
     """dismech's site generator on the same KB (DMKB_BENCH_PEER_SITE_CMD), as ratios."""
     template = os.environ.get("DMKB_BENCH_PEER_SITE_CMD")
@@ -179,6 +205,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--copies", type=int, default=8, help="also build a KB with each entry this many times")
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--against", type=Path, help="another dmkb's src folder: alternate the goals' builds with it")
     args = parser.parse_args()
     if not (args.kb / "kb" / "disorders").is_dir():
         sys.exit(f"{args.kb}: not a KB root")
@@ -188,6 +215,9 @@ def main() -> None:
         kb = lay_out(args.kb, work / "kb")
         subprocess.run([sys.executable, "-c", "from dmkb.similarity.engine import Engine; Engine.load()"],
                        env=env, check=True)  # the HPO model and the scorer's arrays, once for every run
+        if args.against:
+            _against(args, work, env)
+            return
         entries = len(list((kb / "kb" / "disorders").glob("*.yaml")))
         cold = [build(kb, work / f"cold-{i}", env) for i in range(args.runs)]
         unchanged = [build(kb, work / "cold-0", env) for _ in range(args.runs)]

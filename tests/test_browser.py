@@ -155,6 +155,8 @@ def test_graph_has_a_node_per_step_and_a_click_shows_the_evidence(page, site: Si
     assert page.evaluate("window.dmkbGraph.nodes('[kind = \"step\"]').length") == site.steps == 10
     assert _drawn_outside_the_canvas(page) == []
     expect(page.locator(".graph-static")).to_be_hidden()
+    expect(page.locator("#causal-chain")).not_to_have_attribute("open", "")  # the drawing reads: the list is folded
+    assert page.locator(".graph-scroll").evaluate("box => box.scrollWidth <= box.clientWidth")  # the whole drawing
     page.locator("#mechanism-graph").scroll_into_view_if_needed()
     page.locator("#mechanism-graph").screenshot(path=str(ARTIFACTS / "ankl-graph.png"))
     node = page.evaluate("""() => {
@@ -388,6 +390,54 @@ def test_a_graph_without_links_is_a_grid_and_never_clipped(browser, site: Site) 
         assert rows > 1 and (width == 390 or rows < 14)  # rows of several nodes, not one endless row
         page.locator("#mechanism-graph").screenshot(path=str(ARTIFACTS / f"unlinked-graph-{width}.png"))
         context.close()
+
+
+def test_at_phone_width_the_graph_is_legible_and_its_causal_chain_can_be_followed(browser, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    page.wait_for_function("window.dmkbGraph !== undefined")
+    smallest = page.evaluate("Math.min(...window.dmkbGraph.nodes().map(n => parseFloat(n.style('font-size'))))"
+                             " * window.dmkbGraph.zoom()")
+    assert smallest >= 11  # CSS pixels, as drawn
+    assert _drawn_outside_the_canvas(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # the drawing is wider than the screen: its box scrolls sideways, and says so
+    assert page.locator(".graph-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
+    expect(page.locator(".graph-hint")).to_be_visible()
+    page.locator(".graph").screenshot(path=str(ARTIFACTS / "ankl-390-graph.png"))
+    # the causal chain as a list, open: from a step to the next, then to a phenotype, and what acts on it
+    chain = page.locator("#causal-chain")
+    expect(chain).to_have_attribute("open", "")
+
+    def item(name: str):
+        return chain.locator(".chain-item", has=page.locator(".chain-node", has_text=name))
+
+    jak = item("JAK-STAT Pathway Activation")
+    expect(jak).to_contain_text("acted on by Preclinical JAK Inhibition (inhibits)")
+    for start, link in (("JAK-STAT Pathway Activation", "Malignant NK-Cell Survival and Expansion"),
+                        ("Malignant NK-Cell Survival and Expansion", "HLH-Like Hyperinflammation"),
+                        ("HLH-Like Hyperinflammation", "Fever")):
+        item(start).locator(".chain-links a", has_text=link).first.click()
+        followed = item(link)
+        expect(followed).to_be_in_viewport()
+        assert page.evaluate("location.hash") == f"#{followed.get_attribute('id')}"
+    expect(item("Fever")).to_contain_text("arises from HLH-Like Hyperinflammation")
+    assert float(chain.locator(".chain-links").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 13
+    chain.screenshot(path=str(ARTIFACTS / "ankl-390-chain.png"))
+    context.close()
+
+    # without scripts: the picture at its own size, scrolling in its box, and the list open
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{site.base}/disorders/{ANKL}.html")
+    svg = page.locator(".graph-static svg")
+    assert svg.evaluate("s => s.getBoundingClientRect().width") == float(svg.get_attribute("width"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("#causal-chain")).to_have_attribute("open", "")
+    context.close()
 
 
 def test_at_phone_width_nothing_is_wider_than_the_screen(browser, site: Site) -> None:

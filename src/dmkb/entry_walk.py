@@ -20,13 +20,18 @@ _STEP = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
 def mappings(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every mapping in ``value``, depth first, with its path."""
     stack = [(path, value)]
+    push = stack.append
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
             yield path, value
-            stack.extend(((*path, k), v) for k, v in reversed(value.items()) if isinstance(v, (dict, list)))
+            for key, item in reversed(value.items()):
+                if isinstance(item, (dict, list)):
+                    push(((*path, key), item))
         elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(value))) if isinstance(v, (dict, list)))
+            for index in range(len(value) - 1, -1, -1):
+                if isinstance(value[index], (dict, list)):
+                    push(((*path, index), value[index]))
 
 
 def evidence_items(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -70,27 +75,38 @@ def lenient_get(mapping: dict[str, Any], key: str) -> Any:
 
 
 def _close(a: str, b: str) -> bool:
+    if 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):  # lengths too far apart for a ratio of 0.8
+        return False
     matcher = difflib.SequenceMatcher(None, a, b)
     # the quick ratios are upper bounds of the ratio: most keys are ruled out without computing it
     return matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and matcher.ratio() >= 0.8
 
 
+# the class of each class's fields that hold mappings of a class: class -> field -> class
+_CHILD_CLASSES = {name: {key: child for key, slot in slots.items()
+                         if (child := next((r for r in slot.ranges if r in CLASSES), None))}
+                  for name, slots in CLASSES.items()}
+
+
 def typed_mappings(data: Any, class_name: str = ROOT_CLASS, path: Path = ()) -> Iterator[tuple[Path, str, dict]]:
     """Every mapping the schema gives a class to, with its path and class name, depth first."""
-    if not isinstance(data, dict):
-        return
-    yield path, class_name, data
-    slots = CLASSES.get(class_name, {})
-    for key, value in data.items():
-        slot = slots.get(key)
-        child_class = next((r for r in slot.ranges if r in CLASSES), None) if slot else None
-        if child_class is None:
+    stack = [(path, class_name, data)]
+    while stack:
+        path, class_name, data = stack.pop()
+        if not isinstance(data, dict):
             continue
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from typed_mappings(item, child_class, (*path, key, i))
-        else:
-            yield from typed_mappings(value, child_class, (*path, key))
+        yield path, class_name, data
+        children = _CHILD_CLASSES.get(class_name, {})
+        below = []
+        for key, value in data.items():
+            child_class = children.get(key)
+            if child_class is None:
+                continue
+            if isinstance(value, list):
+                below.extend(((*path, key, i), child_class, item) for i, item in enumerate(value))
+            else:
+                below.append(((*path, key), child_class, value))
+        stack.extend(reversed(below))
 
 
 def bound_terms(data: Any) -> Iterator[tuple[Path, str, dict[str, Any]]]:

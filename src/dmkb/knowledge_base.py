@@ -25,6 +25,7 @@ class KnowledgeBase(KbFiles):
         self.references = ReferenceCache(layout.references_dir)
         self.terms = TermCache(layout.cache_dir)
         self._sources: dict[str, SourceText | None] = {}
+        self._filed_wrongly: dict[str, list[str]] = {}
         self._term_index: TermIndex | None | bool = False  # False: not opened yet
 
     @property
@@ -48,6 +49,19 @@ class KnowledgeBase(KbFiles):
             cached = self.references.get(reference_id)
             self._sources[reference_id] = SourceText(cached.text) if cached else None
         return self._sources[reference_id]
+
+
+    def filed_wrongly(self, reference_id: str) -> list[str]:
+        """Where the cache file of a cached reference contradicts the id it is filed under (see
+        :func:`~dmkb.references.identity.cached_problems`); worked out once per reference, however
+        many entries cite it."""
+        if reference_id not in self._filed_wrongly:
+            from dmkb.references.identity import cached_problems
+
+            cached = self.references.get(reference_id)
+            path = self.references.path_of(reference_id) if cached and cached.metadata else None
+            self._filed_wrongly[reference_id] = cached_problems(path.name, cached) if cached and path else []
+        return self._filed_wrongly[reference_id]
 
 
 def open_knowledge_base(inputs: Sequence[str | Path]) -> KnowledgeBase:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dmkb.checks import CHECK_NAMES, check_file, check_kb, duplicates, file_checks
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, memo_path, take_key
+from dmkb.compile.findings import FindingRow
 from dmkb.errors import LoadError
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
+from dmkb.load.kb import DisorderFile
 from dmkb.load.layout import find_layout
 
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
@@ -139,6 +143,36 @@ class Validator:
         else:
             self._memo.begin(self._kb)
         return self._kb
+
+
+class CompileChecks:
+    """The checks of ``dmkb validate`` run by the compiler on each entry it compiles (see
+    :class:`dmkb.compile.findings.EntryChecks`), so that ``kb.sqlite`` holds what validate finds
+    in each disorder file. The KB's shared files (term caches, research reports) are not checked."""
+
+    def __init__(self) -> None:
+        file_checks()  # imported once, before the compiler forks its workers
+
+    def context(self, kb: KnowledgeBase) -> str:
+        index = kb.term_index
+        return json.dumps([kb.terms.signature(), index.signature() if index else None])
+
+    def notes(self, kb: KnowledgeBase) -> list[str]:
+        return [] if kb.term_index else [NO_TERM_INDEX]
+
+    def entry(self, entry: DisorderFile, kb: KnowledgeBase) -> tuple[list[FindingRow], Any]:
+        found = duplicates.identity(entry.name, entry.doc)
+        return [_row(f) for f in check_file(entry, kb)], found.to_json() if found else None
+
+    def across(self, identities: dict[str, Any]) -> dict[str, list[FindingRow]]:
+        rows: dict[str, list[FindingRow]] = {}
+        for finding in duplicates.check_entries(Identity.from_json(f, data) for f, data in identities.items()):
+            rows.setdefault(finding.file, []).append(_row(finding))
+        return rows
+
+
+def _row(finding: Finding) -> FindingRow:
+    return finding.line, finding.path, finding.check, finding.severity, finding.message, finding.hint
 
 
 def _validate_file(kb: KnowledgeBase, path: Path,

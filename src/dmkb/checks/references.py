@@ -12,7 +12,6 @@ from dmkb.checks.finding import Finding
 from dmkb.entry_path import Path
 from dmkb.entry_walk import evidence_items, items, text
 from dmkb.load.reference_files import ReferenceText
-from dmkb.references.identity import cached_problems
 from dmkb.references.ids import parse_reference_id
 from dmkb.references.matching import normalize
 
@@ -64,8 +63,7 @@ def _cached_entry(ctx: CheckContext, cited: str, cached: ReferenceText, path: Pa
         yield ctx.finding("warning", path, f"the cached text of {cited} is damaged: {cached.problem}",
                           "fetch the reference again")
         return
-    cache_file = ctx.kb.references.path_of(cited) if cached.metadata else None
-    contradictions = cached_problems(cache_file.name, cached) if cache_file else []
+    contradictions = ctx.kb.filed_wrongly(cited)
     if contradictions:
         yield ctx.finding("error", path, f"the cached entry of {cited} may hold another work: {'; '.join(contradictions)}",
                           f"check it with dmkb refs show {cited}; fetch it again with: dmkb refs fetch {cited} "

@@ -81,6 +81,9 @@ def _check_slot(ctx: CheckContext, value: Any, slot: Slot, key: str, path: Path)
 
 def _check_value(ctx: CheckContext, value: Any, ranges: tuple[str, ...], path: Path) -> Iterator[Finding]:
     """Check one value against its ranges; with several (any_of), the first that fits wins."""
+    if len(ranges) == 1:
+        yield from _check_range(ctx, value, ranges[0], path)
+        return
     results = [list(_check_range(ctx, value, rng, path)) for rng in ranges]
     if all(results):
         yield from results[0]

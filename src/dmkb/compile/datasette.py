@@ -16,7 +16,8 @@ _TABLES = {
         "stem": "the file name without .yaml", "file": "the file, relative to the KB root",
         "digest": "SHA-256 of the file's bytes", "depends": "JSON: the cached reference texts the entry cites",
         "mondo_id": "the MONDO id of the disorder", "categories": "JSON list", "synonyms": "JSON list",
-        "parents": "JSON list", "data": "the whole entry as JSON"}),
+        "parents": "JSON list", "data": "the whole entry as JSON",
+        "identity": "JSON: what names its disorder, to compare entries (with findings recorded)"}),
     "steps": ("Mechanism steps (pathophysiology, also of stages).", _PER_DISORDER),
     "phenotypes": ("Phenotypes with their HPO terms.", {**_PER_DISORDER, "frequency": "the entry's frequency value"}),
     "genes": ("Genes and their association with the disorder.", {**_PER_DISORDER, "gene_id": "HGNC id"}),
@@ -29,6 +30,10 @@ _TABLES = {
     "evidence": ("Evidence items with their verification status.", {
         **_PER_DISORDER, "owner": "path of the statement it backs",
         "status": "verified, not_found (quote not in the source), not_cached or no_snippet"}),
+    "findings": ("What dmkb validate finds in each entry (recorded by dmkb build).", {
+        **_PER_DISORDER, "path": "where in the entry (empty: the file as a whole)", "line": "its line in the file",
+        "check_name": "yaml, schema, graph, reference, snippet or term", "severity": "error, warning or info",
+        "across": "1 when found by comparing entries (two files naming one disorder)"}),
     "sources": ("Cited references (PMID, DOI, clinicaltrials).", {"cached": "1 when the KB caches its text",
                                                                    "authors": "the first three, then et al."}),
     "disorder_sources": ("Which disorder cites which reference.", {"source_id": "the reference (sources.id)"}),

@@ -2,12 +2,14 @@
 
 An entry is compiled again when its bytes hash differently, when the cached text of a
 reference it cites changed (its verification statuses depend on it), or when dmkb's code
-changed. When nothing changed the database is not written at all.
+changed; when the compile records findings, also when what they depend on changed (the
+term caches, the term index). When nothing changed the database is not written at all.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -16,9 +18,10 @@ from typing import Any
 
 from dmkb.compile import store
 from dmkb.compile.extract import extract
+from dmkb.compile.findings import EntryChecks, FindingRow
 from dmkb.compile.read import read_meta
 from dmkb.compile.research import compile_research
-from dmkb.compile.schema import PROBLEMS
+from dmkb.compile.schema import CHECKED, PROBLEMS
 from dmkb.compile.verify import verify
 from dmkb.errors import LoadError
 from dmkb.forked import forked_map
@@ -68,15 +71,21 @@ def compile_kb(
     db_path: Path,
     *,
     on_file: Callable[[str, int], None] | None = None,
+    checks: EntryChecks | None = None,
 ) -> CompileReport:
     """Compile the KB of ``inputs`` (a root folder, see :func:`dmkb.load.layout.find_layout`) into ``db_path``.
 
     :param on_file: called with each file's name and the number of files, once it is done.
+    :param checks: record what they find in each entry (the ``findings`` table).
     :raises UsageError: when the inputs are not a KB.
     :raises LoadError: when the KB cannot be listed.
     """
     kb = open_knowledge_base(inputs)
     signature = code_signature()
+    meta: dict[str, str] = {}
+    if checks is not None:
+        signature = hashlib.sha256(f"{signature}\0{checks.context(kb)}".encode()).hexdigest()
+        meta[CHECKED] = json.dumps(checks.notes(kb))
     known = store.read_known(db_path, signature)
     report = CompileReport(kb.root, db_path)
     compiled: list[store.Compiled] = []
@@ -85,7 +94,7 @@ def compile_kb(
     outcomes = [_outcome(kb, path, known or {}, claimed) for path in files]
     pending = [outcome for outcome in outcomes if isinstance(outcome, DisorderFile)]
     # parsing, extracting and verifying are the work: done by forked workers when there is much of it
-    results = forked_map(functools.partial(_compile_entry, kb, pending), list(range(len(pending))))
+    results = forked_map(functools.partial(_compile_entry, kb, pending, checks), list(range(len(pending))))
     for path, outcome in zip(files, outcomes, strict=True):
         result = next(results) if isinstance(outcome, DisorderFile) else outcome
         if isinstance(result, Skipped):
@@ -102,11 +111,22 @@ def compile_kb(
     research = compile_research(kb, store.read_known_research(db_path) if known is not None else {})
     report.reports = len(research.files)
     report.reports_compiled = [c.file.name for c in research.compiled]
-    problems = json.dumps([asdict(s) for s in report.skipped], sort_keys=True)
-    if known is None or report.changed or research.changed or read_meta(db_path, PROBLEMS) != problems:
+    meta[PROBLEMS] = json.dumps([asdict(s) for s in report.skipped], sort_keys=True)
+    if known is None or report.changed or research.changed or read_meta(db_path, PROBLEMS) != meta[PROBLEMS]:
+        across = _across(checks, report.stems, compiled, known or {}) if checks else None
         store.write(db_path, signature, kb.root, compiled, report.removed, fresh=known is None,
-                    meta={PROBLEMS: problems}, research=research)
+                    meta=meta, research=research, across=across)
     return report
+
+
+def _across(checks: EntryChecks, stems: list[str], compiled: list[store.Compiled],
+            known: dict[str, store.Known]) -> dict[str, list[FindingRow]]:
+    """The findings made by comparing the entries, by stem (those compiled before as they were)."""
+    now = {entry.stem: (entry.file, entry.identity) for entry in compiled}
+    files = {stem: now.get(stem) or (known[stem].file, known[stem].identity) for stem in stems}
+    stem_of = {file: stem for stem, (file, _) in files.items()}
+    found = checks.across({file: identity for file, identity in files.values() if identity is not None})
+    return {stem_of[file]: rows for file, rows in found.items() if file in stem_of}
 
 
 def _outcome(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
@@ -132,13 +152,17 @@ def _outcome(kb: KnowledgeBase, path: Path, known: dict[str, store.Known],
     return entry
 
 
-def _compile_entry(kb: KnowledgeBase, entries: list[DisorderFile], index: int) -> store.Compiled | Skipped:
+def _compile_entry(kb: KnowledgeBase, entries: list[DisorderFile], checks: EntryChecks | None,
+                   index: int) -> store.Compiled | Skipped:
     """The rows of ``entries[index]``, or why it cannot be compiled (its YAML is no entry)."""
     entry = entries[index]
     stem = entry.path.stem
     if not isinstance(entry.doc.data, dict):
         return _unreadable(entry, stem)
-    return _compiled(kb, entry, stem)
+    compiled = _compiled(kb, entry, stem)
+    if checks is not None:
+        compiled.findings, compiled.identity = checks.entry(entry, kb)
+    return compiled
 
 
 def _compiled(kb: KnowledgeBase, entry: DisorderFile, stem: str) -> store.Compiled:

@@ -7,8 +7,9 @@ treatments and their targets, evidence with its verification status, references.
 Paths (``pathophysiology[2].downstream[0]``) tie rows back to their place in the entry.
 """
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 PROBLEMS = "problems"  # meta key: JSON list of the entries that could not be compiled
+CHECKED = "checked"  # meta key, when findings were recorded: JSON list of the checks that could not be made
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +28,8 @@ CREATE TABLE disorders (
     synonyms TEXT NOT NULL,             -- JSON list
     parents TEXT NOT NULL,              -- JSON list
     data TEXT NOT NULL,                 -- the entry as JSON
-    source TEXT NOT NULL                -- the entry's YAML, as the curator wrote it
+    source TEXT NOT NULL,               -- the entry's YAML, as the curator wrote it
+    identity TEXT                       -- JSON: what names its disorder, to compare entries (findings recorded)
 );
 
 CREATE TABLE steps (
@@ -73,6 +75,18 @@ CREATE TABLE evidence (
     snippet TEXT,
     explanation TEXT,
     status TEXT NOT NULL                -- verified | not_found | not_cached | no_snippet
+);
+
+-- what dmkb validate finds in each entry (recorded by dmkb build; meta "checked" says so)
+CREATE TABLE findings (
+    disorder_id INTEGER NOT NULL REFERENCES disorders (id),
+    line INTEGER NOT NULL,
+    path TEXT NOT NULL,                 -- in the entry (phenotypes[3].evidence[1].snippet); empty for the whole file
+    check_name TEXT NOT NULL,           -- yaml | schema | graph | reference | snippet | term
+    severity TEXT NOT NULL,             -- error | warning | info
+    message TEXT NOT NULL,
+    hint TEXT,
+    across INTEGER NOT NULL             -- 1: found by comparing entries (two files, one disorder name)
 );
 
 CREATE TABLE sources (
@@ -138,6 +152,7 @@ CREATE INDEX nodes_disorder ON graph_nodes (disorder_id);
 CREATE INDEX edges_disorder ON graph_edges (disorder_id);
 CREATE INDEX mechanism_terms_disorder ON mechanism_terms (disorder_id);
 CREATE INDEX evidence_disorder ON evidence (disorder_id);
+CREATE INDEX findings_disorder ON findings (disorder_id);
 CREATE INDEX disorder_sources_source ON disorder_sources (source_id);
 CREATE INDEX research_stem ON research (stem);
 """
@@ -145,5 +160,5 @@ CREATE INDEX research_stem ON research (stem);
 # tables holding rows of one disorder each, deleted with it
 PER_DISORDER = (
     "steps", "phenotypes", "genes", "treatments", "treatment_targets",
-    "graph_nodes", "graph_edges", "evidence", "disorder_sources", "mechanism_terms",
+    "graph_nodes", "graph_edges", "evidence", "disorder_sources", "mechanism_terms", "findings",
 )

@@ -10,12 +10,13 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dmkb.compile.datasette import write_datasette_metadata
 from dmkb.compile.extract import Extracted
+from dmkb.compile.findings import FindingRow
 from dmkb.compile.research import ResearchChanges, write_research
 from dmkb.compile.research import read_known as read_known_reports
 from dmkb.compile.schema import PER_DISORDER, SCHEMA, SCHEMA_VERSION
@@ -29,6 +30,8 @@ class Known:
 
     digest: str
     depends: dict[str, Any]
+    file: str = ""
+    identity: Any = None  # what names its disorder, to compare entries (see dmkb.compile.findings)
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Compiled:
     source: str  # the YAML text
     statuses: list[str]
     sources: dict[str, dict[str, Any]]  # reference id -> {title, journal, year, authors, cached}
+    findings: list[FindingRow] = field(default_factory=list)  # what dmkb validate finds in it, when checked
+    identity: Any = None
 
 
 def read_known(path: Path, signature: str) -> dict[str, Known] | None:
@@ -55,19 +60,22 @@ def read_known(path: Path, signature: str) -> dict[str, Known] | None:
             meta = dict(conn.execute("SELECT key, value FROM meta"))
             if meta.get("schema_version") != SCHEMA_VERSION or meta.get("code") != signature:
                 return None
-            return {stem: Known(digest, json.loads(depends))
-                    for stem, digest, depends in conn.execute("SELECT stem, digest, depends FROM disorders")}
+            return {stem: Known(digest, json.loads(depends), file, json.loads(identity) if identity else None)
+                    for stem, digest, depends, file, identity in conn.execute(
+                        "SELECT stem, digest, depends, file, identity FROM disorders")}
     except (sqlite3.Error, ValueError):
         return None  # unreadable or foreign: rebuilt from scratch
 
 
 def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], removed: Iterable[str],
-          *, fresh: bool, meta: dict[str, str] | None = None, research: ResearchChanges | None = None) -> None:
+          *, fresh: bool, meta: dict[str, str] | None = None, research: ResearchChanges | None = None,
+          across: dict[str, list[FindingRow]] | None = None) -> None:
     """Apply changes to the database at ``path``: replace ``compiled`` disorders, drop ``removed`` ones.
 
     :param fresh: start from an empty database instead of the existing one.
     :param meta: more values for the ``meta`` table.
     :param research: the stored reports that changed.
+    :param across: the findings made by comparing entries, by stem (all of them: those before are dropped).
     """
     with _rewrite(path, fresh=fresh) as conn:
         conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
@@ -79,6 +87,7 @@ def write(path: Path, signature: str, root: Path, compiled: Iterable[Compiled], 
             _delete(conn, entry.stem)
             _insert(conn, entry)
         conn.execute("DELETE FROM sources WHERE id NOT IN (SELECT source_id FROM disorder_sources)")
+        _write_across(conn, across or {})
         write_research(conn, research or ResearchChanges())
     write_datasette_metadata(path)
 
@@ -132,10 +141,10 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
     r = entry.rows
     cursor = conn.execute(
         "INSERT INTO disorders (stem, file, digest, depends, name, mondo_id, mondo_label, description,"
-        " categories, synonyms, parents, data, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " categories, synonyms, parents, data, source, identity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (entry.stem, entry.file, entry.digest, json.dumps(entry.depends), r.name, r.mondo_id, r.mondo_label,
          r.description, json.dumps(r.categories), json.dumps(r.synonyms), json.dumps(r.parents),
-         entry.data, entry.source),
+         entry.data, entry.source, json.dumps(entry.identity) if entry.identity is not None else None),
     )
     did = cursor.lastrowid
     rows = {
@@ -154,6 +163,7 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
                      for ev, status in zip(r.evidence, entry.statuses, strict=True)],
         "disorder_sources": [(did, ref, title) for ref, title in r.cited.items()],
         "mechanism_terms": [(did, term_id, label) for term_id, label in r.mechanisms.items()],
+        "findings": [(did, *finding, 0) for finding in entry.findings],
     }
     for table, values in rows.items():
         if values:
@@ -166,6 +176,14 @@ def _insert(conn: sqlite3.Connection, entry: Compiled) -> None:
     )
     conn.execute("INSERT INTO search (rowid, stem, name, synonyms, keywords, description) VALUES (?, ?, ?, ?, ?, ?)",
                  (did, entry.stem, r.name, " ".join(r.synonyms), r.keywords(), r.description or ""))
+
+
+def _write_across(conn: sqlite3.Connection, across: dict[str, list[FindingRow]]) -> None:
+    conn.execute("DELETE FROM findings WHERE across = 1")
+    for stem, findings in across.items():
+        row = conn.execute("SELECT id FROM disorders WHERE stem = ?", (stem,)).fetchone()
+        if row is not None:
+            conn.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, 1)", [(row[0], *f) for f in findings])
 
 
 def _text(value: Any) -> str | None:

@@ -1,5 +1,5 @@
-"""``dmkb build``: compile the KB's files into ``OUT/kb.sqlite``, then write its site into ``OUT``, one
-build at a time."""
+"""``dmkb build``: compile the KB's files into ``OUT/kb.sqlite`` (with what ``dmkb validate`` finds in
+each), then write its site into ``OUT``, one build at a time."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from dmkb.compile.incremental import compile_kb
 from dmkb.fs import exclusive
 from dmkb.site.build import DB_NAME, LOCK, Progress, SiteReport, check_output, claim_output, write_site
+from dmkb.validate import CompileChecks
 
 
 def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress | None = None,
@@ -32,5 +33,5 @@ def build_site(inputs: Sequence[str | Path], out: Path, *, on_progress: Progress
             if on_progress:
                 on_progress("compiling", done["n"], total)
 
-        compiled = compile_kb(inputs, out / DB_NAME, on_file=compiled_one)
+        compiled = compile_kb(inputs, out / DB_NAME, on_file=compiled_one, checks=CompileChecks())
         return write_site(out, compiled, on_progress)

@@ -118,6 +118,7 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._found: dict[str, bool] = {}  # a build verifies each quote, then checks it: matched once
 
     @cached_property
     def words(self) -> str:
@@ -133,6 +134,12 @@ class SourceText:
 
     def contains(self, quote: str) -> bool:
         """Whether every part of ``quote`` appears, in order (see the module docstring)."""
+        found = self._found.get(quote)
+        if found is None:
+            found = self._found[quote] = self._contains(quote)
+        return found
+
+    def _contains(self, quote: str) -> bool:
         whole = normalize(quote)
         if not whole:
             return _raw_contains(self.text, quote)

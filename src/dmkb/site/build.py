@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from dmkb.compile.read import connect_readonly
 from dmkb.errors import UsageError
 from dmkb.fs import TEMPORARY, remove_leftovers, write_atomic
-from dmkb.site.data import research_signatures
+from dmkb.site.data import checks_signatures, research_signatures
 from dmkb.site.pages import render_pages
 from dmkb.site.render import STATIC, Renderer, render_diagnose_notice, renderer_signature
 from dmkb.site.similar import refresh_similar
@@ -110,14 +110,16 @@ def _building(name: str) -> bool:
 
 def _page_hashes(conn: Any, renderer: Renderer) -> dict[str, str]:
     """What each page depends on, hashed: its entry, the texts it cites, its similar conditions, its
-    stored research reports, the KB's disorders, the code and the research server it sends questions to."""
+    stored research reports, what comparing it with other entries found, the KB's disorders, the code
+    (and what findings depend on, see dmkb.compile.findings) and the research server it sends questions to."""
     code = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()[0]
     kb = _hash(json.dumps(sorted(renderer.links.items())))
     shared = _hash(code, renderer_signature(), kb, json.dumps(renderer.problems), renderer.research_server)
     research = research_signatures(conn)
+    across = checks_signatures(conn)
     rows = conn.execute("SELECT stem, digest, depends FROM disorders ORDER BY stem")
-    return {stem: _hash(shared, digest, depends, renderer.similar.get(stem, ""), research.get(stem, ""))
-            for stem, digest, depends in rows}
+    return {stem: _hash(shared, digest, depends, renderer.similar.get(stem, ""), research.get(stem, ""),
+                        across.get(stem, "")) for stem, digest, depends in rows}
 
 
 def _write_pages(renderer: Renderer, hashes: dict[str, str], manifest: dict[str, Any], report: SiteReport,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from dmkb.compile.schema import PROBLEMS
+from dmkb.compile.schema import CHECKED, PROBLEMS
 from dmkb.report_citations import ReferenceEntry, ReportContent
 
 
@@ -54,6 +54,22 @@ class DisorderRecord:
     source: str = ""  # the entry's YAML
     problem: dict[str, Any] | None = None  # why the file's current version could not be compiled (see problems)
     reports: list[StoredReport] = field(default_factory=list)  # stored deep-research reports about it
+    checks: CurationChecks | None = None  # what dmkb validate finds in it (None: the build recorded no findings)
+
+
+@dataclass(frozen=True)
+class CurationChecks:
+    """What ``dmkb validate`` finds in one entry, as the build recorded it."""
+
+    findings: list[dict[str, Any]]  # {check, severity, line, path, message, hint}, in line order
+    notes: list[str]  # the checks that could not be made, and why
+
+    def counts(self) -> dict[str, int]:
+        return {severity: sum(f["severity"] == severity for f in self.findings)
+                for severity in ("error", "warning", "info")}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"counts": self.counts(), "findings": self.findings, "notes": self.notes}
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,26 @@ def load_disorder(conn: sqlite3.Connection, stem: str, similar: str | None = Non
         source=row["source"],
         problem=next((p for p in load_problems(conn) if p.get("stem") == stem and p.get("kept")), None),
         reports=load_reports(conn, stem),
+        checks=load_checks(conn, did),
     )
+
+
+def load_checks(conn: sqlite3.Connection, disorder_id: int) -> CurationChecks | None:
+    """What ``dmkb validate`` finds in the entry, or ``None`` when the build recorded no findings."""
+    notes = conn.execute("SELECT value FROM meta WHERE key = ?", (CHECKED,)).fetchone()
+    if notes is None:
+        return None
+    found = conn.execute("SELECT check_name, severity, line, path, message, hint FROM findings "
+                         "WHERE disorder_id = ? ORDER BY line, rowid", (disorder_id,))
+    keys = ("check", "severity", "line", "path", "message", "hint")
+    return CurationChecks([dict(zip(keys, row)) for row in found], json.loads(notes[0]))
+
+
+def checks_signatures(conn: sqlite3.Connection) -> dict[str, str]:
+    """Per disorder, the findings made by comparing it with other entries: its page changes with them
+    (those of the entry alone change only with the entry)."""
+    return dict(conn.execute("SELECT d.stem, group_concat(f.line || f.message, ' ') FROM findings f "
+                             "JOIN disorders d ON d.id = f.disorder_id WHERE f.across = 1 GROUP BY d.stem"))
 
 
 def load_reports(conn: sqlite3.Connection, stem: str | None = None) -> list[StoredReport]:
@@ -180,5 +215,6 @@ def disorder_json(record: DisorderRecord) -> dict[str, Any]:
         "similar_conditions": record.similar,
         "research": [{"file": r.file, "provider": r.provider, "model": r.model, "date": r.date,
                       "question": r.question} for r in record.reports],
+        "curation_checks": record.checks.to_json() if record.checks else None,
         "url": page_url(record.stem),
     }

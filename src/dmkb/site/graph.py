@@ -1,5 +1,6 @@
-"""The mechanism graph of a page: data for the interactive drawing, and a static SVG picture
-(shown when scripts are off) laid out by :mod:`dmkb.site.layout`.
+"""The mechanism graph of a page: data for the interactive drawing, a static SVG picture (shown
+when scripts are off) laid out by :mod:`dmkb.site.layout`, and the causal chain as a list (what a
+phone or a screen reader follows best).
 
 Nodes are mechanism steps, the phenotypes the graph links, and treatments acting on steps;
 edges are ``downstream`` links, phenotype ``sequelae`` and treatment targets, drawn apart.
@@ -15,7 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from dmkb.site.anchors import anchor_for
-from dmkb.site.layout import layered_layout
+from dmkb.site.layout import Layout, layered_layout
 
 _CHARS_PER_LINE = 18
 _MAX_LINES = 4
@@ -46,6 +47,10 @@ class GraphNode:
     width: float
     height: float
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
 
 @dataclass(frozen=True)
 class GraphEdge:
@@ -56,6 +61,23 @@ class GraphEdge:
 
 
 @dataclass(frozen=True)
+class ChainLink:
+    """A link of the causal chain, seen from one of its ends: "leads to Fever (directly)"."""
+
+    verb: str  # leads to | arises from | acts on | acted on by
+    node: GraphNode
+    qualifier: str | None  # how direct the link is, or what the treatment does
+
+
+@dataclass(frozen=True)
+class ChainItem:
+    """One node of the graph with its links, as the list of the causal chain shows it."""
+
+    node: GraphNode
+    links: list[ChainLink]
+
+
+@dataclass(frozen=True)
 class Graph:
     """A page's mechanism graph, ready for the template."""
 
@@ -63,6 +85,7 @@ class Graph:
     edges: list[GraphEdge]
     svg: Markup
     height: int  # of the drawing area, in CSS pixels
+    chain: list[ChainItem]  # every node in the drawing's reading order (treatments last), with its links
 
     @property
     def steps(self) -> int:
@@ -97,8 +120,36 @@ def build_graph(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Gra
     graph_nodes = [_node(ids[row["node"]], row) for row in nodes]
     graph_edges = [GraphEdge(ids[e["source"]], ids[e["target"]], e["kind"], e["label"])
                    for e in edges if e["source"] in ids and e["target"] in ids]
-    svg, height = _svg(graph_nodes, graph_edges)
-    return Graph(graph_nodes, graph_edges, svg, height)
+    layout = layered_layout({n.id: (n.width, n.height) for n in graph_nodes},
+                            [(e.source, e.target) for e in graph_edges])
+    svg, height = _svg(graph_nodes, graph_edges, layout)
+    return Graph(graph_nodes, graph_edges, svg, height, _chain(graph_nodes, graph_edges, layout))
+
+
+def _chain(nodes: list[GraphNode], edges: list[GraphEdge], layout: Layout) -> list[ChainItem]:
+    """Each node with the links it starts, the treatments acting on it and, at the end of a chain
+    (nothing leads on from it), the links that reach it; in the drawing's reading order, top-down,
+    treatments last."""
+    by_id = {n.id: n for n in nodes}
+    links: dict[str, list[ChainLink]] = {n.id: [] for n in nodes}
+    ends = {n.id for n in nodes} - {e.source for e in edges if e.kind != "treatment" and e.source != e.target}
+    for edge in edges:
+        if edge.source == edge.target:
+            continue
+        source, target = by_id[edge.source], by_id[edge.target]
+        if edge.kind == "treatment":
+            effect = edge.label.replace("_", " ").lower() if edge.label else None
+            links[source.id].append(ChainLink("acts on", target, effect))
+            links[target.id].append(ChainLink("acted on by", source, effect))
+            continue
+        # how direct, when known (the cards say "not established" for the others)
+        words = CAUSAL_LINK_WORDS.get(edge.label, edge.label.replace("_", " ").lower()) \
+            if edge.label and edge.label != "UNKNOWN" else None
+        links[source.id].append(ChainLink("leads to", target, words))
+        if target.id in ends:
+            links[target.id].append(ChainLink("arises from", source, words))
+    order = sorted(nodes, key=lambda n: (n.kind == "treatment", layout.centres[n.id][1], layout.centres[n.id][0]))
+    return [ChainItem(node, links[node.id]) for node in order]
 
 
 def _node(node_id: str, row: dict[str, Any]) -> GraphNode:
@@ -118,8 +169,7 @@ def text_width(text: str) -> float:
     return units * _FONT_SIZE
 
 
-def _svg(nodes: list[GraphNode], edges: list[GraphEdge]) -> tuple[Markup, int]:
-    layout = layered_layout({n.id: (n.width, n.height) for n in nodes}, [(e.source, e.target) for e in edges])
+def _svg(nodes: list[GraphNode], edges: list[GraphEdge], layout: Layout) -> tuple[Markup, int]:
     parts = [
         (f'<svg xmlns="http://www.w3.org/2000/svg" class="graph-svg" viewBox="0 0 {layout.width:.0f} '
          f'{layout.height:.0f}" width="{layout.width:.0f}" height="{layout.height:.0f}" role="img" '

@@ -17,15 +17,17 @@ from dmkb.references.ids import reference_url
 from dmkb.similarity.stored import SCORE_MEANING
 from dmkb.site.anchors import anchor_for, slug
 from dmkb.site.cards import CardSpec, PageContext, build_card, fold, term_of
-from dmkb.site.data import DisorderRecord
+from dmkb.site.data import CurationChecks, DisorderRecord
 from dmkb.site.evidence import tidy_evidence
 from dmkb.site.graph import Graph, build_graph
 from dmkb.site.research import Anchors, render_report
 from dmkb.site.views import (
     Card,
+    ChecksView,
     CurationEvent,
     DisorderPage,
     EntryView,
+    FindingView,
     Link,
     Overview,
     Problem,
@@ -92,10 +94,13 @@ SECTIONS = (
 )
 MECHANISM_GRAPH = "mechanism-graph"
 SIMILAR = "similar-conditions"
+CHECKS = "curation-checks"
 ENTRY = "entry"
 STANDARD_IDS = ("overview", MECHANISM_GRAPH, "subtypes", "infectious-agents", "pathophysiology", "histopathology",
                 "phenotypes", "genetics", "progression", "diagnosis", "treatments", "clinical-trials",
-                "differential-diagnoses", SIMILAR, "research", "references", ENTRY)
+                "differential-diagnoses", SIMILAR, "research", "references", CHECKS, ENTRY)
+SEVERITIES = {"error": ("Error", "errors", "bad"), "warning": ("Warning", "warnings", "warn"),
+              "info": ("Note", "notes", "info")}  # label, plural, badge tone
 ATTACHES_TO = humanize("attaches_to")
 
 
@@ -125,6 +130,8 @@ def build_disorder_page(record: DisorderRecord, kb_index: dict[str, str] | None 
     sections.append(research_section(record, references, research_server))
     reference_section = Section("references", "References", "References", template="references")
     (sections if references else empty).append(reference_section)
+    sections.append(Section(CHECKS, "Curation checks", "Curation checks", template="checks",
+                            checks=checks_view(record.file, record.checks)))
     sections.append(Section(ENTRY, "The entry, as curated", "The entry (YAML)", template="entry"))
     sections.insert(0, Section("overview", "Overview", "Overview", template="overview"))
     _link_attachments(sections)
@@ -143,6 +150,24 @@ def research_section(record: DisorderRecord, references: list[ReferenceView], se
                for n, report in enumerate(record.reports, start=1)]
     view = ResearchView(record.stem, record.name, record.mondo_id, record.digest[:16], server, reports)
     return Section("research", "Research questions", "Research questions", template="research", research=view)
+
+
+def checks_view(file: str, checks: CurationChecks | None) -> ChecksView:
+    """What ``dmkb validate`` finds in the entry: errors and warnings, then the notes (info), each in line order."""
+    if checks is None:
+        return ChecksView(file, None, None, "", "", [])
+    views = [FindingView(f["severity"], SEVERITIES[f["severity"]][0], SEVERITIES[f["severity"]][2], f["check"],
+                         f["line"], f["path"], f["message"], f["hint"])
+             for f in checks.findings if f["severity"] in SEVERITIES]
+    counts = checks.counts()
+
+    def counted(*severities: str) -> str:
+        return " · ".join(f"{counts[s]} {SEVERITIES[s][1] if counts[s] != 1 else SEVERITIES[s][0].lower()}"
+                          for s in severities if counts[s])
+
+    problems = sorted((v for v in views if v.severity != "info"), key=lambda v: v.severity != "error")
+    return ChecksView(file, problems, [v for v in views if v.severity == "info"], counted("error", "warning"),
+                      counted("info"), checks.notes)
 
 
 def _entry(record: DisorderRecord) -> EntryView:

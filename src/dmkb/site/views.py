@@ -133,11 +133,13 @@ class Section:
     table: Table | None = None
     similar: SimilarView | None = None
     research: ResearchView | None = None
+    checks: ChecksView | None = None
 
     @property
     def count(self) -> int:
         return len(self.cards) + (len(self.similar.kb) + len(self.similar.hpo) if self.similar else 0) \
-            + (len(self.research.reports) if self.research else 0)
+            + (len(self.research.reports) if self.research else 0) \
+            + len(self.checks.problems or () if self.checks else ())
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,32 @@ class EntryView:
     history: list[CurationEvent]
     yaml: list[YamlBlock]
     lines: int
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """One thing ``dmkb validate`` finds in the entry: where (line, path), what, and how to fix it."""
+
+    severity: str  # error | warning | info
+    label: str  # "Error", "Warning", "Note"
+    tone: str  # of its badge
+    check: str  # yaml | schema | graph | reference | snippet | term
+    line: int
+    path: str  # in the entry; empty for the file as a whole
+    message: str
+    hint: str | None
+
+
+@dataclass(frozen=True)
+class ChecksView:
+    """The curation checks of the entry: ``None`` lists when the build recorded no findings."""
+
+    file: str
+    problems: list[FindingView] | None  # errors, then warnings
+    info: list[FindingView] | None
+    summary: str  # of the problems: "2 errors · 1 warning"
+    info_summary: str  # "12 notes"
+    notes: list[str]  # the checks that could not be made, and why
 
 
 @dataclass(frozen=True)

@@ -224,18 +224,44 @@
     }
   }
 
-  /* As large as the width allows (up to a little over full size), and never cut off: the drawing
-     area takes the graph's whole height. */
-  function fitReadably(cy, canvas) {
-    var pad = 18, top = 48, largest = 1.15; // room above for the zoom buttons
+  /* On a phone's screen labels are drawn no smaller than about 11.7 px (13 px at 0.9): a drawing wider than
+     the screen then scrolls sideways in its box, and the causal chain is also given as a list. */
+  var NARROW = "(max-width: 600px)", LEGIBLE = 0.9, LARGEST = 1.15, PAD = 18, TOP = 48; // room above for the buttons
+
+  function isNarrow() {
+    return Boolean(window.matchMedia && window.matchMedia(NARROW).matches);
+  }
+
+  /* The whole drawing as large as the box's width allows (up to a little over full size). */
+  function fittingZoom(cy, canvas) {
+    return Math.min(LARGEST, (canvas.parentNode.clientWidth - 2 * PAD) / cy.elements().boundingBox().w);
+  }
+
+  function readableZoom(cy, canvas) {
+    var zoom = fittingZoom(cy, canvas);
+    return isNarrow() ? Math.max(zoom, LEGIBLE) : zoom;
+  }
+
+  /* The drawing at `zoom`, never cut off: the drawing area as tall as the graph, and as wide as its box
+     or, when the graph is wider, as the graph (the box scrolls sideways; the page never does). */
+  function draw(cy, canvas, zoom) {
     var box = cy.elements().boundingBox();
-    var width = canvas.clientWidth;
-    var zoom = Math.min(largest, (width - 2 * pad) / box.w);
-    var height = Math.max(160, box.h * zoom + top + pad);
-    canvas.style.height = Math.round(height) + "px";
+    var width = Math.max(canvas.parentNode.clientWidth, Math.ceil(box.w * zoom + 2 * PAD));
+    canvas.style.width = width + "px";
+    canvas.style.height = Math.round(Math.max(160, box.h * zoom + TOP + PAD)) + "px";
     cy.resize();
     cy.zoom(zoom);
-    cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: top - box.y1 * zoom });
+    cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: TOP - box.y1 * zoom });
+    var hint = document.querySelector(".graph-hint");
+    if (hint) hint.hidden = width <= canvas.parentNode.clientWidth;
+  }
+
+  /* Zoomed in or out around the middle of what the box shows. */
+  function rezoom(cy, canvas, zoom) {
+    var scroller = canvas.parentNode;
+    var middle = (scroller.scrollLeft + scroller.clientWidth / 2) / canvas.clientWidth;
+    draw(cy, canvas, Math.min(2.5, Math.max(0.15, zoom)));
+    scroller.scrollLeft = middle * canvas.clientWidth - scroller.clientWidth / 2;
   }
 
   function setUpGraph() {
@@ -259,13 +285,16 @@
       style: graphStyle(),
       layout: { name: "preset" },
       userZoomingEnabled: false,
+      userPanningEnabled: false, // the drawing stays in its box: a wider one scrolls sideways
       boxSelectionEnabled: false,
       autoungrabify: true,
       minZoom: 0.15,
       maxZoom: 2.5
     });
     arrange(cy, canvas);
-    fitReadably(cy, canvas);
+    draw(cy, canvas, readableZoom(cy, canvas));
+    var chain = document.getElementById("causal-chain");
+    if (chain && !isNarrow()) chain.open = false; // the drawing reads well: the list stays at hand, folded
     cy.on("tap", "node", function (event) {
       cy.nodes().removeClass("selected");
       event.target.addClass("selected");
@@ -283,9 +312,7 @@
     holder.querySelectorAll("[data-zoom]").forEach(function (button) {
       button.addEventListener("click", function () {
         var how = button.getAttribute("data-zoom");
-        if (how === "fit") { fitReadably(cy, canvas); return; }
-        var center = { x: canvas.clientWidth / 2, y: canvas.clientHeight / 2 };
-        cy.zoom({ level: cy.zoom() * (how === "in" ? 1.25 : 0.8), renderedPosition: center });
+        rezoom(cy, canvas, how === "fit" ? fittingZoom(cy, canvas) : cy.zoom() * (how === "in" ? 1.25 : 0.8));
       });
     });
     document.querySelectorAll(".graph-link[data-node]").forEach(function (link) {
@@ -293,8 +320,14 @@
         var node = cy.nodes().filter(function (n) { return n.data("anchor") === link.getAttribute("data-node"); });
         cy.nodes().removeClass("selected");
         node.addClass("selected");
-        if (node.length) cy.animate({ center: { eles: node }, duration: 300 });
+        if (node.length) canvas.parentNode.scrollLeft = node.renderedPosition("x") - canvas.parentNode.clientWidth / 2;
       });
+    });
+    var room = canvas.parentNode.clientWidth;
+    window.addEventListener("resize", function () { // a phone turned on its side: drawn again for its width
+      if (canvas.parentNode.clientWidth === room) return;
+      room = canvas.parentNode.clientWidth;
+      draw(cy, canvas, readableZoom(cy, canvas));
     });
     window.dmkbGraph = cy; // for the browser tests and the console
   }
