@@ -16,7 +16,8 @@ from conftest import run_dmkb, start_dmkb_process
 from test_diagnose_cli import mini_home  # noqa: F401 - the fixture below uses it
 from test_similarity import hp
 
-from dmkb.forked import forked_stream, workers_allowed
+from dmkb.errors import DmkbError
+from dmkb.forked import forked_map, forked_stream, workers_allowed
 from dmkb.similarity.batch import open_batch
 from dmkb.similarity.batch_rank import shard_range
 
@@ -56,6 +57,18 @@ def test_a_stream_is_ranked_in_order_by_workers_taking_the_items_as_needed() -> 
         rest = list(results)
     assert [i for i, _ in [first, *rest]] == list(range(400))
     assert len({pid for _, pid in rest} - {os.getpid()}) == 2  # ranked in two forked workers
+
+
+def _killed_at_50(item: int) -> int:
+    if item == 50:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the system kills a worker out of memory
+    return item
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_worker_killed_mid_way_is_an_error_that_says_so(stream: bool) -> None:
+    with workers_allowed(), pytest.raises(DmkbError, match="a worker process ended abruptly"):
+        list(forked_stream(_killed_at_50, range(400), 2) if stream else forked_map(_killed_at_50, list(range(400))))
 
 
 def test_one_and_two_workers_write_the_same_lines_in_input_order(tmp_path: Path) -> None:

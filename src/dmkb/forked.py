@@ -24,7 +24,10 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
+
+from dmkb.errors import DmkbError
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -102,6 +105,9 @@ def _forked_pool(work: Callable, workers: int,
     gc.freeze()
     try:
         yield pool
+    except BrokenProcessPool:
+        raise DmkbError("a worker process ended abruptly (killed, or out of memory)",
+                        "run the command again, with fewer workers if memory ran out") from None
     finally:
         gc.unfreeze()
         pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, the work not begun is dropped
