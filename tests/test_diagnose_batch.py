@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import run_dmkb, start_dmkb_process
 from test_diagnose_cli import mini_home  # noqa: F401 - the fixture below uses it
+from test_phenopacket import write_phenopacket
 from test_similarity import hp
 
 from dmkb.errors import DmkbError
@@ -182,3 +183,22 @@ def test_open_batch_counts_without_keeping_the_cases(tmp_path: Path) -> None:
     batch = open_batch(write_many(tmp_path / "cases.tsv", 1000))
     assert len(batch) == 1000
     assert [case.case_id for case in batch][-1] == "case999" and next(iter(batch)).line == 2
+
+
+def test_a_folder_with_files_added_since_a_strict_stop_is_not_resumed(tmp_path: Path) -> None:
+    folder, out = tmp_path / "packets", tmp_path / "ranked.jsonl"
+    folder.mkdir()
+    for i in range(1, 9):
+        write_phenopacket(folder / f"p{i}.json", f"p{i}", [hp(11), hp(21)] if i != 5 else ["HP:0000077"])
+    stopped = run_dmkb("diagnose", "--batch", folder, "--out", out, "--strict")
+    assert stopped.code == 2 and len((tmp_path / ".ranked.jsonl.part").read_text().splitlines()) == 4
+
+    write_phenopacket(folder / "p0.json", "p0", [hp(12)])  # sorts first: the kept lines are no longer the first cases
+    write_phenopacket(folder / "p5.json", "p5", [hp(11)])
+    added = run_dmkb("diagnose", "--batch", folder, "--out", out, "--resume")
+    assert added.code == 2 and "the files of the folder" in added.stderr.replace("\n", "")
+
+    (folder / "p0.json").unlink()
+    resumed = run_dmkb("diagnose", "--batch", folder, "--out", out, "--resume")
+    assert resumed.code == 0, resumed.stderr
+    assert out.read_text(encoding="utf-8") == run_dmkb("diagnose", "--batch", folder).stdout

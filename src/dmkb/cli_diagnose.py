@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,9 @@ from dmkb.cli_common import FormatOption, OutputFormat, QuietOption, compiled_kb
 from dmkb.cli_progress import StepProgress
 from dmkb.errors import UsageError
 from dmkb.term_ids import CURIE, HPO_ID
+
+if TYPE_CHECKING:
+    from dmkb.similarity.batch import Batch
 
 KbOption = Annotated[
     Path | None,
@@ -230,10 +233,12 @@ class BatchRun:
             raise UsageError(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with --batch",
                              "rank a batch: dmkb diagnose --batch FILE|DIR")
 
-    def options(self, path: Path, kb: Path | None) -> dict:
-        """What the output depends on, by option name (a part file written with others is not resumed)."""
-        return {"--batch": str(path.resolve()), "--shard": self.shard or "1/1", "--limit": self.limit,
-                "--gene": self.genes, "--kb": str(kb.resolve()) if kb else None}
+    def options(self, path: Path, batch: Batch, kb: Path | None) -> dict:
+        """What the output depends on, by option name (a part file written with others is not resumed);
+        for a folder, also the names of its files (a phenopacket's case id is not its file's name)."""
+        options = {"--batch": str(path.resolve()), "--shard": self.shard or "1/1", "--limit": self.limit,
+                   "--gene": self.genes, "--kb": str(kb.resolve()) if kb else None}
+        return options | ({"the files of the folder": batch.listing} if batch.listing else {})
 
 
 def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
@@ -245,7 +250,7 @@ def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
         raise UsageError("--resume continues the part file of --out FILE", "add --out FILE, as in the interrupted run")
     batch = open_batch(path)  # reads it all once: a malformed line stops the run before anything is ranked
     cases = shard_range(len(batch), parse_shard(run.shard or "1/1"))
-    with _output(run, path, kb) as output:
+    with _output(run, path, batch, kb) as output:
         engine = _engine(kb, quiet)
         _warn_unlinked(engine, engine.query([], strict=False, genes=run.genes), quiet)
         items = itertools.islice(batch, cases.start, cases.stop)
@@ -275,14 +280,14 @@ def _rank_all(engine, items, count: int, run: BatchRun, path: Path, quiet: bool,
 
 
 @contextlib.contextmanager
-def _output(run: BatchRun, path: Path, kb: Path | None) -> Iterator:
+def _output(run: BatchRun, path: Path, batch: Batch, kb: Path | None) -> Iterator:
     """Where the JSON lines go: ``--out``'s part file, or stdout."""
     if run.out is None:
         yield _Stdout()
         return
     from dmkb.partfile import PartFile
 
-    with PartFile(run.out, run.options(path, kb), resume=run.resume) as part:
+    with PartFile(run.out, run.options(path, batch, kb), resume=run.resume) as part:
         yield part
 
 

@@ -17,6 +17,7 @@ A folder of phenopackets: its ``*.json`` files, by name (read by :mod:`dmkb.simi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -50,6 +51,7 @@ class Batch:
 
     count: int
     read: Callable[[], Iterator[Case | Path]]
+    listing: str | None = None  # a folder's file names, digested: a resumed run checks the folder by them
 
     def __len__(self) -> int:
         return self.count
@@ -69,7 +71,8 @@ def open_batch(path: Path) -> Batch:
         names = sorted(entry.name for entry in os.scandir(path) if entry.name.endswith(".json"))
         if not names:
             raise DmkbError(f"{path}: no phenopacket (*.json) in the folder", "give a folder of phenopacket JSON files")
-        return Batch(len(names), lambda: (path / name for name in names))
+        listing = hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        return Batch(len(names), lambda: (path / name for name in names), f"{len(names)} files, {listing}")
     count = sum(1 for _ in read_cases(path))
     if not count:
         raise DmkbError(f"{path}: no cases", "write one case a line: case_id, disease_ids, observed_hpo, "
