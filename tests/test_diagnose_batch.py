@@ -15,7 +15,7 @@ import pytest
 from conftest import run_dmkb, start_dmkb_process
 from test_diagnose_cli import mini_home  # noqa: F401 - the fixture below uses it
 from test_phenopacket import write_phenopacket
-from test_similarity import hp
+from test_similarity import KB_ENTRY, hp
 
 from dmkb.errors import DmkbError
 from dmkb.forked import forked_map, forked_stream, workers_allowed
@@ -202,3 +202,19 @@ def test_a_folder_with_files_added_since_a_strict_stop_is_not_resumed(tmp_path: 
     resumed = run_dmkb("diagnose", "--batch", folder, "--out", out, "--resume")
     assert resumed.code == 0, resumed.stderr
     assert out.read_text(encoding="utf-8") == run_dmkb("diagnose", "--batch", folder).stdout
+
+
+def test_a_batch_is_not_resumed_against_a_changed_kb(tmp_path: Path) -> None:
+    folder = tmp_path / "kb" / "disorders"
+    folder.mkdir(parents=True)
+    (folder / "Marfan_Like.yaml").write_text(KB_ENTRY.format(name="Marfan_Like", mondo="MONDO:0000001",
+                                                             frequency="FREQUENT"))
+    lines = write_many(tmp_path / "whole.tsv", 10).read_text().splitlines()
+    cases, out = tmp_path / "cases.tsv", tmp_path / "ranked.jsonl"
+    cases.write_text("\n".join([*lines[:5], f"bad\t\t{hp(11)}|HP:0000077\t\t", *lines[5:]]) + "\n")
+    stopped = run_dmkb("diagnose", "--batch", cases, "--out", out, "--strict", "--kb", tmp_path)
+    assert stopped.code == 2 and len((tmp_path / ".ranked.jsonl.part").read_text().splitlines()) == 4
+
+    (folder / "Other.yaml").write_text(KB_ENTRY.format(name="Other", mondo="MONDO:0000777", frequency="OCCASIONAL"))
+    changed = run_dmkb("diagnose", "--batch", cases, "--out", out, "--resume", "--kb", tmp_path)
+    assert changed.code == 2 and "the disease model and KB" in changed.stderr.replace("\n", "")

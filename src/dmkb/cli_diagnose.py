@@ -233,11 +233,14 @@ class BatchRun:
             raise UsageError(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with --batch",
                              "rank a batch: dmkb diagnose --batch FILE|DIR")
 
-    def options(self, path: Path, batch: Batch, kb: Path | None) -> dict:
+    def options(self, path: Path, batch: Batch, kb: Path | None, engine) -> dict:
         """What the output depends on, by option name (a part file written with others is not resumed);
         for a folder, also the names of its files (a phenopacket's case id is not its file's name)."""
+        from dmkb.similarity.batch_rank import ranking_signature
+
         options = {"--batch": str(path.resolve()), "--shard": self.shard or "1/1", "--limit": self.limit,
-                   "--gene": self.genes, "--kb": str(kb.resolve()) if kb else None}
+                   "--gene": self.genes, "--kb": str(kb.resolve()) if kb else None,
+                   "the disease model and KB": ranking_signature(engine)}
         return options | ({"the files of the folder": batch.listing} if batch.listing else {})
 
 
@@ -250,8 +253,8 @@ def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
         raise UsageError("--resume continues the part file of --out FILE", "add --out FILE, as in the interrupted run")
     batch = open_batch(path)  # reads it all once: a malformed line stops the run before anything is ranked
     cases = shard_range(len(batch), parse_shard(run.shard or "1/1"))
-    with _output(run, path, batch, kb) as output:
-        engine = _engine(kb, quiet)
+    engine = _engine(kb, quiet)
+    with _output(run, path, batch, kb, engine) as output:
         _warn_unlinked(engine, engine.query([], strict=False, genes=run.genes), quiet)
         items = itertools.islice(batch, cases.start, cases.stop)
         _check_kept(output, items, path, len(cases))
@@ -280,14 +283,14 @@ def _rank_all(engine, items, count: int, run: BatchRun, path: Path, quiet: bool,
 
 
 @contextlib.contextmanager
-def _output(run: BatchRun, path: Path, batch: Batch, kb: Path | None) -> Iterator:
+def _output(run: BatchRun, path: Path, batch: Batch, kb: Path | None, engine) -> Iterator:
     """Where the JSON lines go: ``--out``'s part file, or stdout."""
     if run.out is None:
         yield _Stdout()
         return
     from dmkb.partfile import PartFile
 
-    with PartFile(run.out, run.options(path, batch, kb), resume=run.resume) as part:
+    with PartFile(run.out, run.options(path, batch, kb, engine), resume=run.resume) as part:
         yield part
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import json
 import os
 from collections import deque
@@ -22,6 +23,7 @@ from dmkb.forked import forked_stream
 from dmkb.similarity.batch import Case
 from dmkb.similarity.engine import Engine
 from dmkb.similarity.phenopacket import UnreadablePhenopacket, read_phenopacket_or_problem
+from dmkb.signature import code_signature
 
 PER_WORKER = 50  # the fewest cases worth a worker of their own (a fork and its start cost ~0.1 s)
 
@@ -50,6 +52,13 @@ def shard_range(count: int, shard: tuple[int, int]) -> range:
     differ by one at most."""
     k, n = shard
     return range(count * (k - 1) // n, count * k // n)
+
+
+def ranking_signature(engine: Engine) -> str:
+    """What every ranking depends on besides the case and the options: dmkb's code, the files the
+    model was built from and the KB's disorders (a resumed batch must not mix the rankings of two)."""
+    whole = repr((code_signature(), engine.model.meta.get("fingerprint"), engine.disorders))
+    return hashlib.sha256(whole.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def default_workers(cases: int) -> int:
