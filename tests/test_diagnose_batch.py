@@ -218,3 +218,19 @@ def test_a_batch_is_not_resumed_against_a_changed_kb(tmp_path: Path) -> None:
     (folder / "Other.yaml").write_text(KB_ENTRY.format(name="Other", mondo="MONDO:0000777", frequency="OCCASIONAL"))
     changed = run_dmkb("diagnose", "--batch", cases, "--out", out, "--resume", "--kb", tmp_path)
     assert changed.code == 2 and "the disease model and KB" in changed.stderr.replace("\n", "")
+
+
+def test_hidden_files_of_a_folder_are_no_cases_so_out_may_be_written_into_it(tmp_path: Path) -> None:
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    for i in range(1, 7):
+        write_phenopacket(folder / f"p{i}.json", f"p{i}", [hp(11), hp(21)] if i != 4 else ["HP:0000077"])
+    (folder / "._p1.json").write_bytes(b"\x00\x05\x16\x07")  # what a Mac leaves beside a file it copies
+    out = folder / "ranked.jsonl"
+    stopped = run_dmkb("diagnose", "--batch", folder, "--out", out, "--strict")
+    assert stopped.code == 2 and "p4.json" in stopped.stderr and (folder / ".ranked.jsonl.part.json").is_file()
+
+    write_phenopacket(folder / "p4.json", "p4", [hp(11)])
+    resumed = run_dmkb("diagnose", "--batch", folder, "--out", out, "--resume", "--strict")
+    assert resumed.code == 0, resumed.stderr
+    assert [json.loads(line)["case_id"] for line in out.read_text().splitlines()] == [f"p{i}" for i in range(1, 7)]

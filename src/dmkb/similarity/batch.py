@@ -12,7 +12,8 @@ A JSON Lines file (``.jsonl``, ``.ndjson``), one case a line, with the same name
 
     {"case_id": "p1", "observed_hpo": ["HP:0001166", "HP:0001083"], "excluded_hpo": ["HP:0000501"]}
 
-A folder of phenopackets: its ``*.json`` files, by name (read by :mod:`dmkb.similarity.phenopacket`).
+A folder of phenopackets: its ``*.json`` files, by name, hidden ones aside (read by
+:mod:`dmkb.similarity.phenopacket`).
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ def open_batch(path: Path) -> Batch:
     :raises DmkbError: as :func:`read_cases`; or for a folder without ``*.json`` files.
     """
     if path.is_dir():
-        # names, not Paths, kept for the whole run: a fraction of the memory for a million files
-        names = sorted(entry.name for entry in os.scandir(path) if entry.name.endswith(".json"))
+        # names, not Paths, kept for the whole run: a fraction of the memory for a million files; hidden
+        # files are none (a Mac's ._p1.json beside p1.json, the part file of an --out written here)
+        names = sorted(entry.name for entry in os.scandir(path)
+                       if entry.name.endswith(".json") and not entry.name.startswith("."))
         if not names:
             raise DmkbError(f"{path}: no phenopacket (*.json) in the folder", "give a folder of phenopacket JSON files")
         listing = hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()[:16]
