@@ -234,3 +234,11 @@ def test_hidden_files_of_a_folder_are_no_cases_so_out_may_be_written_into_it(tmp
     resumed = run_dmkb("diagnose", "--batch", folder, "--out", out, "--resume", "--strict")
     assert resumed.code == 0, resumed.stderr
     assert [json.loads(line)["case_id"] for line in out.read_text().splitlines()] == [f"p{i}" for i in range(1, 7)]
+
+
+def test_out_may_not_be_the_batch_itself(tmp_path: Path) -> None:
+    cases = write_many(tmp_path / "cases.tsv", 5)
+    before = cases.read_bytes()
+    same = run_dmkb("diagnose", "--batch", cases, "--out", tmp_path / "." / "cases.tsv")
+    assert same.code == 2 and "the file of the cases" in same.stderr.replace("\n", "")
+    assert cases.read_bytes() == before

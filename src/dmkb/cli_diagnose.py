@@ -251,6 +251,9 @@ def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
 
     if run.resume and run.out is None:
         raise UsageError("--resume continues the part file of --out FILE", "add --out FILE, as in the interrupted run")
+    if run.out is not None and run.out.resolve() == path.resolve():
+        raise UsageError(f"--out {run.out} is the file of the cases: the results would replace them",
+                         "write the results to another file, e.g. --out ranked.jsonl")
     batch = open_batch(path)  # reads it all once: a malformed line stops the run before anything is ranked
     cases = shard_range(len(batch), parse_shard(run.shard or "1/1"))
     engine = _engine(kb, quiet)
