@@ -107,6 +107,13 @@ def test_malformed_json_lines_name_file_and_line(tmp_path: Path, line: str, mess
     assert result.stdout == ""  # nothing is ranked before the whole file is read
 
 
+def test_an_empty_json_lines_file_is_told_how_to_write_its_cases(tmp_path: Path) -> None:
+    (tmp_path / "cases.jsonl").write_text("\n# nothing yet\n", encoding="utf-8")
+    result = run_dmkb("diagnose", "--batch", tmp_path / "cases.jsonl")
+    assert result.code == 2 and "cases.jsonl: no cases" in result.stderr
+    assert "one JSON object a line" in result.stderr and "tabs" not in result.stderr
+
+
 def test_shards_concatenate_to_the_whole_batch(tmp_path: Path) -> None:
     cases = write_many(tmp_path / "cases.tsv", 100)
     whole = run_dmkb("diagnose", "--batch", cases)

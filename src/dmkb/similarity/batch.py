@@ -78,8 +78,9 @@ def open_batch(path: Path) -> Batch:
         return Batch(len(names), lambda: (path / name for name in names), f"{len(names)} files, {listing}")
     count = sum(1 for _ in read_cases(path))
     if not count:
-        raise DmkbError(f"{path}: no cases", "write one case a line: case_id, disease_ids, observed_hpo, "
-                        "excluded_hpo, cohort, separated by tabs")
+        raise DmkbError(f"{path}: no cases", _JSON_HINT if path.suffix.lower() in JSON_LINES else
+                        "write one case a line: case_id, disease_ids, observed_hpo, excluded_hpo, cohort, "
+                        "separated by tabs")
     return Batch(count, lambda: read_cases(path))
 
 
