@@ -20,10 +20,10 @@ from pathlib import Path
 
 from dmkb.errors import UsageError
 from dmkb.forked import forked_stream
+from dmkb.signature import code_signature
 from dmkb.similarity.batch import Case
 from dmkb.similarity.engine import Engine
 from dmkb.similarity.phenopacket import UnreadablePhenopacket, read_phenopacket_or_problem
-from dmkb.signature import code_signature
 
 PER_WORKER = 50  # the fewest cases worth a worker of their own (a fork and its start cost ~0.1 s)
 
