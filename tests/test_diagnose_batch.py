@@ -226,6 +226,12 @@ def test_a_batch_is_not_resumed_against_a_changed_kb(tmp_path: Path) -> None:
     changed = run_dmkb("diagnose", "--batch", cases, "--out", out, "--resume", "--kb", tmp_path)
     assert changed.code == 2 and "the disease model and KB" in changed.stderr.replace("\n", "")
 
+    (folder / "Other.yaml").unlink()
+    cases.write_text("\n".join(lines) + "\n")
+    resumed = run_dmkb("diagnose", "--batch", cases, "--out", out, "--resume", "--kb", tmp_path)
+    assert resumed.code == 0, resumed.stderr  # the KB as it was: its signature the same
+    assert out.read_text(encoding="utf-8") == run_dmkb("diagnose", "--batch", cases, "--kb", tmp_path).stdout
+
 
 def test_hidden_files_of_a_folder_are_no_cases_so_out_may_be_written_into_it(tmp_path: Path) -> None:
     folder = tmp_path / "packets"
