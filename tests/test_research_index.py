@@ -18,6 +18,7 @@ from research_helpers import copy_example
 
 from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
+from dmkb import fs
 from dmkb.fs import exclusive
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.matching import SourceText
@@ -111,7 +112,8 @@ def example(tmp_path: Path) -> tuple[Path, Path, Path]:
     return root, kb_db, tmp_path / "index" / "literature.sqlite"
 
 
-def test_index_is_built_then_updated_only_where_files_changed(example) -> None:
+def test_index_is_built_then_updated_only_where_files_changed(example, monkeypatch) -> None:
+    monkeypatch.setattr(fs, "RACY_NS", -1)  # files written just now count as settled
     root, kb_db, path = example
     cache = root / "references_cache"
     first = update_index(path, cache, kb_db)
@@ -129,6 +131,28 @@ def test_index_is_built_then_updated_only_where_files_changed(example) -> None:
     hits = index.search_passages(stems("zebrafish"), 5)
     assert [index.documents([h.doc])[h.doc].reference for h in hits] == ["PMID:37870698"]
     assert "DOI:10.1155/crh/7796972" not in {d.reference for d in index.documents(range(1, 100)).values()}
+
+
+def test_an_edit_keeping_size_and_modification_time_is_seen(example, monkeypatch) -> None:
+    monkeypatch.setattr(fs, "RACY_NS", -1)
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    edited = cache / "PMID_37870698.md"
+    before = edited.stat()
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("zebrafish", "Zebrafish", 1) if "zebrafish" in text else text[:-9] + "Axolotls\n",
+                      encoding="utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))  # as a restore or a copy keeping times does
+    assert edited.stat().st_size == before.st_size
+    assert update_index(path, cache, kb_db).updated == 1
+
+
+def test_a_file_written_within_the_clock_tick_is_read_again(example) -> None:
+    root, kb_db, path = example
+    cache = root / "references_cache"
+    update_index(path, cache, kb_db)
+    assert update_index(path, cache, kb_db).updated == 11  # just copied: a second write may yet keep its key
 
 
 def test_a_failed_build_leaves_the_old_index_and_no_temporary_file(example, monkeypatch) -> None:
@@ -160,7 +184,8 @@ def _append(file: Path, sentence: str) -> None:
     file.write_text(file.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
 
 
-def test_concurrent_updates_do_not_collide(example) -> None:
+def test_concurrent_updates_do_not_collide(example, monkeypatch) -> None:
+    monkeypatch.setattr(fs, "RACY_NS", -1)
     root, kb_db, path = example
     cache = root / "references_cache"
     update_index(path, cache, kb_db)

@@ -87,6 +87,15 @@ def key_of(info: os.stat_result) -> FileKey:
     return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
 
 
+RACY_NS = 2_000_000_000  # coarse file system clocks (FAT) tick every 2 s
+
+
+def settled(info: os.stat_result, at_ns: int) -> bool:
+    """Whether a file's times were old enough at ``at_ns`` (taken before the stat) that any later
+    write must change its :func:`key_of`; a key taken earlier may miss a second write in the same tick."""
+    return at_ns - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS
+
+
 def _size(limit: int) -> str:
     return f"{limit / 2**20:g} MiB" if limit >= 2**20 else f"{limit} bytes"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from dmkb.compile.read import connect_readonly
 from dmkb.entry_walk import value_at
+from dmkb.fs import file_key, key_of, settled
 from dmkb.references.cache import ReferenceCache
 from dmkb.research.text import Passage, passages, words
 
@@ -22,8 +24,7 @@ class CachedFile:
     """One file of the reference cache and what tells when it changed."""
 
     name: str
-    size: int
-    mtime_ns: int
+    key: str  # its size, times and inode (fs.key_of); "" while too recent to be trusted, so read again
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,15 @@ class StatementRecord:
 
 
 def list_cache(directory: Path) -> list[CachedFile]:
-    """The cache files of ``directory`` with their size and modification time (unreadable ones left out)."""
+    """The cache files of ``directory`` with what tells when each changed (unreadable ones left out)."""
     out = []
     for name in ReferenceCache(directory).file_names():
+        at_ns = time.time_ns()  # before the stat: a file's age is never overstated
         try:
-            stat = (directory / name).stat()
+            info = (directory / name).stat()
         except OSError:
             continue
-        out.append(CachedFile(name, stat.st_size, stat.st_mtime_ns))
+        out.append(CachedFile(name, ":".join(map(str, key_of(info))) if settled(info, at_ns) else ""))
     return out
 
 
@@ -85,14 +87,9 @@ def _id_from_file_name(name: str) -> str:
 
 
 def kb_signature(kb_db: Path | None) -> str:
-    """What tells when a compiled KB changed: its size and modification time."""
-    if kb_db is None:
-        return "none"
-    try:
-        stat = kb_db.stat()
-    except OSError:
-        return "none"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    """What tells when a compiled KB changed: its size, times and inode (it is replaced whole when written)."""
+    key = file_key(kb_db) if kb_db is not None else None
+    return ":".join(map(str, key)) if key else "none"
 
 
 def read_statements(kb_db: Path) -> Iterator[StatementRecord]:

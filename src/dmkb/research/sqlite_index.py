@@ -1,7 +1,7 @@
 """The literature index in one SQLite file with FTS5 tables of stems.
 
-Built on first use, then updated: only cache files whose size or modification time changed are
-read again, and the statements are read again only when the compiled KB changed. A new index is
+Built on first use, then updated: only cache files whose size, times or inode changed are read
+again (a file written in the last two seconds is read again until it is older), and the statements are read again only when the compiled KB changed. A new index is
 written to a temporary file of its own and renamed into place; an update runs in one
 transaction, from reading what is indexed to the last change. Either way a reader sees the old
 index or the new one, never half of one. One build or update at a time holds the index's lock
@@ -24,13 +24,13 @@ from dmkb.research.index import Document, Hit, Passage, Statement
 from dmkb.research.text import stems as stems_of
 from dmkb.sqlite_readonly import open_readonly
 
-FORMAT = "2"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
+FORMAT = "3"  # bump when the tables or the way text is cut into passages change: the index is rebuilt
 _BATCH = 500  # documents a transaction
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE docs(
-    id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, key TEXT NOT NULL,
     reference TEXT NOT NULL, title TEXT, authors TEXT, journal TEXT, year TEXT, doi TEXT, pmid TEXT,
     content_type TEXT, problem TEXT);
 CREATE INDEX docs_reference ON docs(reference COLLATE NOCASE);
@@ -126,9 +126,8 @@ def _apply(db: sqlite3.Connection, references_dir: Path, files: list[sources.Cac
     """Index what changed. With ``batch``, commit after every ``batch`` documents (a new index, not
     yet anyone's); without, the caller holds one transaction for the whole update."""
     commit = contextlib.nullcontext if batch is None else lambda: db
-    known = {name: (doc_id, size, mtime) for doc_id, name, size, mtime
-             in db.execute("SELECT id, file, size, mtime_ns FROM docs")}
-    changed = [f for f in files if known.get(f.name, (None, None, None))[1:] != (f.size, f.mtime_ns)]
+    known = {name: (doc_id, key) for doc_id, name, key in db.execute("SELECT id, file, key FROM docs")}
+    changed = [f for f in files if not f.key or known.get(f.name, (None, None))[1] != f.key]
     gone = set(known) - {f.name for f in files}
     report.unchanged = len(files) - len(changed)
     cache = ReferenceCache(references_dir)
@@ -174,9 +173,9 @@ def _delete_document(db: sqlite3.Connection, doc_id: int) -> None:
 def _insert_document(db: sqlite3.Connection, record: sources.DocumentRecord) -> None:
     meta = record.metadata
     cursor = db.execute(
-        "INSERT INTO docs(file, size, mtime_ns, reference, title, authors, journal, year, doi, pmid, content_type, "
-        "problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (record.file.name, record.file.size, record.file.mtime_ns, record.reference, record.title,
+        "INSERT INTO docs(file, key, reference, title, authors, journal, year, doi, pmid, content_type, "
+        "problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (record.file.name, record.file.key, record.reference, record.title,
          "\n".join(_authors(meta.get("authors"))), _text(meta.get("journal")), _text(meta.get("year")),
          _text(meta.get("doi")), _text(meta.get("pmid")), _text(meta.get("content_type")), record.problem))
     doc_id = cursor.lastrowid
