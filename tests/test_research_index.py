@@ -16,9 +16,9 @@ import pytest
 from conftest import EXAMPLE
 from research_helpers import copy_example
 
+from dmkb import fs
 from dmkb.compile.incremental import compile_kb
 from dmkb.errors import UsageError
-from dmkb import fs
 from dmkb.fs import exclusive
 from dmkb.load.reference_files import parse_reference
 from dmkb.references.matching import SourceText
