@@ -67,7 +67,7 @@ def test_a_question_naming_a_gene_and_a_drug_is_steered_to_the_entry_naming_them
     answer = ask(library, IVACAFTOR)
     assert answer.disorder is None  # the question names none
     [inferred] = answer.inferred
-    assert (inferred.stem, set(inferred.words), inferred.strength) == ("Cystic_Fibrosis", {"ivacaftor", "cftr"}, 1.0)
+    assert (inferred.stem, set(inferred.words), inferred.strength) == ("Cystic_Fibrosis", {"ivacaftor", "CFTR"}, 1.0)
     order = [e.reference for e in answer.evidence]
     assert order.index(EPILEPSY_PAPER) > max(order.index(CF_PAPER), order.index(CF_REVIEW))
     # the same question without that entry in the KB: the paper matching "gating mutations act" comes second
@@ -80,8 +80,8 @@ def test_the_answer_says_which_disorder_was_inferred_and_from_what(library) -> N
     answer = ask(library, IVACAFTOR)
     shown = json.loads(render_json(answer))["inferred"]
     assert shown == [{"disorder": "Cystic Fibrosis", "mondo_id": None, "stem": "Cystic_Fibrosis",
-                      "from": ["ivacaftor", "cftr"], "strength": 1.0}]
-    assert "**Disorder inferred from the question's words:** Cystic Fibrosis, from ivacaftor, cftr" in \
+                      "from": ["ivacaftor", "CFTR"], "strength": 1.0}]
+    assert "**Disorder inferred from the question's words:** Cystic Fibrosis, from ivacaftor, CFTR" in \
         render_markdown(answer)
 
 
@@ -109,7 +109,7 @@ def test_a_gene_two_entries_name_steers_to_both_at_half_strength() -> None:
     query = analyse("How does STAT3 drive proliferation?", None, kb, None)
     assert [(i.disorder.stem, i.strength) for i in query.inferred] == [("A", 0.5), ("B", 0.5)]
     sharper = analyse("How does ruxolitinib act on STAT3?", None, kb, None)
-    assert [(i.disorder.stem, i.words, i.strength) for i in sharper.inferred] == [("A", ("ruxolitinib", "stat3"), 1.0)]
+    assert [(i.disorder.stem, i.words, i.strength) for i in sharper.inferred] == [("A", ("ruxolitinib", "STAT3"), 1.0)]
 
 
 def test_entity_words_come_from_genes_treatments_and_gene_terms_not_evidence(library) -> None:

@@ -164,7 +164,7 @@ def analyse(question: str, disorder_name: str | None, kb: list[KbDisorder], term
                  [p for p in dict.fromkeys(expansions) if len(p) > 1], disorder_stems,
                  [p for p in dict.fromkeys(disorder_phrases) if p], whole_disorder=not weights, notes=notes,
                  aspect=aspects.pop() if not weights and len(aspects) == 1 else None,
-                 inferred=() if disorder else _infer(concept_words, visible, terms))
+                 inferred=() if disorder else _infer(concept_words, visible, terms, question))
 
 
 _GENERIC_STEMS = frozenset(stem(w) for w in _GENERIC) | frozenset(stem(w) for w in STOP_WORDS)
@@ -185,10 +185,12 @@ def _resolve(name: str | None, question: str, kb: list[KbDisorder], terms: TermI
     return _named_in(question, kb, terms)
 
 
-def _infer(concept_words: list[str], kb: list[KbDisorder], terms: TermIndex | None) -> tuple[Inferred, ...]:
+def _infer(concept_words: list[str], kb: list[KbDisorder], terms: TermIndex | None,
+           question: str) -> tuple[Inferred, ...]:
     """The KB disorders a question naming none is about: those whose genes and treatments its words
     name. A word used by n entries (anywhere in them) counts 1/n for each; one used by more than
     ``MAX_USERS`` counts for none. The disorders with the most are inferred."""
+    spelled = {w.lower(): w for w in re.findall(r"\w+", question)}  # each word as the question writes it
     votes: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
     for word in dict.fromkeys(w for w in concept_words if len(w) > 2 and not w.isdigit() and w not in _GENERIC):
@@ -199,7 +201,7 @@ def _infer(concept_words: list[str], kb: list[KbDisorder], terms: TermIndex | No
         for d in kb:
             if s in d.entities:
                 votes[d.stem] = votes.get(d.stem, 0.0) + 1 / users
-                reasons.setdefault(d.stem, []).append(word)
+                reasons.setdefault(d.stem, []).append(spelled.get(word, word))
     if not votes:
         return ()
     top = max(votes.values())
