@@ -85,7 +85,7 @@ def main() -> None:
     started = time.perf_counter()
     engine = Engine.load()
     loaded = time.perf_counter() - started
-    cases = read_cases(args.cases)
+    cases = list(read_cases(args.cases))
     labels = _labels(args.cases, args.overlap or args.cases.with_name("overlap.txt"))
     print(f"{len(cases)} cases from {args.cases}; {sum(labels[c.case_id].cited for c in cases)} cited")
     print(f"engine: HPO {engine.release}, frequencies {engine.model.meta['hpoa_release'] or 'none'}, "

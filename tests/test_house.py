@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"errors", "settings"},  # what can go wrong, and what the environment sets
     {"fs", "prefixes", "signature", "schema", "sqlite_readonly", "term_ids",
      "entry_path", "packaged", "forked", "bounded_http", "typos"},
+    {"partfile"},  # an output file of lines that appears only complete, and resumes (through fs)
     {"links"},  # the pages a reader follows for terms and references (through prefixes)
     {"report_citations"},  # citation keys and reference lists of stored research reports (linked)
     {"load"},  # reading the files of a KB

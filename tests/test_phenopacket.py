@@ -20,7 +20,8 @@ from phenopackets import (
 )
 
 from dmkb.errors import DmkbError
-from dmkb.similarity.phenopacket import MAX_BYTES, read_phenopacket, read_phenopacket_folder
+from dmkb.similarity.batch import open_batch
+from dmkb.similarity.phenopacket import MAX_BYTES, read_phenopacket, read_phenopacket_or_problem
 
 
 def write_phenopacket(path: Path, case_id: str, observed: list[str], excluded: list[str] = (),
@@ -52,15 +53,15 @@ def test_a_folder_is_read_in_file_name_order(tmp_path: Path) -> None:
     write_phenopacket(tmp_path / "b.json", "second", ["HP:0001166"])
     write_phenopacket(tmp_path / "a.json", "first", ["HP:0001083"])
     (tmp_path / "notes.txt").write_text("not a phenopacket")
-    assert [c.case_id for c in read_phenopacket_folder(tmp_path)] == ["first", "second"]
+    assert [read_phenopacket_or_problem(p).case_id for p in open_batch(tmp_path)] == ["first", "second"]
     (tmp_path / "c.json").symlink_to("/dev/zero")  # endless: refused without being read
     (tmp_path / "d.json").write_bytes(b"{" + b" " * MAX_BYTES + b"}")  # too large
-    unread = read_phenopacket_folder(tmp_path)[2:]
+    unread = [read_phenopacket_or_problem(p) for p in open_batch(tmp_path)][2:]
     assert [(u.case_id, u.problem) for u in unread] == [("c", "cannot read (not a regular file)"),
                                                           ("d", "cannot read (larger than 16 MiB)")]
     (tmp_path / "empty").mkdir()
     with pytest.raises(DmkbError, match="no phenopacket"):
-        read_phenopacket_folder(tmp_path / "empty")
+        open_batch(tmp_path / "empty")
 
 
 @pytest.mark.parametrize(("text", "message"), [

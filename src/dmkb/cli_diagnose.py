@@ -3,8 +3,12 @@ to a KB disorder. Parse, call the engine, print."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -35,10 +39,23 @@ def diagnose(
                                                    "(symbol or HGNC id; repeatable): its diseases rise.")] = None,
     phenopacket: Annotated[Path | None, typer.Option("--phenopacket", help="Read the phenotypes from a GA4GH "
                                                      "Phenopacket v2 JSON file.")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated file, or "
-                                               "every phenopacket of a folder; one JSON line per case.")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="Rank every case of a tab-separated or JSON Lines "
+                                               "file, or every phenopacket of a folder; one JSON line per case, "
+                                               "in input order.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --batch: stop at an id that is not an HPO "
                                          "term, instead of leaving it out with a warning.")] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="With --batch: processes that rank "
+                                                "cases side by side, sharing the loaded model. Default: one a "
+                                                "core (one for a small batch).", show_default=False)] = None,
+    shard: Annotated[str | None, typer.Option("--shard", metavar="K/N", help="With --batch: rank only the K-th "
+                                              "of N equal slices of the cases, so that N runs (on N machines) "
+                                              "share a batch; their outputs, concatenated from 1 to N, are the "
+                                              "whole batch's.", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="With --batch: write the JSON lines to FILE, which "
+                                             "appears only when complete (until then they go to .FILE.part).",
+                                             show_default=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="With --out: keep the cases an interrupted run "
+                                         "already wrote, and rank the rest.")] = False,
     kb: KbOption = None,
     output: FormatOption = OutputFormat.text,
     quiet: QuietOption = False,
@@ -55,9 +72,11 @@ def diagnose(
         if observed or excluded or (batch is not None and phenopacket is not None):
             raise UsageError("--batch and --phenopacket read the phenotypes from files",
                              "give phenotypes, --phenopacket FILE or --batch FILE|DIR")
+    run = BatchRun(limit, genes, strict, workers, shard, out, resume)
     if batch is not None:
-        _run_batch(batch, limit, strict, kb, quiet, genes)
+        _run_batch(batch, run, kb, quiet)
         return
+    run.refuse_without_batch()
     if phenopacket is not None:
         from dmkb.similarity.phenopacket import read_phenopacket
 
@@ -192,61 +211,113 @@ def _warn_unlinked(engine, query, quiet: bool) -> None:
                                             "the gene changes nothing")
 
 
-def _run_batch(path: Path, limit: int, strict: bool, kb: Path | None, quiet: bool, genes: list[str]) -> None:
-    from dmkb.similarity.phenopacket import UnreadablePhenopacket
+@dataclass(frozen=True)
+class BatchRun:
+    """The options of ``dmkb diagnose --batch``."""
 
-    cases = _batch_cases(path)
-    engine = _engine(kb, quiet)
+    limit: int
+    genes: list[str]
+    strict: bool
+    workers: int | None
+    shard: str | None
+    out: Path | None
+    resume: bool
+
+    def refuse_without_batch(self) -> None:
+        given = [name for name, value in (("--workers", self.workers), ("--shard", self.shard), ("--out", self.out),
+                                          ("--resume", self.resume)) if value]
+        if given:
+            raise UsageError(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with --batch",
+                             "rank a batch: dmkb diagnose --batch FILE|DIR")
+
+    def options(self, path: Path, kb: Path | None) -> dict:
+        """What the output depends on, by option name (a part file written with others is not resumed)."""
+        return {"--batch": str(path.resolve()), "--shard": self.shard or "1/1", "--limit": self.limit,
+                "--gene": self.genes, "--kb": str(kb.resolve()) if kb else None}
+
+
+def _run_batch(path: Path, run: BatchRun, kb: Path | None, quiet: bool) -> None:
+    """Rank every case of the batch (or of its shard), a JSON line each, in input order."""
+    from dmkb.similarity.batch import open_batch
+    from dmkb.similarity.batch_rank import parse_shard, shard_range
+
+    if run.resume and run.out is None:
+        raise UsageError("--resume continues the part file of --out FILE", "add --out FILE, as in the interrupted run")
+    batch = open_batch(path)  # reads it all once: a malformed line stops the run before anything is ranked
+    cases = shard_range(len(batch), parse_shard(run.shard or "1/1"))
+    with _output(run, path, kb) as output:
+        engine = _engine(kb, quiet)
+        _warn_unlinked(engine, engine.query([], strict=False, genes=run.genes), quiet)
+        items = itertools.islice(batch, cases.start, cases.stop)
+        _check_kept(output, items, path, len(cases))
+        _rank_all(engine, items, len(cases) - output.kept, run, path, quiet, output)
+        output.finish()
+
+
+def _rank_all(engine, items, count: int, run: BatchRun, path: Path, quiet: bool, output) -> None:
+    from dmkb.forked import workers_allowed
+    from dmkb.similarity.batch import Case
+    from dmkb.similarity.batch_rank import default_workers, rank_batch
+
     err = rich_console(stderr=True, highlight=False)
-    queries = []
-    for case, where in cases:
-        query = None if isinstance(case, UnreadablePhenopacket) else \
-            engine.query(case.observed, case.excluded, strict=False, genes=genes)
-        for problem in [case.problem] if query is None else _case_problems(query, engine.release):
-            if strict:
-                raise UsageError(f"{where}: {problem}", "correct the case, or leave out --strict")
-            err.print(f"[yellow]warning:[/] {escape(where)}: {escape(problem)}")
-        queries.append(query)
-    if any(queries):
-        _warn_unlinked(engine, next(q for q in queries if q), quiet)
-    with StepProgress("ranking", quiet=quiet) as progress:
-        for done, ((case, _), query) in enumerate(zip(cases, queries), start=1):
-            line: dict = {"case_id": case.case_id, "ranking": []}
-            if query is None:
-                line["problem"] = case.problem
-            elif query.observed:
-                line["ranking"] = [c.to_json(explanation=False) for c in engine.rank(query, limit, explain=False)]
-            else:  # as dmkb diagnose without phenotypes: nothing to rank for
-                line["problem"] = "no observed phenotypes"
-            if hasattr(case, "subject"):
-                line["subject"] = case.subject()
-            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
-            progress("cases", done, len(cases))
+    workers = run.workers or default_workers(count)
+    ranked = rank_batch(engine, items, limit=run.limit, genes=run.genes, workers=workers)
+    with workers_allowed(), StepProgress("ranking", quiet=quiet, rate=True) as progress, contextlib.closing(ranked):
+        for done, (item, result) in enumerate(ranked, start=1):
+            where = f"{path}:{item.line}" if isinstance(item, Case) else str(item)
+            for problem in result.problems:
+                if run.strict:
+                    raise UsageError(f"{where}: {problem}", "correct the case, or leave out --strict"
+                                     + ("; --resume then ranks from it on" if run.out else ""))
+                err.print(f"[yellow]warning:[/] {escape(where)}: {escape(problem)}")
+            output.write(result.line)
+            progress("cases", done, count)
 
 
-def _case_problems(query, release: str) -> list[str]:
-    """What is wrong with one case of a batch: each a warning (an error with --strict)."""
-    problems = []
-    if query.unknown:
-        problems.append(f"left out, not HPO terms of release {release}: {', '.join(query.unknown)}")
-    if query.not_phenotypes:
-        problems.append(f"left out, not phenotypic abnormalities: {', '.join(query.not_phenotypes)}")
-    if query.contradictory:
-        problems.append(f"both observed and excluded, counted as observed: {', '.join(query.contradictory)}")
-    if not query.observed:
-        problems.append("no observed phenotypes: the case is not ranked")
-    return problems
+@contextlib.contextmanager
+def _output(run: BatchRun, path: Path, kb: Path | None) -> Iterator:
+    """Where the JSON lines go: ``--out``'s part file, or stdout."""
+    if run.out is None:
+        yield _Stdout()
+        return
+    from dmkb.partfile import PartFile
+
+    with PartFile(run.out, run.options(path, kb), resume=run.resume) as part:
+        yield part
 
 
-def _batch_cases(path: Path) -> list[tuple]:
-    """(case, where it was read) for every case of a tab-separated file or a folder of phenopackets."""
-    if path.is_dir():
-        from dmkb.similarity.phenopacket import read_phenopacket_folder
+class _Stdout:
+    kept = 0
 
-        return [(case, str(case.path)) for case in read_phenopacket_folder(path)]
-    from dmkb.similarity.batch import read_cases
+    def write(self, line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
-    return [(case, f"{path}:{case.line}") for case in read_cases(path)]
+    def finish(self) -> None:
+        pass
+
+
+def _check_kept(output, items: Iterator, path: Path, count: int) -> None:
+    """Take the cases an interrupted run wrote from ``items``, each checked against its kept line
+    (the input must not have changed since)."""
+    from dmkb.similarity.batch import Case
+
+    if not output.kept:
+        return
+    if output.kept > count:
+        raise UsageError(f"{output.part}: {output.kept} cases, more than the {count} to rank in {path}",
+                         "the input changed since: delete the part file to start over")
+    for number, (line, item) in enumerate(zip(output.kept_lines(), items), start=1):
+        if not isinstance(item, Case):
+            continue  # a phenopacket's id is in the file, not read again
+        try:
+            kept = json.loads(line)["case_id"]
+        except (ValueError, KeyError, TypeError):
+            kept = None
+        if kept != item.case_id:
+            raise UsageError(f"{output.part}: line {number} is not case {item.case_id!r} of {path}:{item.line}, "
+                             "as the interrupted run would have written", "the input changed since: delete the part "
+                             "file to start over")
 
 
 def _print_candidates(candidates) -> None:

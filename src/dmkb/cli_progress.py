@@ -30,12 +30,14 @@ class StepProgress:
     :param quiet: report nothing.
     :param bar_from: on a terminal, draw a bar only for steps of at least this many items (a bar for
         a handful of quick items only flickers).
+    :param rate: also tell how many items a second are done, and the time left.
     """
 
-    def __init__(self, label: str, *, quiet: bool = False, bar_from: int = 0) -> None:
+    def __init__(self, label: str, *, quiet: bool = False, bar_from: int = 0, rate: bool = False) -> None:
         self.label = label
         self.quiet = quiet
         self.bar_from = bar_from
+        self.rate = rate
         self.terminal = sys.stderr.isatty()
         self._bar: Progress | None = None
         self._tasks: dict[str, Any] = {}
@@ -57,24 +59,43 @@ class StepProgress:
             return
         if self._bar is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
+            rate = [TextColumn("{task.fields[rate]}"), TimeRemainingColumn()]
             # what a command writes to stdout meanwhile goes there, not into the bar's console on stderr
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True,
-                                 redirect_stdout=sys.stdout.isatty())
+                                 TimeElapsedColumn(), *(rate if self.rate else []), console=Console(stderr=True),
+                                 transient=True, redirect_stdout=sys.stdout.isatty())
             self._bar.start()
         if step not in self._tasks:
-            self._tasks[step] = self._bar.add_task(f"{self.label}: {step}", total=total)
-        self._bar.update(self._tasks[step], completed=done, total=total)
+            self._tasks[step] = self._bar.add_task(f"{self.label}: {step}", total=total, rate="")
+        self._bar.update(self._tasks[step], completed=done, total=total, rate=self._speed(done, total)[0])
+
+    def _speed(self, done: int, total: int) -> tuple[str, str]:
+        """Items a second since the start, and the time left at that pace (empty before any is done)."""
+        elapsed = time.monotonic() - self._started
+        if not done or elapsed <= 0:
+            return "", ""
+        per_second = done / elapsed
+        left = (total - done) / per_second
+        return f"{per_second:,.0f}/s", f"{left / 60:.0f} min left" if left >= 120 else f"{left:.0f} s left"
 
     def _tick(self) -> None:
         while not self._stop.wait(_every()):
             if self._state is not None:
                 step, done, total = self._state
                 counted = f" {done} of {total}" if total else ""
-                print(f"{self.label}: {step}{counted} ({time.monotonic() - self._started:.0f} s)",
-                      file=sys.stderr, flush=True)
+                told = [f"{time.monotonic() - self._started:.0f} s"]
+                if self.rate and total:
+                    told += [part for part in self._speed(done, total) if part]
+                print(f"{self.label}: {step}{counted} ({', '.join(told)})", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         """Stop reporting (also done on leaving the ``with`` block)."""

@@ -1,7 +1,8 @@
 """Run one function over many items in forked worker processes, where the command allows it
-(:func:`workers_allowed`), there are enough items and more than one core; else in this process.
-Results come back in the order of the items, so that what a caller writes does not depend on how
-it was computed.
+(:func:`workers_allowed`) and more than one worker is worth it; else in this process. Results come
+back in the order of the items, so that what a caller writes does not depend on how it was
+computed. :func:`forked_map` takes a list; :func:`forked_stream` takes the items as they are
+needed, however many there are.
 
 The workers are forks: they start with a copy of everything this process holds (a loaded model, an
 open renderer), so nothing is sent to them but the items. Only a command whose other threads never
@@ -15,12 +16,14 @@ import contextlib
 import ctypes
 import functools
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -51,22 +54,54 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
     :param on_start: run first in each worker (to open its own database connections).
     """
     workers = min(MAX_WORKERS, len(os.sched_getaffinity(0)), len(items) // per_worker)
+    with _forked_pool(work, workers, on_start) as pool:
+        if pool is None:
+            yield from map(work, items)
+        else:
+            yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
+
+
+def forked_stream(work: Callable[[Item], Result], items: Iterable[Item], workers: int, *,
+                  chunk: int = 8) -> Iterator[Result]:
+    """``work(item)`` for each item, in order, in ``workers`` forked processes, taking the items
+    only as they are needed: a few chunks of ``chunk`` items a worker are under way at any time,
+    so memory does not grow with the number of items, however many there are.
+    """
+    with _forked_pool(work, workers) as pool:
+        if pool is None:
+            yield from map(work, items)
+            return
+        under_way: deque[Future] = deque()
+        rest = iter(items)
+        for part in iter(lambda: tuple(itertools.islice(rest, chunk)), ()):
+            under_way.append(pool.submit(_run_chunk, part))
+            if len(under_way) >= 4 * workers:
+                yield from under_way.popleft().result()
+        while under_way:
+            yield from under_way.popleft().result()
+
+
+@contextlib.contextmanager
+def _forked_pool(work: Callable, workers: int,
+                 on_start: Callable[[], None] | None = None) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of ``workers`` forks running ``work``; ``None`` where forks are not allowed or not
+    worth it (fewer than two), and where the system cannot make them."""
     if not _allowed or workers < 2 or not sys.platform.startswith("linux"):  # Linux: fork, and prctl below
-        yield from map(work, items)
+        yield None
         return
     global _work
     start = functools.partial(_start_worker, os.getpid(), on_start)
     try:  # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
     except (OSError, ImportError):  # no shared-memory semaphores here (some containers): in this process
-        yield from map(work, items)
+        yield None
         return
     _work = work
     # what the workers inherit is never collected by them: kept out of their garbage collector, it is
     # neither scanned again and again nor copied page by page (a scan writes to every object it visits)
     gc.freeze()
     try:
-        yield from pool.map(_run, items, chunksize=max(1, min(8, len(items) // (workers * 8))))
+        yield pool
     finally:
         gc.unfreeze()
         pool.shutdown(cancel_futures=True)  # after an error or Ctrl-C, the work not begun is dropped
@@ -88,3 +123,8 @@ def _start_worker(parent: int, on_start: Callable[[], None] | None) -> None:
 def _run(item: object) -> object:
     assert _work is not None
     return _work(item)
+
+
+def _run_chunk(items: tuple) -> list:
+    assert _work is not None
+    return [_work(item) for item in items]

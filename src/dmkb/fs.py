@@ -14,7 +14,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from dmkb.errors import WriteError
 from dmkb.settings import dmkb_home
@@ -34,13 +34,9 @@ def read_regular(path: Path, limit: int) -> bytes:
 
     :raises OSError: when the file cannot be read; its ``strerror`` says why.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    fd = _open_regular(path)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise OSError(errno.EINVAL, kind, str(path))
-        if info.st_size > limit:
+        if os.fstat(fd).st_size > limit:
             raise OSError(errno.EFBIG, f"larger than {_size(limit)}", str(path))
         chunks, size = [], 0
         while chunk := os.read(fd, 1 << 20):
@@ -51,6 +47,25 @@ def read_regular(path: Path, limit: int) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """The regular file at ``path`` open for reading in binary, to be read a line or a block at a
+    time (a link is followed); refused as :func:`read_regular` refuses it, whatever its size.
+
+    :raises OSError: when the file cannot be read; its ``strerror`` says why.
+    """
+    return os.fdopen(_open_regular(path), "rb")
+
+
+def _open_regular(path: Path) -> int:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise OSError(errno.EINVAL, kind, str(path))
+    return fd
 
 
 FileKey = tuple[int, int, int, int]

@@ -72,7 +72,7 @@ def read_phenopacket(path: Path) -> PhenopacketCase:
 
 @dataclass(frozen=True)
 class UnreadablePhenopacket:
-    """A file of a folder that is not a phenopacket we can rank: it is reported, not ranked."""
+    """A file of a batch folder that is not a phenopacket we can rank: it is reported, not ranked."""
 
     path: Path
     problem: str
@@ -82,22 +82,13 @@ class UnreadablePhenopacket:
         return self.path.stem
 
 
-def read_phenopacket_folder(folder: Path) -> list[PhenopacketCase | UnreadablePhenopacket]:
-    """Every ``*.json`` phenopacket of a folder, by file name; a file that cannot be read as one
-    stands in the list as an :class:`UnreadablePhenopacket`, so one bad file never stops a batch.
-
-    :raises DmkbError: when the folder holds no ``*.json`` file.
-    """
-    paths = sorted(folder.glob("*.json"))
-    if not paths:
-        raise DmkbError(f"{folder}: no phenopacket (*.json) in the folder", "give a folder of phenopacket JSON files")
-    cases: list[PhenopacketCase | UnreadablePhenopacket] = []
-    for path in paths:
-        try:
-            cases.append(read_phenopacket(path))
-        except DmkbError as exc:
-            cases.append(UnreadablePhenopacket(path, exc.message.removeprefix(f"{path}: ")))
-    return cases
+def read_phenopacket_or_problem(path: Path) -> PhenopacketCase | UnreadablePhenopacket:
+    """The case of one phenopacket file of a batch folder; a file that cannot be read as one is an
+    :class:`UnreadablePhenopacket`, so that one bad file never stops a batch."""
+    try:
+        return read_phenopacket(path)
+    except DmkbError as exc:
+        return UnreadablePhenopacket(path, exc.message.removeprefix(f"{path}: "))
 
 
 def _sex(packet) -> str | None:
