@@ -63,6 +63,9 @@ def validate(
         bool, typer.Option("--watch", "-w", help="Keep running: validate again each time a file of the KB changes "
                            "and print what changed (with --format json: one line per run). Ctrl-C ends it.")
     ] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes that check files side by "
+                                                "side; the report is the same. Default: one a core (one for a "
+                                                "few files to check).", show_default=False)] = None,
 ) -> None:
     """Validate disorder entries: YAML, schema, graph, references, snippets and terms.
 
@@ -73,13 +76,14 @@ def validate(
     if watch:
         _watch(paths or [], output, show_info=info, use_memo=not no_cache)
         raise typer.Exit(0)
+    from dmkb.forked import workers_allowed
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
     with StepProgress("validating", quiet=quiet or output is OutputFormat.json,
-                      bar_from=_PROGRESS_FROM_FILES) as progress:
+                      bar_from=_PROGRESS_FROM_FILES) as progress, workers_allowed():
         done = itertools.count(1)
-        report = run_validation(paths or [], use_memo=not no_cache,
+        report = run_validation(paths or [], use_memo=not no_cache, workers=workers or len(os.sched_getaffinity(0)),
                                 on_file=lambda _name, total: progress("disorder files", next(done), total))
     if output is OutputFormat.json:
         from dmkb.report.json_report import render_json

@@ -13,18 +13,18 @@ never does, since a fork copies every lock, also one another thread holds at tha
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import gc
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported when workers are forked: a command that forks none (dmkb validate) starts sooner
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -62,12 +62,14 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
 
 
 def forked_stream(work: Callable[[Item], Result], items: Iterable[Item], workers: int, *,
-                  chunk: int = 8) -> Iterator[Result]:
+                  chunk: int = 8, on_start: Callable[[], None] | None = None) -> Iterator[Result]:
     """``work(item)`` for each item, in order, in ``workers`` forked processes, taking the items
     only as they are needed: a few chunks of ``chunk`` items a worker are under way at any time,
     so memory does not grow with the number of items, however many there are.
+
+    :param on_start: run first in each worker (to open its own database connections).
     """
-    with _forked_pool(work, workers) as pool:
+    with _forked_pool(work, workers, on_start) as pool:
         if pool is None:
             yield from map(work, items)
             return
@@ -90,6 +92,9 @@ def _forked_pool(work: Callable, workers: int,
         yield None
         return
     global _work
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     start = functools.partial(_start_worker, os.getpid(), on_start)
     try:  # a worker that dies (killed, out of memory) fails the run instead of leaving it waiting
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=start)
@@ -112,6 +117,8 @@ def _start_worker(parent: int, on_start: Callable[[], None] | None) -> None:
     """A worker dies with the process that forked it: killed, that one must not leave workers behind
     waiting for work forever and holding what they inherited (the lock of a site folder). Ctrl-C is
     that process's to handle (the workers would each print a traceback)."""
+    import ctypes
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before the signal was asked for
