@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 import pytest
 from conftest import ENTRY, HUGE_INT_ENTRY, TinyKb, run_dmkb_process
 
 from dmkb import validate as validate_module
+from dmkb.checks.finding import Finding
 from dmkb.forked import workers_allowed
 from dmkb.report.json_report import render_json
 from dmkb.validate import validate
@@ -88,3 +90,12 @@ def test_a_file_that_breaks_a_worker_is_a_finding_and_the_run_goes_on(many_kb: T
     again = validate([many_kb.root], workers=2)
     assert again.reused == report.files - 2  # all but the broken file and the FIFO
     assert [f.check for f in again.findings if f.file == "kb/disorders/E030.yaml"] == ["graph", "term"]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2500])
+def test_the_json_report_written_in_parts_reads_as_one_dump(tiny_kb: TinyKb, count: int) -> None:
+    report = validate([tiny_kb.root])
+    report.findings = [Finding(f"kb/disorders/F{i}.yaml", i, "name", "schema", "error", f"a \"message\"\n{i}", None)
+                       for i in range(count)]
+    whole = {"summary": report.summary(), "findings": [f.to_json() for f in report.findings]}
+    assert render_json(report) == orjson.dumps(whole, option=orjson.OPT_INDENT_2).decode()

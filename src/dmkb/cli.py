@@ -86,9 +86,10 @@ def validate(
         report = run_validation(paths or [], use_memo=not no_cache, workers=workers or len(os.sched_getaffinity(0)),
                                 on_file=lambda _name, total: progress("disorder files", next(done), total))
     if output is OutputFormat.json:
-        from dmkb.report.json_report import render_json
+        from dmkb.report.json_report import write_json
 
-        sys.stdout.write(render_json(report) + "\n")
+        write_json(report, sys.stdout)
+        sys.stdout.write("\n")
     else:
         from dmkb.report.text_report import render_text
 
