@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import orjson
@@ -99,3 +100,24 @@ def test_the_json_report_written_in_parts_reads_as_one_dump(tiny_kb: TinyKb, cou
                        for i in range(count)]
     whole = {"summary": report.summary(), "findings": [f.to_json() for f in report.findings]}
     assert render_json(report) == orjson.dumps(whole, option=orjson.OPT_INDENT_2).decode()
+
+
+def test_a_file_that_kills_its_worker_is_a_finding_and_the_others_are_checked(many_kb: TinyKb,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real = validate_module.check_file
+
+    def dying_on_one(entry, kb):
+        if entry.name.endswith("E030.yaml"):
+            os.kill(os.getpid(), signal.SIGKILL)  # a crash no Python code can catch
+        return real(entry, kb)
+
+    monkeypatch.setattr(validate_module, "check_file", dying_on_one)
+    with workers_allowed():
+        report = validate([many_kb.root], use_memo=False, workers=2)
+    broken = [f for f in report.findings if f.file == "kb/disorders/E030.yaml"]
+    assert [(f.severity, f.line) for f in broken] == [("error", 1)]
+    assert broken[0].message == "dmkb could not check this file (its process ended with signal SIGKILL)"
+    monkeypatch.setattr(validate_module, "check_file", real)
+    whole = validate([many_kb.root], use_memo=False)
+    assert [f for f in report.findings if f.file != broken[0].file] == [f for f in whole.findings
+                                                                         if f.file != broken[0].file]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported when workers are forked: a command that forks none
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 MAX_WORKERS = 4
+CHUNKS_A_WORKER = 4  # chunks under way for each worker of forked_stream
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 _allowed = False
@@ -64,8 +65,8 @@ def forked_map(work: Callable[[Item], Result], items: list[Item], *, per_worker:
 def forked_stream(work: Callable[[Item], Result], items: Iterable[Item], workers: int, *,
                   chunk: int = 8, on_start: Callable[[], None] | None = None) -> Iterator[Result]:
     """``work(item)`` for each item, in order, in ``workers`` forked processes, taking the items
-    only as they are needed: a few chunks of ``chunk`` items a worker are under way at any time,
-    so memory does not grow with the number of items, however many there are.
+    only as they are needed: :data:`CHUNKS_A_WORKER` chunks of ``chunk`` items a worker are under way
+    at any time, so memory does not grow with the number of items, however many there are.
 
     :param on_start: run first in each worker (to open its own database connections).
     """
@@ -77,10 +78,45 @@ def forked_stream(work: Callable[[Item], Result], items: Iterable[Item], workers
         rest = iter(items)
         for part in iter(lambda: tuple(itertools.islice(rest, chunk)), ()):
             under_way.append(pool.submit(_run_chunk, part))
-            if len(under_way) >= 4 * workers:
+            if len(under_way) >= CHUNKS_A_WORKER * workers:
                 yield from under_way.popleft().result()
         while under_way:
             yield from under_way.popleft().result()
+
+
+class WorkerDied(Exception):
+    """The process forked for one item ended without its result (a crash, a signal)."""
+
+
+def in_own_fork(work: Callable[[Item], Result], item: Item) -> Result:
+    """``work(item)`` in a process forked for it alone, so that a crash ends that process only.
+
+    :raises WorkerDied: when the process ends without a result.
+    """
+    import pickle
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the result, pickled, down the pipe; never back into the caller's code
+        try:
+            os.close(read)
+            with os.fdopen(write, "wb") as out:
+                out.write(pickle.dumps(work(item)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as result:
+        data = result.read()
+    _, status = os.waitpid(pid, 0)
+    if not data or os.waitstatus_to_exitcode(status) != 0:
+        raise WorkerDied(f"its process ended with {_ending(status)}")
+    return pickle.loads(data)
+
+
+def _ending(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"signal {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
 @contextlib.contextmanager

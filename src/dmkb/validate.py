@@ -17,12 +17,13 @@ from dmkb.checks.finding import SEVERITIES, Finding
 from dmkb.checks.memo import FindingsMemo, TakenKey, memo_path, take_key
 from dmkb.compile.findings import FindingRow
 from dmkb.errors import LoadError
-from dmkb.forked import forked_stream
+from dmkb.forked import CHUNKS_A_WORKER, WorkerDied, forked_stream, in_own_fork
 from dmkb.knowledge_base import KnowledgeBase, open_knowledge_base
 from dmkb.load.kb import DisorderFile
 from dmkb.load.layout import find_layout
 
 PER_WORKER = 24  # the fewest files to check worth a worker of their own
+_CHUNK = 8  # files sent to a worker at a time
 NO_TERM_INDEX = ("the term index is not built, so terms were checked against the KB's term caches only: "
                  "ids unknown to their ontology, obsolete terms, outdated labels and terms from the wrong "
                  "branch were not looked for (run: dmkb terms build)")
@@ -210,13 +211,36 @@ class _Checked:
 
 def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[tuple[Path, TakenKey | None]],
                    workers: int) -> Iterator[_Checked]:
-    """Each pending file checked, in order: by ``workers`` forked processes at most, one for a few files."""
+    """Each pending file checked, in order: by ``workers`` forked processes at most, one for a few files.
+
+    A worker that dies (a crash in a parser, killed) takes the files under way with it: those are
+    checked again each in a process of its own, so that only the file that kills it is lost (a
+    finding), and the workers go on with the rest."""
     check = functools.partial(_check_file, kb, memo)
     workers = min(workers, len(pending) // PER_WORKER)
     if workers < 2:
         yield from map(check, pending)
-    else:
-        yield from forked_stream(check, pending, workers, on_start=kb.after_fork)
+        return
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    while done < len(pending):
+        try:
+            for checked in forked_stream(check, pending[done:], workers, chunk=_CHUNK, on_start=kb.after_fork):
+                done += 1
+                yield checked
+        except BrokenProcessPool:
+            for item in pending[done:done + CHUNKS_A_WORKER * workers * _CHUNK]:
+                done += 1
+                yield _checked_alone(check, kb, item)
+
+
+def _checked_alone(check: Callable[[tuple[Path, TakenKey | None]], _Checked], kb: KnowledgeBase,
+                   item: tuple[Path, TakenKey | None]) -> _Checked:
+    try:
+        return in_own_fork(check, item)
+    except WorkerDied as exc:
+        return _unchecked(kb.layout.display_name(item[0]), str(exc))
 
 
 def _check_file(kb: KnowledgeBase, memo: FindingsMemo, item: tuple[Path, TakenKey | None]) -> _Checked:
@@ -237,8 +261,12 @@ def _check_file(kb: KnowledgeBase, memo: FindingsMemo, item: tuple[Path, TakenKe
         findings = check_file(entry, kb)
         return _Checked(name, entry.digest, findings, duplicates.identity(entry.name, entry.doc), cited)
     except Exception as exc:  # noqa: BLE001 - one file that breaks dmkb must not cost the others their checks
-        return _Checked(name, None, [Finding(name, 1, "", "yaml", "error", f"dmkb could not check this file ({exc!r})",
-                                             "this is a bug in dmkb; please report it with the file")])
+        return _unchecked(name, repr(exc))
+
+
+def _unchecked(name: str, why: str) -> _Checked:
+    return _Checked(name, None, [Finding(name, 1, "", "yaml", "error", f"dmkb could not check this file ({why})",
+                                         "this is a bug in dmkb; please report it with the file")])
 
 
 def _keep(memo: FindingsMemo, checked: _Checked, taken: TakenKey | None) -> tuple[list[Finding], Identity | None]:
