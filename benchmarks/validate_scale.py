@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from validate import DEFAULT_KB, lay_out  # noqa: E402
+from validate import DEFAULT_KB, lay_out
 
 
 def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:

@@ -121,12 +121,12 @@ class Validator:
         identities = []
         with contextlib.closing(checked):
             for path, taken_key, known in zip(paths, taken, remembered, strict=True):
-                reused = known is not None
                 if known is None:
                     done = next(checked)
-                    reused = done.digest is not None and done.findings is None
+                    report.reused += done.remembered
                     known = _keep(memo, done, taken_key)
-                report.reused += reused
+                else:
+                    report.reused += 1
                 findings, identity = known
                 report.findings.extend(findings)
                 if identity:
@@ -208,6 +208,10 @@ class _Checked:
     identity: Identity | None = None
     cited: dict[str, list[int] | None] = field(default_factory=dict)
 
+    @property
+    def remembered(self) -> bool:
+        return self.digest is not None and self.findings is None
+
 
 def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[tuple[Path, TakenKey | None]],
                    workers: int) -> Iterator[_Checked]:
@@ -275,7 +279,7 @@ def _keep(memo: FindingsMemo, checked: _Checked, taken: TakenKey | None) -> tupl
     if checked.digest is None:
         memo.forget(name)
         return checked.findings or [], None
-    if checked.findings is None:
+    if checked.remembered:
         return memo.get(name, checked.digest, taken) or [], memo.identity(name)
     memo.put(name, checked.digest, checked.cited, checked.findings, checked.identity, taken)
     return checked.findings, checked.identity

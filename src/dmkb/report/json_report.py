@@ -20,8 +20,7 @@ def render_json(report: ValidationReport) -> str:
 
 def write_json(report: ValidationReport, stream: TextIO) -> None:
     """The report, written part by part: tens of thousands of findings never held as one text."""
-    for part in json_parts(report):
-        stream.write(part)
+    stream.writelines(json_parts(report))
 
 
 def json_parts(report: ValidationReport) -> Iterator[str]:
