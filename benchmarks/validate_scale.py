@@ -3,8 +3,9 @@ remembered), nothing changed and one file changed, with 1 and 2 workers.
 
 The KBs are the shared corpus copied under new file names (``--copies 81,238``: 3,402 and 9,996
 entries) in a temporary folder, the reference and term caches linked. Every run is a fresh
-process; memory is the peak resident set of the command (``wait4``: its largest process) and,
-sampled every 0.1 s, that of its largest worker.
+process; CPU time is the command's and its workers' (``wait4``), which, unlike the wall time, other
+work on the machine hardly changes; memory is the peak resident set of the command (its largest
+process) and, sampled every 0.1 s, that of its largest worker.
 
     python benchmarks/validate_scale.py [--kb ../shared/corpus/dismech] [--copies 81,238]
         [--workers 1,2] [--runs 1]
@@ -27,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validate import DEFAULT_KB, lay_out
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """Wall time (s), peak RSS of the largest process and of the largest worker (MB) of one run."""
+def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float, float]:
+    """Wall time (s), peak RSS of the largest process and of the largest worker (MB), CPU time (s) of one run."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     worker_peak = 0.0
@@ -43,7 +44,7 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     if code not in (0, 1):
         sys.exit(f"failed ({code}): {' '.join(cmd)}\n{proc.stderr.read().decode()}")
     proc.returncode = code
-    return elapsed, usage.ru_maxrss / 1024, worker_peak
+    return elapsed, usage.ru_maxrss / 1024, worker_peak, usage.ru_utime + usage.ru_stime
 
 
 def _children_peak(pid: int) -> float:
@@ -71,8 +72,8 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.kb / "kb" / "disorders").is_dir():
         sys.exit(f"no KB at {args.kb}")
-    print("| entries | workers | run | wall (median) | peak RSS, largest process | largest worker |")
-    print("|---|---|---|---|---|---|")
+    print("| entries | workers | run | wall (median) | CPU time | peak RSS, largest process | largest worker |")
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for copies in map(int, args.copies.split(",")):
             root = lay_out(args.kb, Path(tmp) / f"kb{copies}", copies=copies)
@@ -94,10 +95,12 @@ def main() -> None:
                 runs["one file changed"] = changed
                 for name, figures in runs.items():
                     wall = statistics.median(f[0] for f in figures)
+                    cpu = statistics.median(f[3] for f in figures)
                     rss = max(f[1] for f in figures)
                     worker = max(f[2] for f in figures)
                     worker_text = f"{worker:.0f} MB" if worker else "-"
-                    print(f"| {len(files):,} | {workers or '-'} | {name} | {wall:.2f} s | {rss:.0f} MB | {worker_text} |",
+                    print(f"| {len(files):,} | {workers or '-'} | {name} | {wall:.2f} s | {cpu:.2f} s | {rss:.0f} MB "
+                          f"| {worker_text} |",
                           flush=True)
 
 
