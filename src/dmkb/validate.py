@@ -118,7 +118,7 @@ class Validator:
         # by forked workers when there are many, and come back in the order of the files
         taken = [take_key(path) for path in paths]
         remembered = [memo.unchanged(kb.layout.display_name(p), t) for p, t in zip(paths, taken, strict=True)]
-        pending = [(p, t) for p, t, r in zip(paths, taken, remembered, strict=True) if r is None]
+        pending = [path for path, known in zip(paths, remembered, strict=True) if known is None]
         checked = _checked_files(kb, memo, pending, workers)
         identities = []
         with contextlib.closing(checked), _long_lived() as keep:
@@ -233,8 +233,7 @@ def _long_lived(every: int = 256) -> Iterator[Callable[[], None]]:
         gc.unfreeze()
 
 
-def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[tuple[Path, TakenKey | None]],
-                   workers: int) -> Iterator[_Checked]:
+def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[Path], workers: int) -> Iterator[_Checked]:
     """Each pending file checked, in order: by ``workers`` forked processes at most, one for a few files.
 
     A worker that dies (a crash in a parser, killed) takes the files under way with it: those are
@@ -254,23 +253,21 @@ def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[tuple[Pa
                 done += 1
                 yield checked
         except BrokenProcessPool:
-            for item in pending[done:done + CHUNKS_A_WORKER * workers * _CHUNK]:
+            for path in pending[done:done + CHUNKS_A_WORKER * workers * _CHUNK]:
                 done += 1
-                yield _checked_alone(check, kb, item)
+                yield _checked_alone(check, kb, path)
 
 
-def _checked_alone(check: Callable[[tuple[Path, TakenKey | None]], _Checked], kb: KnowledgeBase,
-                   item: tuple[Path, TakenKey | None]) -> _Checked:
+def _checked_alone(check: Callable[[Path], _Checked], kb: KnowledgeBase, path: Path) -> _Checked:
     try:
-        return in_own_fork(check, item)
+        return in_own_fork(check, path)
     except WorkerDied as exc:
-        return _unchecked(kb.layout.display_name(item[0]), str(exc))
+        return _unchecked(kb.layout.display_name(path), str(exc))
 
 
-def _check_file(kb: KnowledgeBase, memo: FindingsMemo, item: tuple[Path, TakenKey | None]) -> _Checked:
+def _check_file(kb: KnowledgeBase, memo: FindingsMemo, path: Path) -> _Checked:
     """Read and check one file (in a forked worker, or in this process). Never raises: what goes
     wrong is a finding of the file."""
-    path, _taken = item
     name = kb.layout.display_name(path)
     try:
         entry = kb.read_disorder(path)
