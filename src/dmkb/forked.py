@@ -88,9 +88,10 @@ class WorkerDied(Exception):
     """The process forked for one item ended without its result (a crash, a signal)."""
 
 
-def in_own_fork(work: Callable[[Item], Result], item: Item) -> Result:
+def in_own_fork(work: Callable[[Item], Result], item: Item, on_start: Callable[[], None] | None = None) -> Result:
     """``work(item)`` in a process forked for it alone, so that a crash ends that process only.
 
+    :param on_start: run first in the process (as in :func:`forked_map`).
     :raises WorkerDied: when the process ends without a result.
     """
     import pickle
@@ -100,6 +101,8 @@ def in_own_fork(work: Callable[[Item], Result], item: Item) -> Result:
     if pid == 0:  # the child: the result, pickled, down the pipe; never back into the caller's code
         try:
             os.close(read)
+            if on_start:
+                on_start()
             with os.fdopen(write, "wb") as out:
                 out.write(pickle.dumps(work(item)))
         finally:

@@ -260,7 +260,7 @@ def _checked_files(kb: KnowledgeBase, memo: FindingsMemo, pending: list[Path], w
 
 def _checked_alone(check: Callable[[Path], _Checked], kb: KnowledgeBase, path: Path) -> _Checked:
     try:
-        return in_own_fork(check, path)
+        return in_own_fork(check, path, on_start=kb.after_fork)
     except WorkerDied as exc:
         return _unchecked(kb.layout.display_name(path), str(exc))
 
