@@ -63,6 +63,9 @@ def validate(
         bool, typer.Option("--watch", "-w", help="Keep running: validate again each time a file of the KB changes "
                            "and print what changed (with --format json: one line per run). Ctrl-C ends it.")
     ] = False,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes that check files side by "
+                                                "side; the report is the same. Default: one a core (one for a "
+                                                "few files to check).", show_default=False)] = None,
 ) -> None:
     """Validate disorder entries: YAML, schema, graph, references, snippets and terms.
 
@@ -70,21 +73,24 @@ def validate(
 
     Example: dmkb validate ROOT --format json   (or: dmkb validate kb/disorders/Gout.yaml, dmkb validate --watch ROOT)
     """
+    workers = workers or len(os.sched_getaffinity(0))
     if watch:
-        _watch(paths or [], output, show_info=info, use_memo=not no_cache)
+        _watch(paths or [], output, show_info=info, use_memo=not no_cache, workers=workers)
         raise typer.Exit(0)
+    from dmkb.forked import workers_allowed
     from dmkb.validate import validate as run_validation
 
     started = time.perf_counter()
     with StepProgress("validating", quiet=quiet or output is OutputFormat.json,
-                      bar_from=_PROGRESS_FROM_FILES) as progress:
+                      bar_from=_PROGRESS_FROM_FILES) as progress, workers_allowed():
         done = itertools.count(1)
-        report = run_validation(paths or [], use_memo=not no_cache,
+        report = run_validation(paths or [], use_memo=not no_cache, workers=workers,
                                 on_file=lambda _name, total: progress("disorder files", next(done), total))
     if output is OutputFormat.json:
-        from dmkb.report.json_report import render_json
+        from dmkb.report.json_report import write_json
 
-        sys.stdout.write(render_json(report) + "\n")
+        write_json(report, sys.stdout)
+        sys.stdout.write("\n")
     else:
         from dmkb.report.text_report import render_text
 
@@ -92,7 +98,7 @@ def validate(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _watch(paths: list[Path], output: OutputFormat, *, show_info: bool, use_memo: bool) -> None:
+def _watch(paths: list[Path], output: OutputFormat, *, show_info: bool, use_memo: bool, workers: int) -> None:
     """Validate, then print what changed after each change of the KB's files, until Ctrl-C."""
     from dmkb.pipeline.revalidate import revalidate
     from dmkb.report.changes import Revalidation, json_line, text_lines
@@ -129,9 +135,12 @@ def _watch(paths: list[Path], output: OutputFormat, *, show_info: bool, use_memo
         stop.set()
         raise KeyboardInterrupt
 
+    from dmkb.forked import workers_allowed
+
     previous = signal.signal(signal.SIGINT, interrupted)
     try:
-        revalidate(paths, changed, failed, use_memo=use_memo, stop=stop)
+        with workers_allowed():  # the watch polls in this thread: no other holds a lock a fork would copy
+            revalidate(paths, changed, failed, use_memo=use_memo, stop=stop, workers=workers)
     except KeyboardInterrupt:
         pass
     finally:

@@ -41,6 +41,11 @@ class KnowledgeBase(KbFiles):
             self._term_index = index if index.built else None
         return self._term_index
 
+    def after_fork(self) -> None:
+        """In a forked worker: its own connections to the term index, never those of the parent."""
+        if self._term_index:
+            self._term_index.after_fork()
+
     def source_text(self, reference_id: str) -> SourceText | None:
         """The cached text of a reference, prepared for quote matching; ``None`` if not cached."""
         if reference_id not in self._sources:

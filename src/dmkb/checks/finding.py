@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 _JSON_KEYS = ("check", "severity", "file", "line", "column", "path", "message", "hint")
+_json_values = operator.itemgetter(3, 4, 0, 1, 7, 2, 5, 6)  # the fields in the order of _JSON_KEYS
 
 
 class Finding(NamedTuple):
@@ -27,7 +29,7 @@ class Finding(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         """The finding as the JSON report writes it: keys with no value are left out."""
-        return {key: value for key in _JSON_KEYS if (value := getattr(self, key)) is not None}
+        return {key: value for key, value in zip(_JSON_KEYS, _json_values(self), strict=True) if value is not None}
 
     def position_free(self) -> tuple[str, str, str, str, str, str | None]:
         """The finding without its line and column: the same finding after lines above it moved."""

@@ -23,13 +23,12 @@ import orjson
 
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
-from dmkb.fs import FileKey, file_key, write_atomic
+from dmkb.fs import RACY_NS, FileKey, file_key, write_atomic
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.settings import kb_home_path
 from dmkb.signature import code_signature
 
-_FORMAT = 4
-RACY_NS = 2_000_000_000  # coarse file system clocks (FAT) tick every 2 s
+_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,7 @@ class FindingsMemo:
         return remembered[0]
 
     def _remembered(self, name: str, entry: dict[str, Any]) -> tuple[list[Finding], Identity | None] | None:
-        if self._changed_references and not self._changed_references.isdisjoint(entry["references"]):
+        if self._changed_references and not self._changed_references.isdisjoint(_cited(entry)):
             return None
         try:
             findings = [Finding(name, *row) for row in entry["findings"]]
@@ -141,7 +140,7 @@ class FindingsMemo:
         self.entries[name] = {
             "key": list(taken.key) if taken is not None and taken.settled else None,
             "digest": digest,
-            "references": sorted(cited),
+            "references": "\n".join(sorted(cited)),  # one text, not thousands of strings in a large KB
             "findings": [list(f[1:]) for f in findings],
             "identity": identity.to_json() if identity else None,
         }
@@ -155,7 +154,7 @@ class FindingsMemo:
     def stored(self, keep: set[str]) -> dict[str, Any]:
         """The memo's content for the files in ``keep``, as :meth:`save` writes it."""
         files = {name: self.entries[name] for name in sorted(keep) if name in self.entries}
-        cited = {ref for entry in files.values() for ref in entry["references"]}
+        cited = {ref for entry in files.values() for ref in _cited(entry)}
         references = {ref: self._references.get(ref) for ref in sorted(cited)}
         return {"context": self.context, "files": files, "references": references}
 
@@ -172,6 +171,11 @@ class FindingsMemo:
         if self.save_to_disk:
             with contextlib.suppress(OSError):
                 write_atomic(self.path, orjson.dumps(stored))
+
+
+def _cited(entry: dict[str, Any]) -> list[str]:
+    """The references a remembered file cites."""
+    return entry["references"].split("\n") if entry["references"] else []
 
 
 def _listed(signature: FileKey | None) -> list[int] | None:

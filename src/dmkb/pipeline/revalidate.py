@@ -32,12 +32,13 @@ def revalidate(
     *,
     use_memo: bool = True,
     stop: threading.Event | None = None,
+    workers: int = 1,
 ) -> None:
     """Validate ``inputs`` (a KB root or disorder files), call ``on_change`` with the result (every
     finding new), then again after each change of the KB's files, until ``stop`` is set.
 
     A change that makes the KB impossible to validate (its folder removed) is given to ``on_error``,
-    and the watch goes on.
+    and the watch goes on. ``workers``: see :meth:`Validator.run`.
 
     :raises UsageError: when the inputs are not a KB or its files to begin with.
     """
@@ -49,7 +50,7 @@ def revalidate(
     caches = FolderPoller((root / REFERENCES, root / TERM_CACHE, root / RESEARCH, term_index_dir()))
     validator = Validator(inputs, use_memo=use_memo)
     started = time.perf_counter()
-    report = validator.run()
+    report = validator.run(workers=workers)
     on_change(compare([], report, [], time.perf_counter() - started))
     validator.save()
     validator.prepare()
@@ -63,7 +64,7 @@ def revalidate(
         names = [_shown(path, root) for path in changed]
         started = time.perf_counter()
         try:
-            now = validator.run(caches_changed=bool(changed_caches))
+            now = validator.run(caches_changed=bool(changed_caches), workers=workers)
         except DmkbError as exc:
             on_error(exc, names)
             continue

@@ -113,6 +113,7 @@ class TermIndex:
         self.directory = directory or term_index_dir()
         self.sources = self._read_sources()
         self._connections: dict[str, sqlite3.Connection] = {}
+        self._inherited: dict[str, sqlite3.Connection] = {}  # see after_fork
         self._taxonomies: dict[str, Taxonomy] = {}
         # the same terms recur across a KB's entries
         self._terms: dict[str, TermInfo | None] = {}
@@ -145,6 +146,12 @@ class TermIndex:
         it lacks does not exist and its parents lead to the ontology's roots."""
         source = self.authority(prefix)
         return source if source and not source.partial else None
+
+    def after_fork(self) -> None:
+        """In a forked process: open connections of its own when next needed. The parent's are kept
+        (never used, never closed here), since SQLite connections must not cross a fork."""
+        self._inherited = self._connections
+        self._connections = {}
 
     def connection(self, source: SourceInfo) -> sqlite3.Connection:
         db = self._connections.get(source.name)
