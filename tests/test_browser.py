@@ -410,6 +410,9 @@ def test_at_phone_width_the_graph_is_legible_and_its_causal_chain_can_be_followe
     # the drawing is wider than the screen: its box scrolls sideways, and says so
     assert page.locator(".graph-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
     expect(page.locator(".graph-hint")).to_be_visible()
+    # said before the drawing, which is taller than the screen: read before scrolling past it
+    assert page.evaluate("document.querySelector('.graph-hint').getBoundingClientRect().bottom"
+                         " <= document.querySelector('.graph').getBoundingClientRect().top")
     page.locator(".graph").screenshot(path=str(ARTIFACTS / "ankl-390-graph.png"))
     # the causal chain as a list, open: from a step to the next, then to a phenotype, and what acts on it
     chain = page.locator("#causal-chain")
