@@ -595,3 +595,20 @@ def test_the_corpus_ankl_page_is_much_shorter(browser, tmp_path: Path) -> None:
         quotes = page.locator("details.evidence-list figure.evidence").count()
         assert page.locator(".evidence-repeat").count() > 0 and quotes < 89  # each quote once per item
         context.close()
+
+
+def test_a_curation_check_leads_to_its_line_of_the_yaml(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.base}/disorders/Evil.html")
+    checks = page.locator("#curation-checks")
+    checks.locator("details.checks-problems > summary").click()
+    finding = checks.locator(".finding").first
+    line = int(re.search(r"line (\d+)", finding.locator(".finding-where").inner_text()).group(1))
+    finding.locator(".finding-where a").click()  # the YAML and its block were folded
+    target = page.locator(f"#yaml-L{line}")
+    expect(target).to_be_in_viewport()
+    expect(target.locator(".ln")).to_have_text(str(line))
+    assert page.evaluate("location.hash") == f"#yaml-L{line}"
+    checks.screenshot(path=str(ARTIFACTS / "evil-checks.png"))
+    assert site.console == []

@@ -47,7 +47,9 @@ def test_a_finding_is_on_its_page_and_in_its_json_a_clean_entry_says_none(tiny_k
     assert "1 error" in broken and "<details" in broken  # folded behind its summary
     assert "target &#39;Hepatosplenomgaly&#39; names no mechanism step or phenotype" in broken
     assert "hint: did you mean &#39;Hepatosplenomegaly&#39;?" in broken
-    assert "pathophysiology[0].<wbr>downstream[0].<wbr>target" in broken and "line 12 · graph" in broken
+    assert "pathophysiology[0].<wbr>downstream[0].<wbr>target" in broken
+    assert '<a href="#yaml-L12">line 12</a> · graph' in broken  # a link to that line of the entry's YAML
+    assert page(out, "Broken").count('id="yaml-L') == 1 and 'id="yaml-L12"' in page(out, "Broken")
     clean = checks_section(page(out, "Test_Leukemia"))
     assert "No findings" in clean and "<details" not in clean
 

@@ -178,7 +178,8 @@ def _entry(record: DisorderRecord) -> EntryView:
                              pretty(e["curation_action"]) if isinstance(e.get("curation_action"), str) else None,
                              _text(e.get("curation_model")), _text(e.get("curation_description")))
                for _, e in _dicts(data.get("curation_history"))]
-    return EntryView(record.file, f"{quote(record.stem)}.yaml", notes, history, yaml_blocks(record.source),
+    linked = {f["line"] for f in record.checks.findings} if record.checks else set()
+    return EntryView(record.file, f"{quote(record.stem)}.yaml", notes, history, yaml_blocks(record.source, linked),
                      len(record.source.splitlines()))
 
 

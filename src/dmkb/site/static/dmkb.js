@@ -348,12 +348,26 @@
     });
   }
 
+  /* The part a link leads to is shown, whatever folds it (a line of the YAML named by a curation check):
+     browsers that do not open folded parts for a link are helped. */
+  function reveal() {
+    var target = window.location.hash && document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    if (!target) return;
+    openEvidence(target);
+    var folded = false;
+    for (var d = target.parentElement && target.parentElement.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      if (!d.open) { d.open = true; folded = true; }
+    }
+    if (folded) target.scrollIntoView({ block: "center" });
+  }
+
   function start() {
     setUpIndexFilter();
     setUpSortableTables();
     setUpGraph();
     setUpPrinting();
-    if (window.location.hash) openEvidence(document.getElementById(window.location.hash.slice(1)));
+    reveal();
+    window.addEventListener("hashchange", reveal);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
