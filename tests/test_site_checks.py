@@ -95,3 +95,16 @@ def test_a_kb_compiled_without_checks_says_so(tiny_kb: TinyKb, tmp_path: Path) -
         html = Renderer(conn).disorder("Test_Leukemia")
         assert disorder_json(load_disorder(conn, "Test_Leukemia"))["curation_checks"] is None
     assert "did not record what <code>dmkb validate</code> finds" in checks_section(html)
+
+
+def test_a_page_names_the_kbs_folders_from_its_root_not_the_build_machines_paths(tiny_kb: TinyKb,
+                                                                                 tmp_path: Path) -> None:
+    """A published page says `--cache references_cache`, not where the KB sat when it was built."""
+    tiny_kb.write_entry(ENTRY.replace("name: Test Leukemia", "name: Uncached Leukemia").replace(
+        "PMID:1000001", "PMID:1000009"), "Uncached.yaml")
+    out = tmp_path / "site"
+    build_site([tiny_kb.root], out)
+    section = checks_section(page(out, "Uncached"))
+    assert "PMID:1000009 is not cached" in section
+    assert "dmkb refs fetch PMID:1000009 --cache references_cache" in section
+    assert str(tiny_kb.root) not in page(out, "Uncached")

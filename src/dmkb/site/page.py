@@ -157,7 +157,7 @@ def checks_view(file: str, checks: CurationChecks | None) -> ChecksView:
     if checks is None:
         return ChecksView(file, None, None, "", "", [])
     views = [FindingView(f["severity"], SEVERITIES[f["severity"]][0], SEVERITIES[f["severity"]][2], f["check"],
-                         f["line"], f["path"], f["message"], f["hint"])
+                         f["line"], f["path"], f["message"], _from_root(f["hint"], checks.root))
              for f in checks.findings if f["severity"] in SEVERITIES]
     counts = checks.counts()
 
@@ -168,6 +168,13 @@ def checks_view(file: str, checks: CurationChecks | None) -> ChecksView:
     problems = sorted((v for v in views if v.severity != "info"), key=lambda v: v.severity != "error")
     return ChecksView(file, problems, [v for v in views if v.severity == "info"], counted("error", "warning"),
                       counted("info"), checks.notes)
+
+
+def _from_root(hint: str | None, root: str) -> str | None:
+    """A hint naming the KB's folders from its root (``--cache references_cache``): a published page
+    does not tell where the KB sat on the machine that built it."""
+    folder = root.rstrip("/")
+    return hint.replace(folder + "/", "") if hint and folder else hint
 
 
 def _entry(record: DisorderRecord) -> EntryView:
