@@ -410,6 +410,13 @@ def test_at_phone_width_the_graph_is_legible_and_its_causal_chain_can_be_followe
     # the drawing is wider than the screen: its box scrolls sideways, and says so
     assert page.locator(".graph-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
     expect(page.locator(".graph-hint")).to_be_visible()
+    # the box that scrolls is reached and named for the keyboard and screen readers; so are the buttons
+    box = page.get_by_role("group", name="Drawing of the mechanism graph")
+    expect(box).to_have_attribute("tabindex", "0")
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.graph-scroll').scrollLeft > 0")
+    expect(page.get_by_role("button", name="Fit the whole drawing")).to_be_visible()
     # said before the drawing, which is taller than the screen: read before scrolling past it
     assert page.evaluate("document.querySelector('.graph-hint').getBoundingClientRect().bottom"
                          " <= document.querySelector('.graph').getBoundingClientRect().top")

@@ -252,8 +252,10 @@
     cy.resize();
     cy.zoom(zoom);
     cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: TOP - box.y1 * zoom });
-    var hint = document.querySelector(".graph-hint");
-    if (hint) hint.hidden = width <= canvas.parentNode.clientWidth;
+    var hint = document.querySelector(".graph-hint"), wide = width > canvas.parentNode.clientWidth;
+    if (hint) hint.hidden = !wide;
+    if (wide) canvas.parentNode.tabIndex = 0; // the arrow keys scroll it, in every browser
+    else canvas.parentNode.removeAttribute("tabindex");
   }
 
   /* Zoomed in or out around the middle of what the box shows. */
