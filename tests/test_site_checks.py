@@ -108,3 +108,15 @@ def test_a_page_names_the_kbs_folders_from_its_root_not_the_build_machines_paths
     assert "PMID:1000009 is not cached" in section
     assert "dmkb refs fetch PMID:1000009 --cache references_cache" in section
     assert str(tiny_kb.root) not in page(out, "Uncached")
+
+
+def test_warnings_alone_are_not_shown_in_the_colour_of_errors(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    tiny_kb.write_entry(ENTRY.replace("name: Test Leukemia", "name: Unquoted Leukemia").replace(
+        "    snippet: TGF-beta1 signalling was increased\n", ""), "Unquoted.yaml")  # evidence without a snippet
+    tiny_kb.write_entry(BROKEN, "Broken.yaml")
+    out = tmp_path / "site"
+    build_site([tiny_kb.root], out)
+    section = checks_section(page(out, "Unquoted"))
+    assert "1 warning" in section and "error" not in section.split("</summary>")[0].lower()
+    assert 'class="checks checks-problems tone-warnings"' in section
+    assert 'class="checks checks-problems tone-errors"' in checks_section(page(out, "Broken"))
