@@ -52,8 +52,8 @@ def make_runner(root: Path, kb_db: Path) -> Runner:
         try:
             progress(2)
             started = datetime.now().astimezone()
-            answer = ask(library, job.question, disorder=disorder_of_job(library, job.question, job.disease_slug), question_id=job.id,
-                         writer=Writer.from_settings())
+            disorder = disorder_of_job(library, job.question, job.disease_slug)
+            answer = ask(library, job.question, disorder=disorder, question_id=job.id, writer=Writer.from_settings())
             ended = datetime.now().astimezone()
             progress(3)
             markdown = render_saved(answer, started, ended)

@@ -353,12 +353,13 @@
   /* The part a link leads to is shown, whatever folds it (a line of the YAML named by a curation check):
      browsers that do not open folded parts for a link are helped. */
   function reveal() {
-    var target = window.location.hash && document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+    var target = null;
+    try { target = document.getElementById(decodeURIComponent(window.location.hash.slice(1))); } catch (e) { return; }
     if (!target) return;
     openEvidence(target);
     var folded = false;
-    for (var d = target.parentElement && target.parentElement.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
-      if (!d.open) { d.open = true; folded = true; }
+    for (var d = target.parentElement; d; d = d.parentElement) {
+      if (d.tagName === "DETAILS" && !d.open) { d.open = true; folded = true; }
     }
     if (folded) target.scrollIntoView({ block: "center" });
   }
