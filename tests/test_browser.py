@@ -46,6 +46,9 @@ discussions:
 - discussion_id: fever_pattern
   prompt: Is the fever pattern periodic in every family?
   attaches_to: [phenotypes#Fever]
+computational_models:
+- name: Inflammasome kinetics
+  repository_url: https://example.org/inflammasome-kinetics-models/familial-periodic-fever/v2
 """
 # mechanism steps with no causal links: drawn in a grid, never in one clipped row
 UNLINKED = "name: Unlinked Disorder\npathophysiology:\n" + "".join(
@@ -407,6 +410,16 @@ def test_at_phone_width_the_graph_is_legible_and_its_causal_chain_can_be_followe
     # the drawing is wider than the screen: its box scrolls sideways, and says so
     assert page.locator(".graph-scroll").evaluate("box => box.scrollWidth > box.clientWidth")
     expect(page.locator(".graph-hint")).to_be_visible()
+    # the box that scrolls is reached and named for the keyboard and screen readers; so are the buttons
+    box = page.get_by_role("group", name="Drawing of the mechanism graph")
+    expect(box).to_have_attribute("tabindex", "0")
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.graph-scroll').scrollLeft > 0")
+    expect(page.get_by_role("button", name="Fit the whole drawing")).to_be_visible()
+    # said before the drawing, which is taller than the screen: read before scrolling past it
+    assert page.evaluate("document.querySelector('.graph-hint').getBoundingClientRect().bottom"
+                         " <= document.querySelector('.graph').getBoundingClientRect().top")
     page.locator(".graph").screenshot(path=str(ARTIFACTS / "ankl-390-graph.png"))
     # the causal chain as a list, open: from a step to the next, then to a phenotype, and what acts on it
     chain = page.locator("#causal-chain")
@@ -441,12 +454,16 @@ def test_at_phone_width_the_graph_is_legible_and_its_causal_chain_can_be_followe
 
 
 def test_at_phone_width_nothing_is_wider_than_the_screen(browser, site: Site) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    context = browser.new_context(viewport={"width": 360, "height": 844}, device_scale_factor=1)  # a small phone
     page = context.new_page()
     for path in (f"/disorders/{ANKL}.html", "/", "/diagnose", "/disorders/Familial_Periodic_Fever.html"):
         page.goto(site.base + path)
         page.wait_for_load_state("networkidle")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        # and with every folded part open (a report's citation keys, an address among the facts)
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, (path, "opened")
+    page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{site.base}/disorders/{ANKL}.html")
     page.screenshot(path=str(ARTIFACTS / "ankl-390.png"))
     page.locator("#similar-conditions").screenshot(path=str(ARTIFACTS / "ankl-390-similar.png"))
@@ -472,18 +489,27 @@ BROKEN_WORDS = r"""() => {
     return element.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
   };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const texts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node);
+  const range = document.createRange();
+  texts.forEach((node, k) => {
     const parent = node.parentElement;
-    if (!parent.checkVisibility() || parent.closest("pre, .graph, .report-body td a")) continue;
+    if (!parent.checkVisibility() || parent.closest("pre, .graph, .report-body td a")) return;
     for (const token of node.data.matchAll(/\S+/g)) {
-      const width = span(node, token.index, token.index + token[0].length).reduce((sum, r) => sum + r.width, 0);
+      // the run that cannot break takes in a bracket or comma of the text beside it: "(key"
+      const before = texts[k - 1], after = texts[k + 1], end = token.index + token[0].length;
+      range.setStart(node, token.index);
+      range.setEnd(node, end);
+      if (token.index === 0 && before && /\S$/.test(before.data)) range.setStart(before, before.data.length - 1);
+      if (end === node.data.length && after && /^\S/.test(after.data)) range.setEnd(after, 1);
+      const width = Array.from(range.getClientRects()).reduce((sum, r) => sum + r.width, 0);
       if (width > room(parent)) continue;
       for (const word of token[0].matchAll(/[\p{L}\p{N}_:.]+/gu)) {
         const at = token.index + word.index;
         if (lines(span(node, at, at + word[0].length)) > 1) broken.push(word[0]);
       }
     }
-  }
+  });
   for (const whole of document.querySelectorAll(".term-id, button")) {
     const range = document.createRange();
     range.selectNodeContents(whole);
@@ -576,3 +602,20 @@ def test_the_corpus_ankl_page_is_much_shorter(browser, tmp_path: Path) -> None:
         quotes = page.locator("details.evidence-list figure.evidence").count()
         assert page.locator(".evidence-repeat").count() > 0 and quotes < 89  # each quote once per item
         context.close()
+
+
+def test_a_curation_check_leads_to_its_line_of_the_yaml(page, site: Site) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{site.base}/disorders/Evil.html")
+    checks = page.locator("#curation-checks")
+    checks.locator("details.checks-problems > summary").click()
+    finding = checks.locator(".finding").first
+    line = int(re.search(r"line (\d+)", finding.locator(".finding-where").inner_text()).group(1))
+    finding.locator(".finding-where a").click()  # the YAML and its block were folded
+    target = page.locator(f"#yaml-L{line}")
+    expect(target).to_be_in_viewport()
+    expect(target.locator(".ln")).to_have_text(str(line))
+    assert page.evaluate("location.hash") == f"#yaml-L{line}"
+    checks.screenshot(path=str(ARTIFACTS / "evil-checks.png"))
+    assert site.console == []

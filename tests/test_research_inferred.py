@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dmkb.research.ask import ask, open_library
+from dmkb.research.job_answer import disorder_of_job
 from dmkb.research.query import KbDisorder, analyse, read_kb_disorders
 from dmkb.research.render import render_json, render_markdown
 
@@ -116,3 +117,18 @@ def test_entity_words_come_from_genes_treatments_and_gene_terms_not_evidence(lib
     [cf] = [d for d in read_kb_disorders(library.index.path.parent / "kb.sqlite") if d.stem == "Cystic_Fibrosis"]
     assert {"cftr", "ivacaftor", "il6"} <= cf.entities
     assert "sweat" not in cf.vocabulary  # words of the literature quoted as evidence are not the entry's
+
+
+def test_a_question_asked_on_a_disorders_page_is_about_it_unless_it_names_another_entrys(library) -> None:
+    """The research box of a disorder page asks about that disorder; a question naming another KB
+    disorder, or naming none but only another entry's genes and drugs, is answered about that one."""
+    assert disorder_of_job(library, IVACAFTOR, "Gout") is None  # the box on Gout's page: steered by its words
+    answer = ask(library, IVACAFTOR, disorder=disorder_of_job(library, IVACAFTOR, "Gout"))
+    assert [i.stem for i in answer.inferred] == ["Cystic_Fibrosis"] and answer.stem is None
+    assert disorder_of_job(library, IVACAFTOR, "Cystic_Fibrosis") == "Cystic_Fibrosis"
+    assert disorder_of_job(library, "Which gating mutations drive it?", "Gout") == "Gout"  # nothing else named
+    assert disorder_of_job(library, "How does IL6 act on gating?", "Gout") == "Gout"  # a gene many entries name
+    named = "How does ivacaftor act on CFTR gating mutations in psoriasis?"
+    assert disorder_of_job(library, named, "Gout") is None
+    assert ask(library, named, disorder=disorder_of_job(library, named, "Gout")).stem == "Psoriasis"
+    assert disorder_of_job(library, "Does psoriasis share anything with gout?", "Gout") == "Gout"

@@ -47,7 +47,9 @@ def test_a_finding_is_on_its_page_and_in_its_json_a_clean_entry_says_none(tiny_k
     assert "1 error" in broken and "<details" in broken  # folded behind its summary
     assert "target &#39;Hepatosplenomgaly&#39; names no mechanism step or phenotype" in broken
     assert "hint: did you mean &#39;Hepatosplenomegaly&#39;?" in broken
-    assert "pathophysiology[0].<wbr>downstream[0].<wbr>target" in broken and "line 12 · graph" in broken
+    assert "pathophysiology[0].<wbr>downstream[0].<wbr>target" in broken
+    assert '<a href="#yaml-L12">line 12</a> · graph' in broken  # a link to that line of the entry's YAML
+    assert page(out, "Broken").count('id="yaml-L') == 1 and 'id="yaml-L12"' in page(out, "Broken")
     clean = checks_section(page(out, "Test_Leukemia"))
     assert "No findings" in clean and "<details" not in clean
 
@@ -93,3 +95,28 @@ def test_a_kb_compiled_without_checks_says_so(tiny_kb: TinyKb, tmp_path: Path) -
         html = Renderer(conn).disorder("Test_Leukemia")
         assert disorder_json(load_disorder(conn, "Test_Leukemia"))["curation_checks"] is None
     assert "did not record what <code>dmkb validate</code> finds" in checks_section(html)
+
+
+def test_a_page_names_the_kbs_folders_from_its_root_not_the_build_machines_paths(tiny_kb: TinyKb,
+                                                                                 tmp_path: Path) -> None:
+    """A published page says `--cache references_cache`, not where the KB sat when it was built."""
+    tiny_kb.write_entry(ENTRY.replace("name: Test Leukemia", "name: Uncached Leukemia").replace(
+        "PMID:1000001", "PMID:1000009"), "Uncached.yaml")
+    out = tmp_path / "site"
+    build_site([tiny_kb.root], out)
+    section = checks_section(page(out, "Uncached"))
+    assert "PMID:1000009 is not cached" in section
+    assert "dmkb refs fetch PMID:1000009 --cache references_cache" in section
+    assert str(tiny_kb.root) not in page(out, "Uncached")
+
+
+def test_warnings_alone_are_not_shown_in_the_colour_of_errors(tiny_kb: TinyKb, tmp_path: Path) -> None:
+    tiny_kb.write_entry(ENTRY.replace("name: Test Leukemia", "name: Unquoted Leukemia").replace(
+        "    snippet: TGF-beta1 signalling was increased\n", ""), "Unquoted.yaml")  # evidence without a snippet
+    tiny_kb.write_entry(BROKEN, "Broken.yaml")
+    out = tmp_path / "site"
+    build_site([tiny_kb.root], out)
+    section = checks_section(page(out, "Unquoted"))
+    assert "1 warning" in section and "error" not in section.split("</summary>")[0].lower()
+    assert 'class="checks checks-problems tone-warnings"' in section
+    assert 'class="checks checks-problems tone-errors"' in checks_section(page(out, "Broken"))

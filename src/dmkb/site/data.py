@@ -63,6 +63,7 @@ class CurationChecks:
 
     findings: list[dict[str, Any]]  # {check, severity, line, path, message, hint}, in line order
     notes: list[str]  # the checks that could not be made, and why
+    root: str = ""  # where the KB was when it was compiled (its hints name folders under it)
 
     def counts(self) -> dict[str, int]:
         return {severity: sum(f["severity"] == severity for f in self.findings)
@@ -153,7 +154,8 @@ def load_checks(conn: sqlite3.Connection, disorder_id: int) -> CurationChecks | 
     found = conn.execute("SELECT check_name, severity, line, path, message, hint FROM findings "
                          "WHERE disorder_id = ? ORDER BY line, rowid", (disorder_id,))
     keys = ("check", "severity", "line", "path", "message", "hint")
-    return CurationChecks([dict(zip(keys, row)) for row in found], json.loads(notes[0]))
+    root = conn.execute("SELECT value FROM meta WHERE key = 'root'").fetchone()
+    return CurationChecks([dict(zip(keys, row)) for row in found], json.loads(notes[0]), root[0] if root else "")
 
 
 def checks_signatures(conn: sqlite3.Connection) -> dict[str, str]:

@@ -157,7 +157,7 @@ def checks_view(file: str, checks: CurationChecks | None) -> ChecksView:
     if checks is None:
         return ChecksView(file, None, None, "", "", [])
     views = [FindingView(f["severity"], SEVERITIES[f["severity"]][0], SEVERITIES[f["severity"]][2], f["check"],
-                         f["line"], f["path"], f["message"], f["hint"])
+                         f["line"], f["path"], f["message"], _from_root(f["hint"], checks.root))
              for f in checks.findings if f["severity"] in SEVERITIES]
     counts = checks.counts()
 
@@ -170,6 +170,13 @@ def checks_view(file: str, checks: CurationChecks | None) -> ChecksView:
                       counted("info"), checks.notes)
 
 
+def _from_root(hint: str | None, root: str) -> str | None:
+    """A hint naming the KB's folders from its root (``--cache references_cache``): a published page
+    does not tell where the KB sat on the machine that built it."""
+    folder = root.rstrip("/")
+    return hint.replace(folder + "/", "") if hint and folder else hint
+
+
 def _entry(record: DisorderRecord) -> EntryView:
     data = record.data
     notes = [(label, data[key].strip()) for key, label in (("notes", "Notes"), ("review_notes", "Review notes"))
@@ -178,7 +185,8 @@ def _entry(record: DisorderRecord) -> EntryView:
                              pretty(e["curation_action"]) if isinstance(e.get("curation_action"), str) else None,
                              _text(e.get("curation_model")), _text(e.get("curation_description")))
                for _, e in _dicts(data.get("curation_history"))]
-    return EntryView(record.file, f"{quote(record.stem)}.yaml", notes, history, yaml_blocks(record.source),
+    linked = {f["line"] for f in record.checks.findings} if record.checks else set()
+    return EntryView(record.file, f"{quote(record.stem)}.yaml", notes, history, yaml_blocks(record.source, linked),
                      len(record.source.splitlines()))
 
 

@@ -4,6 +4,7 @@ numbered and highlighted (keys, quoted strings, block markers, comments). Every 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -30,8 +31,9 @@ class YamlBlock:
     open: bool
 
 
-def yaml_blocks(text: str) -> list[YamlBlock]:
-    """The YAML ``text`` cut before each top-level key, highlighted."""
+def yaml_blocks(text: str, linked: Collection[int] = ()) -> list[YamlBlock]:
+    """The YAML ``text`` cut before each top-level key, highlighted; the ``linked`` lines (those the
+    curation checks name) carry an id, ``yaml-L12``."""
     lines = text.splitlines()
     starts = [i for i, line in enumerate(lines) if _TOP_KEY.match(line)]
     if not starts or starts[0] != 0:
@@ -45,14 +47,15 @@ def yaml_blocks(text: str) -> list[YamlBlock]:
         else:
             spans.append((keys, start, end))
     return [YamlBlock(" · ".join(keys), start + 1, end,
-                      Markup("".join(_line(n, lines[n - 1]) for n in range(start + 1, end + 1))),
+                      Markup("".join(_line(n, lines[n - 1], n in linked) for n in range(start + 1, end + 1))),
                       end - start <= OPEN_UP_TO)
             for keys, start, end in spans if end > start]
 
 
 # plain strings, each piece escaped where it is put in (Markup.format costs ten times more)
-def _line(number: int, line: str) -> str:
-    return f'<span class="yl"><span class="ln">{number}</span>{_tokens(line)}\n</span>'
+def _line(number: int, line: str, linked: bool) -> str:
+    at = f' id="yaml-L{number}"' if linked else ""
+    return f'<span class="yl"{at}><span class="ln">{number}</span>{_tokens(line)}\n</span>'
 
 
 def _tokens(line: str) -> str:

@@ -252,8 +252,10 @@
     cy.resize();
     cy.zoom(zoom);
     cy.pan({ x: (width - box.w * zoom) / 2 - box.x1 * zoom, y: TOP - box.y1 * zoom });
-    var hint = document.querySelector(".graph-hint");
-    if (hint) hint.hidden = width <= canvas.parentNode.clientWidth;
+    var hint = document.querySelector(".graph-hint"), wide = width > canvas.parentNode.clientWidth;
+    if (hint) hint.hidden = !wide;
+    if (wide) canvas.parentNode.tabIndex = 0; // the arrow keys scroll it, in every browser
+    else canvas.parentNode.removeAttribute("tabindex");
   }
 
   /* Zoomed in or out around the middle of what the box shows. */
@@ -348,12 +350,27 @@
     });
   }
 
+  /* The part a link leads to is shown, whatever folds it (a line of the YAML named by a curation check):
+     browsers that do not open folded parts for a link are helped. */
+  function reveal() {
+    var target = null;
+    try { target = document.getElementById(decodeURIComponent(window.location.hash.slice(1))); } catch (e) { return; }
+    if (!target) return;
+    openEvidence(target);
+    var folded = false;
+    for (var d = target.parentElement; d; d = d.parentElement) {
+      if (d.tagName === "DETAILS" && !d.open) { d.open = true; folded = true; }
+    }
+    if (folded) target.scrollIntoView({ block: "center" });
+  }
+
   function start() {
     setUpIndexFilter();
     setUpSortableTables();
     setUpGraph();
     setUpPrinting();
-    if (window.location.hash) openEvidence(document.getElementById(window.location.hash.slice(1)));
+    reveal();
+    window.addEventListener("hashchange", reveal);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
