@@ -529,3 +529,16 @@ def test_odd_report_files_load_render_and_are_warned_about(tiny_kb, tmp_path: Pa
     bad_dates = sorted((f.line, f.message) for f in findings if f.file.endswith(f"odd{odd['bad dates']}.md"))
     assert bad_dates[:2] == [(2, "start_time is 'yesterday', not a date and time"),
                              (3, "end_time is '2026-13-45', not a date and time")]
+
+
+def test_the_question_is_folded_under_the_head_only_when_the_text_does_not_say_it() -> None:
+    from dmkb.report_citations import ReportContent
+    from dmkb.site.data import StoredReport
+
+    question = "How does ivacaftor act on CFTR gating mutations?"
+
+    def shown(body: str) -> str:
+        return render_report_html(StoredReport(None, "dmkb", None, None, None, question, ReportContent(body, [])))
+
+    assert "The question asked" not in shown(f"# Answer\n\n**Question:** {question}\n\nIvacaftor potentiates CFTR.")
+    assert "The question asked" in shown("# Answer\n\nIvacaftor potentiates CFTR.")

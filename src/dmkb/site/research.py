@@ -93,12 +93,19 @@ def render_report(report: StoredReport, anchors: Anchors, page_references: dict[
         sections[first] = replace(sections[first], open=True)
     return ReportView(
         anchor=anchor, file=report.file, provider=report.provider or "unknown", model=report.model,
-        date=report.date, duration=duration_text(report.duration_seconds), question=report.question.strip(),
+        date=report.date, duration=duration_text(report.duration_seconds), question=_question_unsaid(report),
         title=title, sections=sections, folded=folded,
         references=[_reference(entry, entry_anchors[i], references, entry_anchors, page_references or {})
                     for i, entry in enumerate(entries)],
         citations=counts["citations"], linked=counts["linked"],
     )
+
+
+def _question_unsaid(report: StoredReport) -> str:
+    """The question the report answers, to fold under its head; none when its text begins by saying it
+    (as an answer of ``dmkb ask`` does)."""
+    question = report.question.strip()
+    return "" if question and question in report.content.body[:len(question) + 400] else question
 
 
 def duration_text(seconds: float | None) -> str | None:
