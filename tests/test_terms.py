@@ -218,6 +218,7 @@ def test_build_command_indexes_kb_caches_and_files(tiny_kb, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--only", "hp,nope"], "--only names unknown sources: nope"),
+    (["--only", "tst"], "hint: --only chooses among the packaged sources: hp mondo"),
     (["--source", "TST"], "is not PREFIX=PATH"),
     (["--source", "TST=/no/such/file.obo"], "does not exist"),
 ])
