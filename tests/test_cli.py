@@ -88,6 +88,15 @@ def test_usage_errors_read_like_dmkb_errors(args: list[str], message: str, hint:
     assert first.startswith(message) and second == hint
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["validate", "--workers", "abc"], "error: invalid value for '--workers': 'abc' is not a whole number."),
+    (["validate", "--workers", "0"], "error: invalid value for '--workers': 0 is less than 1."),
+    (["terms", "search", "x", "--limit", "0"], "error: invalid value for '--limit' / '-n': 0 is not between 1 and 500."),
+])
+def test_a_bad_number_is_named_in_plain_words(args: list[str], message: str) -> None:
+    assert run_dmkb(*args).stderr.splitlines()[0] == message
+
+
 def _commands(group, path: tuple[str, ...] = ()):
     for name, command in getattr(group, "commands", {}).items():
         yield (*path, name)

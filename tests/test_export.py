@@ -234,3 +234,11 @@ def test_export_compiles_a_kb_root_once_into_dmkb_home(tiny_kb: TinyKb, tmp_path
     # one compiled copy of the KB, the one diagnose and similar read too
     assert [p.name for p in (tmp_path / "home" / "compiled").glob("*/kb.sqlite")] == ["kb.sqlite"]
     assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["compiled"]
+
+
+def test_a_folder_that_is_no_kb_is_refused_before_anything_is_written(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_dmkb("export", "--format", "hpoa")
+    assert result.code == 2 and "neither a KB root" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no empty export/hpoa left behind

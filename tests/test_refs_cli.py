@@ -84,6 +84,13 @@ def test_a_source_that_always_fails_leaves_no_file_and_a_clear_error(
     assert "Traceback" not in result.stderr
 
 
+def test_a_single_try_is_called_once(services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")
+    services.route("/efetch.fcgi", failure(500))
+    result = run_dmkb("refs", "fetch", "PMID:99000001", "--cache", tmp_path)
+    assert result.code == 1 and "HTTP 500 (tried once)" in result.stderr
+
+
 def test_a_source_that_is_down_is_one_message_not_one_per_id(
     services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

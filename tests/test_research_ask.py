@@ -160,8 +160,8 @@ def test_a_bad_batch_line_is_named_with_its_line(capsys, root: Path, tmp_path: P
     (["--batch", "QUESTIONS", "--save"], "--save is for one question"),
     (["--batch", "QUESTIONS", "--format", "text"], "--batch writes one JSON line a question"),
     (["--batch", "QUESTIONS", "--disorder", "Gout"], "give the disorder on each line"),
-    ([JAK_STAT, "--limit", "0"], "0 is not in the range 1<=x<=50"),
-    ([JAK_STAT, "--limit", "-3"], "-3 is not in the range 1<=x<=50"),
+    ([JAK_STAT, "--limit", "0"], "0 is not between 1 and 50"),
+    ([JAK_STAT, "--limit", "-3"], "-3 is not between 1 and 50"),
     ([JAK_STAT, "--format", "yaml"], "'yaml' is not one of"),
 ])
 def test_bad_options_are_refused_at_once(capsys, root: Path, tmp_path: Path, args: list[str], message: str) -> None:

@@ -332,3 +332,4 @@ def test_cli_serve_on_a_busy_port_is_a_clean_error(tmp_path: Path) -> None:
         result = run_dmkb_process("serve", EXAMPLE, "--port", busy.getsockname()[1], "--out", tmp_path / "site")
     assert result.code == 2
     assert "cannot listen on 127.0.0.1:" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists()  # refused before anything is written

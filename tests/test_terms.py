@@ -177,6 +177,15 @@ def test_rebuild_is_incremental(tmp_path: Path) -> None:
     assert TermIndex(tmp_path / "terms").get("TST:0000002").label == "organ portion"
 
 
+def test_an_obo_syntax_error_names_the_file_and_line(tmp_path: Path) -> None:
+    obo = tmp_path / "bad.obo"
+    obo.write_text("format-version: 1.2\n\n[Term]\nid: TST:0000001\nname: top\n\n[Term\nid: TST:2\n")
+    with pytest.raises(DmkbError) as raised:
+        build(tmp_path / "terms", [file_source(f"TST={obo}")])
+    assert raised.value.message.startswith(f"{obo}:7: not a valid OBO file: ")
+    assert "<stdin>" not in raised.value.message
+
+
 def test_a_failed_build_leaves_the_previous_index_whole(tmp_path: Path) -> None:
     good = TermSource("demo", "Demo", "2026-01-01", ("DEMO",), "v1", lambda: [Term("DEMO:1", "first")])
     build(tmp_path, [good])
@@ -209,6 +218,7 @@ def test_build_command_indexes_kb_caches_and_files(tiny_kb, tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--only", "hp,nope"], "--only names unknown sources: nope"),
+    (["--only", "tst"], "hint: --only chooses among the packaged sources: hp mondo"),
     (["--source", "TST"], "is not PREFIX=PATH"),
     (["--source", "TST=/no/such/file.obo"], "does not exist"),
 ])

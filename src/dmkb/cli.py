@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -216,9 +217,23 @@ def _usage_error(exc: Exception) -> tuple[str, str] | None:
     so its exception classes are recognised by their attributes rather than imported."""
     if not (hasattr(exc, "format_message") and hasattr(exc, "ctx") and getattr(exc, "exit_code", None) == 2):
         return None
-    message = exc.format_message().strip()
+    message = _plain_numbers(exc.format_message().strip())
     command = exc.ctx.command_path if exc.ctx is not None else "dmkb"
     return message[:1].lower() + message[1:], f"see {command} --help"
+
+
+_NUMBER_WORDING = (  # the parser's wording of a bad number, and how dmkb says it
+    (re.compile(r"is not a valid integer( range)?\."), "is not a whole number."),
+    (re.compile(r"is not in the range x>=(\S+)\."), r"is less than \1."),
+    (re.compile(r"is not in the range x<=(\S+)\."), r"is more than \1."),
+    (re.compile(r"is not in the range (\S+)<=x<=(\S+)\."), r"is not between \1 and \2."),
+)
+
+
+def _plain_numbers(message: str) -> str:
+    for pattern, wording in _NUMBER_WORDING:
+        message = pattern.sub(wording, message)
+    return message
 
 
 def _print_error(err: Console, message: str, hint: str | None) -> None:

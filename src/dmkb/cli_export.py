@@ -35,12 +35,16 @@ def export(
     """
     from dmkb.export import export as run_export
     from dmkb.fs import make_folder
+    from dmkb.load.layout import find_layout
 
     started = time.perf_counter()
+    root = root or Path.cwd()
     out = out or Path("export") / fmt.value
-    _refuse_kb_folders(root or Path.cwd(), out)
+    _refuse_kb_folders(root, out)
+    given = _given_sqlite(root)
+    kb_root = None if given else find_layout([root]).root  # a folder that is no KB is refused before any write
     make_folder(out)  # a place that cannot be written is refused before the KB is compiled
-    report = run_export(_compiled(root or Path.cwd()), fmt.value, out)
+    report = run_export(given or compiled_kb(kb_root), fmt.value, out)
     rich_console(highlight=False).print(
         f"{fmt.value}: {len(report.written)} file(s) written, {len(report.unchanged)} unchanged in "
         f"{escape(str(out))} (KB revision {report.revision}) in {time.perf_counter() - started:.2f} s")
@@ -61,15 +65,13 @@ def _refuse_kb_folders(root: Path, out: Path) -> None:
                              f"write the export elsewhere, e.g. --out {Path('export') / 'FORMAT'}")
 
 
-def _compiled(root: Path) -> Path:
-    """The ``kb.sqlite`` to export: given, beside a built site, or compiled from the KB under DMKB_HOME."""
+def _given_sqlite(root: Path) -> Path | None:
+    """The ``kb.sqlite`` given, or beside a built site; None for a KB root (compiled under DMKB_HOME)."""
     if root.is_file():
         return root
     if (root / "kb.sqlite").is_file():
         return root / "kb.sqlite"
-    from dmkb.load.layout import find_layout
-
-    return compiled_kb(find_layout([root]).root)
+    return None
 
 
 def register(app: typer.Typer) -> None:

@@ -94,8 +94,8 @@ def serve(
     kb_root = root.resolve() if compiled else find_layout(inputs).root
     site = out or kb_home_path("sites", kb_root)
     check_output(site)
-    make_folder(site)
     sock = listen(host, port) if port is not None else listen_free(host, DEFAULT_PORT)
+    make_folder(site)  # once the port is had: a refused serve writes nothing
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}/"
     console = rich_console(highlight=False, soft_wrap=True)

@@ -107,7 +107,8 @@ def _wanted_sources(only: str | None) -> set[str] | None:
     unknown = wanted - set(PACKAGED)
     if unknown:
         raise UsageError(f"--only names unknown sources: {', '.join(sorted(unknown))}",
-                         "choose among: " + " ".join(PACKAGED))
+                         f"--only chooses among the packaged sources: {' '.join(PACKAGED)} "
+                         "(a --source file is always indexed)")
     return wanted
 
 

@@ -130,7 +130,8 @@ class SourceClient:
             if attempt + 1 < tries:
                 self._sleep(wait)
         self._down = SourceUnavailable(
-            f"{self.name} ({self.base_url}) is not answering: {problem} (tried {tries} times)",
+            f"{self.name} ({self.base_url}) is not answering: {problem} "
+            f"(tried {'once' if tries == 1 else f'{tries} times'})",
             "try again later" + (f"; check {self.setting_name}" if self.setting_name else ""),
         )
         raise self._down

@@ -61,8 +61,10 @@ def _release(path: Path) -> str:
 def _read_obo(path: Path, prefix: str) -> Iterator[Term]:
     try:
         document = fastobo.load(str(path))
-    except (SyntaxError, ValueError, OSError) as exc:  # fastobo's syntax errors name the line
-        raise UsageError(f"{path} is not a valid OBO file: {exc}",
+    except (SyntaxError, ValueError, OSError) as exc:
+        # fastobo's syntax errors carry the line, and '<stdin>' for the file's name
+        where, problem = (f"{path}:{exc.lineno}", exc.msg) if isinstance(exc, SyntaxError) else (str(path), exc)
+        raise UsageError(f"{where}: not a valid OBO file: {problem}",
                          "fix the file, or give the ontology as OBO-graph JSON (.json)") from None
     for frame in document:
         if isinstance(frame, fastobo.term.TermFrame) and _wanted(str(frame.id), prefix):
