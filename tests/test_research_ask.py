@@ -261,3 +261,10 @@ def test_the_term_index_names_disorders_and_expands_concepts(with_term_index: Pa
     assert not set(stems("Hodgkin lymphoma")) & set(query.terms)  # the disorder is not a concept
     hidden = analyse(JAK_STAT, None, [], terms, hidden={"Aggressive_NK-cell_Leukemia"})
     assert hidden.disorder is not None and hidden.disorder.stem is None  # found in MONDO, not in the KB
+
+
+def test_a_question_no_passage_answers_exits_2_and_says_so(capsys, root: Path) -> None:
+    result = dmkb_in_process(capsys, "ask", "What is the xyzzyq?", "--kb", root, "--save")
+    assert result.code == 2
+    assert "no passage of the cached references answers this question" in result.stdout
+    assert not list((root / "research").glob("*-dmkb.md"))  # an empty answer is not kept as a report

@@ -68,6 +68,8 @@ def ask(
     answer = answer_question(library, question, disorder=disorder, limit=limit, writer=Writer.from_settings())
     ended = datetime.now().astimezone()
     _print(answer, output or AskFormat.text)
+    if not answer.evidence:  # the report says so; the exit status tells scripts (and nothing is saved)
+        raise typer.Exit(2)
     if save:
         from dmkb.research.save import save_answer
 
