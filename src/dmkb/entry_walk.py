@@ -5,6 +5,7 @@ not where it should be (the schema check reports that)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -34,11 +35,21 @@ def mappings(value: Any, path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]
                     push(((*path, index), value[index]))
 
 
-def evidence_items(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Evidence items: the mappings listed under an ``evidence`` key."""
-    for path, mapping in mappings(data):
-        if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in EVIDENCE_KEYS:
-            yield path, mapping
+def evidence_items(data: Any) -> list[tuple[Path, dict[str, Any]]]:
+    """Evidence items: the mappings listed under an ``evidence`` key.
+
+    The compiler and several checks ask in turn for those of one entry's data (never changed once
+    read): the last answer is kept for the same object."""
+    global _last_evidence
+    if _last_evidence is not None and _last_evidence[0] is data:
+        return _last_evidence[1]
+    found = [(path, mapping) for path, mapping in mappings(data)
+             if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in EVIDENCE_KEYS]
+    _last_evidence = (data, found)
+    return found
+
+
+_last_evidence: tuple[Any, list[tuple[Path, dict[str, Any]]]] | None = None
 
 
 def term_references(data: Any) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -74,6 +85,7 @@ def lenient_get(mapping: dict[str, Any], key: str) -> Any:
     return None
 
 
+@functools.lru_cache(maxsize=8192)  # the same few keys are compared in every entry
 def _close(a: str, b: str) -> bool:
     if 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):  # lengths too far apart for a ratio of 0.8
         return False
