@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -50,8 +51,15 @@ def parse_reference_id(text: object) -> ReferenceId:
     >>> parse_reference_id("MONDO").problem
     "'MONDO' is not a reference id"
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return ReferenceId(str(text), problem="the reference id is empty", hint=f"write it as {_FORMS}")
+    return _parse_text(text)
+
+
+@functools.lru_cache(maxsize=65536)  # an id is cited many times over, and its checks ask several times
+def _parse_text(text: str) -> ReferenceId:
+    if not text.strip():
+        return ReferenceId(text, problem="the reference id is empty", hint=f"write it as {_FORMS}")
     prefix, sep, local = text.strip().partition(":")
     if not sep or not local:
         return ReferenceId(text, problem=f"'{text}' is not a reference id", hint=f"write it as {_FORMS}")
