@@ -117,7 +117,7 @@ def _term_named(index: TermIndex, label: str, curie: str, binding: str | None) -
 
     prefix = curie.partition(":")[0]
     roots = _slot_roots(binding, prefix)
-    for hit in search(index, label, prefix=prefix, limit=3):
+    for hit in search(index, label, prefix=prefix, limit=3, exact_only=True):
         if hit.score < _EXACT_NAME or normalize_name(hit.matched) != normalize_name(label):
             break  # only a name written exactly so counts, never a correction of a misspelt one
         if curie_key(hit.id) != curie_key(curie) and (not roots or index.ancestor_among(hit.id, roots) is not False):

@@ -44,13 +44,15 @@ class Hit:
                 "source": self.source}
 
 
-def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 10) -> list[Hit]:
+def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 10,
+           exact_only: bool = False) -> list[Hit]:
     """The ``limit`` best terms for ``text``, best first; ``prefix`` keeps one ontology's terms.
 
     Each step runs on every source and the next step only when the ones before found fewer than
     ``limit`` terms: exact names, names with every word, names with any word. When no name holds
     every word, words that no name holds are read as typing mistakes ("hepatosplenomegly") and
     the search runs on their corrections, a little below what was written would score.
+    ``exact_only``: the first step alone (terms named exactly ``text``).
     """
     query = normalize_name(text)
     words = [w for w in query.split() if w not in STOP_WORDS] or query.split()
@@ -58,7 +60,9 @@ def search(index: TermIndex, text: str, prefix: str | None = None, limit: int = 
         return []
     sources = [s for s in index.sources if not prefix or s.serves(prefix)]
     steps = [lambda db: db.execute(_EXACT, (query,)).fetchall(), lambda db: _full_text(db, words, " AND ")]
-    best = _run(steps, index, sources, prefix, text, words, limit)
+    best = _run(steps[:1] if exact_only else steps, index, sources, prefix, text, words, limit)
+    if exact_only:
+        return sorted(best.values(), key=lambda h: (-h.score, len(h.label), h.label.lower()))[:limit]
     if not best:
         corrected = _corrected(index, sources, words)
         if corrected != words:
