@@ -119,6 +119,14 @@ def test_every_help_page_has_an_example() -> None:
         assert "Example: dmkb " in result.output, f"dmkb {' '.join(path)} --help has no example"
 
 
+def test_help_wraps_each_paragraph_to_the_terminal_not_at_the_docstring_lines() -> None:
+    lines = [line.strip() for line in run_dmkb("serve", "--help").stdout.splitlines()]  # 200 columns
+    # the docstring's lines end after "being" and after "keeps": here the paragraph wraps at 200 columns
+    assert any("the site is being built (an earlier build" in line for line in lines)
+    assert any("cannot be read keeps its last good" in line for line in lines)
+    assert any(line.startswith("Example: dmkb serve") for line in lines)  # the example keeps a line of its own
+
+
 def test_a_folder_without_entries_is_refused(tmp_path: Path) -> None:
     result = run_dmkb("validate", tmp_path)
     assert result.code == 2

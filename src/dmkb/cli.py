@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
 import re
@@ -176,11 +177,37 @@ def settings(output: FormatOption = OutputFormat.text) -> None:
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
     command_line = app if sys.argv[1:2] == ["validate"] else with_every_command()
+    if "--help" in sys.argv or "-h" in sys.argv or len(sys.argv) < 3:
+        _reflow_help(command_line)
     try:
         code = command_line(prog_name="dmkb", standalone_mode=False)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         sys.exit(_report(exc))
     sys.exit(code or 0)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Each command's help with the lines of a paragraph joined, for the help to wrap them to the
+    terminal (it keeps a docstring's own line breaks, which then break mid-sentence)."""
+    for info in typer_app.registered_commands:
+        text = info.help or (info.callback.__doc__ if info.callback else None)
+        if text:
+            info.help = "\n\n".join(_joined(p) for p in inspect.cleandoc(text).split("\n\n"))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
+
+
+def _joined(paragraph: str) -> str:
+    """The lines of a paragraph as one; a list item, an indented line or an example keeps a line of its own."""
+    lines = paragraph.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        if line.startswith((" ", "-", "*", "Example")) or out[-1].endswith(":"):
+            out.append(line)
+        else:
+            out[-1] += " " + line
+    return "\n".join(out)
 
 
 def _report(exc: BaseException) -> int:
