@@ -91,6 +91,17 @@ def test_a_single_try_is_called_once(services: ReplayServer, tmp_path: Path, mon
     assert result.code == 1 and "HTTP 500 (tried once)" in result.stderr
 
 
+def test_a_new_cache_folder_is_not_left_behind_when_nothing_was_fetched(
+    services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DMKB_HTTP_RETRIES", "0")
+    services.route("/efetch.fcgi", failure(500))
+    new = tmp_path / "new" / "references_cache"
+    result = run_dmkb("refs", "fetch", "PMID:99000001", "--cache", new)
+    assert result.code == 1 and "HTTP 500" in result.stderr
+    assert not new.exists()
+
+
 def test_a_source_that_is_down_is_one_message_not_one_per_id(
     services: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ Heavy modules (the HTTP client, the XML parser) are imported inside the commands
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -70,6 +71,7 @@ def fetch(
 
     config = FetchConfig.from_env()
     ids, directory = _fetch_plan(targets or [], cache, force)
+    created = bool(ids) and not directory.exists()
     if ids:
         make_folder(directory)  # before anything is fetched
     done: list[FetchResult] = []
@@ -78,11 +80,16 @@ def fetch(
         done.append(result)
         progress("references fetched", len(done), len(ids))
 
-    with StepProgress("fetching", quiet=quiet or output is OutputFormat.json, bar_from=2) as progress, \
-            Sources(config) as sources:
-        progress("references fetched", 0, len(ids))
-        results = fetch_references(ids, ReferenceStore(directory), sources, force=force,
-                                   full_text=not no_full_text, on_result=fetched)
+    try:
+        with StepProgress("fetching", quiet=quiet or output is OutputFormat.json, bar_from=2) as progress, \
+                Sources(config) as sources:
+            progress("references fetched", 0, len(ids))
+            results = fetch_references(ids, ReferenceStore(directory), sources, force=force,
+                                       full_text=not no_full_text, on_result=fetched)
+    finally:
+        if created:  # a folder made for this run and left empty goes again
+            with contextlib.suppress(OSError):
+                directory.rmdir()
     _print_results(results, directory, output, nothing="nothing to fetch: every cited reference is cached")
 
 
