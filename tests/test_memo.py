@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import ENTRY, TinyKb, edit_keeping_size_and_mtime
 
+from dmkb import fs
 from dmkb import validate as validate_module
-from dmkb.checks import memo
 from dmkb.load.kb import KbFiles
 from dmkb.validate import Validator, validate
 
@@ -63,7 +63,7 @@ def test_a_damaged_memo_is_ignored(tiny_kb: TinyKb, isolated_home) -> None:
 
 
 def test_a_file_untouched_since_it_was_checked_is_not_read_again(tiny_kb: TinyKb, monkeypatch) -> None:
-    monkeypatch.setattr(memo, "RACY_NS", -1)  # times taken now count as settled
+    monkeypatch.setattr(fs, "RACY_NS", -1)  # times taken now count as settled
     tiny_kb.write_entry(FEVER)
     first = validate([tiny_kb.root])
     monkeypatch.setattr(KbFiles, "read_disorder", _must_not_read)
@@ -72,7 +72,7 @@ def test_a_file_untouched_since_it_was_checked_is_not_read_again(tiny_kb: TinyKb
 
 
 def test_an_edit_that_keeps_the_size_and_the_modification_time_is_seen(tiny_kb: TinyKb, monkeypatch) -> None:
-    monkeypatch.setattr(memo, "RACY_NS", -1)
+    monkeypatch.setattr(fs, "RACY_NS", -1)
     path = tiny_kb.write_entry(ENTRY)
     assert validate([tiny_kb.root]).findings == []
     before = path.stat()
@@ -104,7 +104,7 @@ def _must_not_read(self: KbFiles, path: Path) -> None:
 
 def test_files_not_read_again_are_still_checked_again_when_a_cited_text_or_a_term_cache_changes(
         tiny_kb: TinyKb, monkeypatch) -> None:
-    monkeypatch.setattr(memo, "RACY_NS", -1)
+    monkeypatch.setattr(fs, "RACY_NS", -1)
     validate([tiny_kb.root])
     source = tiny_kb.root / "references_cache" / "PMID_1000001.md"
     source.write_text(source.read_text().replace("Malignant NK cells expanded", "Malignant cells grew"))
@@ -116,14 +116,14 @@ def test_files_not_read_again_are_still_checked_again_when_a_cited_text_or_a_ter
 
 def test_the_time_a_file_was_looked_at_decides_whether_its_times_are_remembered(tiny_kb: TinyKb, monkeypatch) -> None:
     path = tiny_kb.root / "kb" / "disorders" / "Test_Leukemia.yaml"
-    written = time.time_ns() + 10 * memo.RACY_NS  # however late validate starts, too recent when looked at
+    written = time.time_ns() + 10 * fs.RACY_NS  # however late validate starts, too recent when looked at
     os.utime(path, ns=(written, written))
     offset = [0]
     real_time_ns = time.time_ns
     monkeypatch.setattr(time, "time_ns", lambda: real_time_ns() + offset[0])
 
     def read_then_wait(self: KbFiles, path: Path):
-        offset[0] = 100 * memo.RACY_NS  # the findings are saved long after the file was looked at
+        offset[0] = 100 * fs.RACY_NS  # the findings are saved long after the file was looked at
         return READ(self, path)
 
     monkeypatch.setattr(KbFiles, "read_disorder", read_then_wait)

@@ -177,8 +177,7 @@ def settings(output: FormatOption = OutputFormat.text) -> None:
 def main() -> None:
     """Entry point: run the app; turn every error into a message and an exit code, never a traceback."""
     command_line = app if sys.argv[1:2] == ["validate"] else with_every_command()
-    if "--help" in sys.argv or "-h" in sys.argv or len(sys.argv) < 3:
-        _reflow_help(command_line)
+    _reflow_help(command_line)  # a few dozen docstrings: microseconds
     try:
         code = command_line(prog_name="dmkb", standalone_mode=False)
     except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the last line of defence against tracebacks

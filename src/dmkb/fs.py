@@ -90,10 +90,10 @@ def key_of(info: os.stat_result) -> FileKey:
 RACY_NS = 2_000_000_000  # coarse file system clocks (FAT) tick every 2 s
 
 
-def settled(info: os.stat_result, at_ns: int) -> bool:
-    """Whether a file's times were old enough at ``at_ns`` (taken before the stat) that any later
-    write must change its :func:`key_of`; a key taken earlier may miss a second write in the same tick."""
-    return at_ns - max(info.st_mtime_ns, info.st_ctime_ns) > RACY_NS
+def settled(key: FileKey, at_ns: int) -> bool:
+    """Whether a file's times in ``key`` were old enough at ``at_ns`` (taken before the stat) that any
+    later write must change its key; a key taken earlier may miss a second write in the same tick."""
+    return at_ns - max(key[1], key[2]) > RACY_NS
 
 
 def _size(limit: int) -> str:

@@ -3,7 +3,7 @@
 A file's findings are reused when its bytes hash the same and nothing they depend on has
 changed: dmkb's own code, the term caches and term index, and the cached texts of the references
 it cites. A file whose :func:`~dmkb.fs.file_key` (size, modification and change times, inode)
-is the one remembered is not even read, once its times were older than :data:`RACY_NS` when the
+is the one remembered is not even read, once its times were older than :data:`dmkb.fs.RACY_NS` when the
 key was taken: a file written twice within one tick of the file system's clock could otherwise
 keep them.
 
@@ -23,7 +23,7 @@ import orjson
 
 from dmkb.checks.duplicates import Identity
 from dmkb.checks.finding import Finding
-from dmkb.fs import RACY_NS, FileKey, file_key, write_atomic
+from dmkb.fs import FileKey, file_key, settled, write_atomic
 from dmkb.knowledge_base import KnowledgeBase
 from dmkb.settings import kb_home_path
 from dmkb.signature import code_signature
@@ -41,7 +41,7 @@ class TakenKey:
     @property
     def settled(self) -> bool:
         """Whether the file's times were old enough, when taken, that a later write must change them."""
-        return self.at_ns - max(self.key[1], self.key[2]) > RACY_NS
+        return settled(self.key, self.at_ns)
 
 
 def take_key(path: Path) -> TakenKey | None:

@@ -61,7 +61,8 @@ def list_cache(directory: Path) -> list[CachedFile]:
             info = (directory / name).stat()
         except OSError:
             continue
-        out.append(CachedFile(name, ":".join(map(str, key_of(info))) if settled(info, at_ns) else ""))
+        key = key_of(info)
+        out.append(CachedFile(name, ":".join(map(str, key)) if settled(key, at_ns) else ""))
     return out
 
 
